@@ -1,0 +1,3 @@
+namespace DurableJobs;
+
+public sealed record EnqueueResult(JobSnapshot Job, bool Created);

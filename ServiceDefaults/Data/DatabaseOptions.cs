@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ServiceDefaults.Data;
+
+/// <summary>PostgreSQL budgets (section <c>Database</c>).</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    /// <summary>Npgsql <c>Command Timeout</c>: no statement runs longer.</summary>
+    [Range(1, 600)]
+    public int CommandTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>Npgsql <c>Timeout</c>: how long opening a connection may wait, including waiting for a pooled one.</summary>
+    [Range(1, 60)]
+    public int PoolWaitSeconds { get; set; } = 5;
+
+    /// <summary>Npgsql <c>Maximum Pool Size</c>.</summary>
+    [Range(1, 500)]
+    public int MaxPoolSize { get; set; } = 20;
+
+    /// <summary>EF DbContext pool size (contexts kept for reuse, not connections).</summary>
+    [Range(1, 1024)]
+    public int DbContextPoolSize { get; set; } = 128;
+
+    /// <summary>Apply committed EF migrations at start-up.</summary>
+    public bool MigrateOnStartup { get; set; } = true;
+
+    /// <summary>How long start-up keeps trying to migrate while the database is not reachable yet.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan MigrationTimeout { get; set; } = TimeSpan.FromSeconds(60);
+}

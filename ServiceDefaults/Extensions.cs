@@ -1,0 +1,168 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using Scalar.AspNetCore;
+using ServiceDefaults;
+using ServiceDefaults.Auth;
+using ServiceDefaults.Data;
+using ServiceDefaults.Health;
+using ServiceDefaults.Problems;
+using ServiceDefaults.Requests;
+using ServiceDefaults.Resilience;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// What every service gets: telemetry, health, resilience, service discovery, JSON logs, problem details,
+/// authentication, request budgets and circuit-breaker administration. Services call
+/// <see cref="AddServiceDefaults{TBuilder}"/>, <see cref="UseServiceDefaults"/> and <see cref="MapDefaultEndpoints"/>.
+/// </summary>
+public static class Extensions
+{
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddOptions<ServiceDefaultsOptions>()
+            .Bind(builder.Configuration.GetSection(ServiceDefaultsOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        var defaults = builder.Configuration.GetSection(ServiceDefaultsOptions.Section).Get<ServiceDefaultsOptions>()
+                       ?? new ServiceDefaultsOptions();
+
+        builder.Services.TryAddTimeProvider();
+        builder.ConfigureStructuredLogging();
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+
+        builder.Services.AddServiceDiscovery();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddTransient<BudgetPropagationHandler>();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            // Short service calls: 10 s per attempt, 30 s in all. LLM-facing clients replace this: see README "HTTP clients".
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+            http.AddHttpMessageHandler<BudgetPropagationHandler>();
+        });
+
+        builder.Services.AddSingleton<CircuitBreakerRegistry>();
+        builder.Services.AddSingleton<InFlightRequests>();
+        builder.Services.AddSingleton<DbPoolObserver>();
+        builder.Services.AddDefaultProblemDetails();
+        builder.AddDefaultAuthentication();
+        builder.Services.AddRequestTimeouts(o => o.DefaultPolicy = new RequestTimeoutPolicy
+        {
+            Timeout = defaults.DefaultRequestTimeout,
+            TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
+        });
+        builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = defaults.MaxRequestBodyBytes);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = defaults.ShutdownTimeout);
+        builder.Services.AddOpenApi();
+        return builder;
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (services.All(d => d.ServiceType != typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+
+    private static void ConfigureStructuredLogging(this IHostApplicationBuilder builder)
+    {
+        builder.Logging.Configure(o => o.ActivityTrackingOptions =
+            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        if (!builder.Configuration.GetValue("Logging:PlainConsole", false))
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            });
+        }
+    }
+
+    private static void ConfigureOpenTelemetry(this IHostApplicationBuilder builder)
+    {
+        builder.Logging.AddOpenTelemetry(o =>
+        {
+            o.IncludeFormattedMessage = true;
+            o.IncludeScopes = true;
+        });
+
+        var otel = builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter("Npgsql", "DurableJobs", "Polly", builder.Environment.ApplicationName)
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName, "DurableJobs", "Npgsql", "Experimental.Microsoft.Extensions.AI")
+                .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
+                    !HealthEndpoints.ProbePaths.Contains(ctx.Request.Path.Value, StringComparer.OrdinalIgnoreCase))
+                .AddHttpClientInstrumentation());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.UseOtlpExporter();
+        }
+    }
+
+    private static void AddDefaultHealthChecks(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [HealthTags.Live]);
+        builder.Services.AddSingleton<HealthReportCache>();
+        builder.Services.AddOptions<HealthCheckServiceOptions>()
+            .Configure<IOptions<ServiceDefaultsOptions>>((o, defaults) =>
+            {
+                foreach (var registration in o.Registrations)
+                {
+                    if (registration.Timeout <= TimeSpan.Zero || registration.Timeout > defaults.Value.HealthCheckTimeout)
+                    {
+                        registration.Timeout = defaults.Value.HealthCheckTimeout;
+                    }
+                }
+            });
+    }
+
+    /// <summary>The middleware every service runs, in order: errors as problem details, auth, request budgets.</summary>
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRequestTimeouts();
+        app.UseMiddleware<RequestBudgetMiddleware>();
+        return app;
+    }
+
+    /// <summary>Probes, metrics, health details, circuit-breaker admin and the OpenAPI document.</summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthEndpoints();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous().DisableRequestTimeout();
+        app.MapCircuitBreakerAdmin();
+        app.MapOpenApi().AllowAnonymous();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapScalarApiReference().AllowAnonymous();
+        }
+
+        return app;
+    }
+}

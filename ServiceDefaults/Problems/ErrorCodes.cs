@@ -1,0 +1,37 @@
+namespace ServiceDefaults.Problems;
+
+/// <summary>Stable machine-readable codes carried as the <c>code</c> member of every problem detail.</summary>
+public static class ErrorCodes
+{
+    public const string ValidationFailed = "VALIDATION_FAILED";
+    public const string NotFound = "NOT_FOUND";
+    public const string Conflict = "CONFLICT";
+    public const string Unauthorized = "UNAUTHORIZED";
+    public const string Forbidden = "FORBIDDEN";
+    public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
+    public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
+    public const string RequestTimeout = "REQUEST_TIMEOUT";
+    public const string TooManyRequests = "TOO_MANY_REQUESTS";
+    public const string DependencyUnavailable = "DEPENDENCY_UNAVAILABLE";
+    public const string CircuitOpen = "CIRCUIT_OPEN";
+    public const string LlmTimeout = "LLM_TIMEOUT";
+    public const string LlmUnavailable = "LLM_UNAVAILABLE";
+    public const string InternalError = "INTERNAL_ERROR";
+
+    /// <summary>The default code for a status when a handler did not give one.</summary>
+    public static string ForStatus(int status) => status switch
+    {
+        400 => ValidationFailed,
+        401 => Unauthorized,
+        403 => Forbidden,
+        404 => NotFound,
+        408 => RequestTimeout,
+        409 => Conflict,
+        413 => PayloadTooLarge,
+        415 => UnsupportedMediaType,
+        429 => TooManyRequests,
+        503 => DependencyUnavailable,
+        504 => RequestTimeout,
+        _ => InternalError,
+    };
+}

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using StackExchange.Redis;
+
+namespace ServiceDefaults.Problems;
+
+internal static class ProblemDetailsSetup
+{
+    /// <summary>Every error leaves as RFC 9457 problem details with a stable <c>code</c> and the trace id.</summary>
+    public static IServiceCollection AddDefaultProblemDetails(this IServiceCollection services)
+    {
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            var status = ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode;
+            ctx.ProblemDetails.Extensions.TryAdd("code", ErrorCodes.ForStatus(status));
+            ctx.ProblemDetails.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? ctx.HttpContext.TraceIdentifier;
+            ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
+        });
+        services.AddExceptionHandler<ExceptionToProblem>();
+        return services;
+    }
+}
+
+/// <summary>Maps exceptions that escape a handler to a status and code; the message of an unknown error is never shown.</summary>
+internal sealed class ExceptionToProblem(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, code, title) = exception switch
+        {
+            BadHttpRequestException { StatusCode: 413 } => (413, ErrorCodes.PayloadTooLarge, "Request body too large"),
+            BadHttpRequestException bad => (bad.StatusCode, ErrorCodes.ValidationFailed, "Bad request"),
+            BrokenCircuitException => (503, ErrorCodes.CircuitOpen, "A dependency's circuit breaker is open"),
+            TimeoutRejectedException => (504, ErrorCodes.RequestTimeout, "A dependency did not answer within its budget"),
+            NpgsqlException or RedisConnectionException or TimeoutException =>
+                (503, ErrorCodes.DependencyUnavailable, "A dependency is unavailable"),
+            Microsoft.EntityFrameworkCore.DbUpdateException { InnerException: NpgsqlException } =>
+                (503, ErrorCodes.DependencyUnavailable, "A dependency is unavailable"),
+            OperationCanceledException when context.RequestAborted.IsCancellationRequested =>
+                (499, ErrorCodes.RequestTimeout, "Request cancelled"),
+            _ => (500, ErrorCodes.InternalError, "An unexpected error occurred"),
+        };
+
+        context.Response.StatusCode = status;
+        if (status == 503)
+        {
+            context.Response.Headers.RetryAfter = "5";
+        }
+
+        var details = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title };
+        details.Extensions["code"] = code;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = details,
+            Exception = exception,
+        });
+    }
+}

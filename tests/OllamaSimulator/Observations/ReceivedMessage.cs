@@ -1,0 +1,3 @@
+namespace OllamaSimulator;
+
+public sealed record ReceivedMessage(string Role, string Content);
