@@ -58,7 +58,8 @@ have_postgres || missing+=(postgresql-15)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [[ "${INSTALL_CHROMIUM:-0}" == "1" ]] && ! have_chromium; then
-  missing+=(chromium)
+  # fonts-liberation is only a Recommends of chromium; without fonts rendered reports show boxes.
+  missing+=(chromium fonts-liberation)
 fi
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 

@@ -18,7 +18,9 @@ internal static partial class ProcessTree
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserIdNative();
 
-    public static bool IsRoot => GetEffectiveUserIdNative() == 0;
+    public static uint EffectiveUserId => GetEffectiveUserIdNative();
+
+    public static bool IsRoot => EffectiveUserId == 0;
 
     /// <summary>Sends <paramref name="signal"/>; false when the process no longer exists.</summary>
     public static bool Signal(int pid, int signal) => KillNative(pid, signal) == 0;
@@ -127,6 +129,23 @@ internal static partial class ProcessTree
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+        }
+    }
+
+    /// <summary>Waits until the root and its descendants report the stopped state, so a pause is in force when it returns.</summary>
+    public static async Task WaitUntilStoppedAsync(int rootPid, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var pids = Descendants(rootPid);
+            pids.Add(rootPid);
+            if (pids.All(pid => ReadStat(pid) is not { } stat || stat.State is 'T' or 't' or 'Z' or 'X'))
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
         }
     }
 

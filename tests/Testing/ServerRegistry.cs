@@ -16,7 +16,9 @@ internal static class ServerRegistry
     private static readonly ConcurrentDictionary<ServerProcess, byte> Live = new();
     private static readonly Lazy<bool> Hooks = new(InstallHooks, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    public static string Root { get; } = Path.Combine(Path.GetTempPath(), "aspire-testdeps");
+    /// <summary>Per user, so test runs of different users neither collide nor lack permissions.</summary>
+    public static string Root { get; } = Path.Combine(Path.GetTempPath(),
+        string.Create(CultureInfo.InvariantCulture, $"aspire-testdeps-{ProcessTree.EffectiveUserId}"));
 
     public static string CreateWorkDirectory(string kind)
     {
@@ -56,7 +58,8 @@ internal static class ServerRegistry
         }
     }
 
-    private static void SweepOrphans()
+    /// <summary>Kills servers whose owning test process is gone, and deletes their work directories.</summary>
+    internal static void SweepOrphans()
     {
         if (!Directory.Exists(Root))
         {

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need (PostgreSQL, Redis, Chroma), builds the local solution filter
+# (everything but the Aspire AppHost projects, which need nuget.org and Docker) and runs every test project.
+# Prints "N passed, N failed, N skipped" computed from the TRX results as its last line.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+bash eng/install-deps.sh
+
+results="$root/TestResults"
+rm -rf "$results"
+mkdir -p "$results"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet restore Local.slnf --nologo -v q
+dotnet build Local.slnf --no-restore --nologo -v q -c Debug -m:2
+status=0
+dotnet test Local.slnf --no-build --nologo -v q \
+  --logger "trx" --results-directory "$results" \
+  --blame-hang-timeout 10m "$@" || status=$?
+
+bash eng/test-summary.sh "$results"
+exit "$status"
