@@ -59,7 +59,8 @@ dotnet build Local.slnf --nologo -v q -m:2 >"$data/logs/build.log" 2>&1 || { tai
 
 if [ "$simulate" -eq 1 ]; then
   OLLAMA_URL="http://127.0.0.1:$SIM_PORT"
-  dotnet run --no-build --project tests/OllamaSimulator -- --urls "$OLLAMA_URL" >"$data/logs/ollama-sim.log" 2>&1 &
+  dotnet run --no-build --project tests/OllamaSimulator -- --urls "$OLLAMA_URL" \
+    "--Simulator:ChatModels=$CHAT_MODEL" "--Simulator:EmbeddingModels=$EMBED_MODEL" >"$data/logs/ollama-sim.log" 2>&1 &
   pids+=($!)
   wait_http "$OLLAMA_URL/api/version" 60
   echo "[run-local] Ollama simulator on $OLLAMA_URL"

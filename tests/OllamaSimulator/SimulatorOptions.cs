@@ -9,10 +9,10 @@ public sealed record SimulatorOptions
     public const string SectionName = "Simulator";
 
     /// <summary>Models that answer /api/chat and /api/generate (and can embed, as real Ollama models can).</summary>
-    public IReadOnlyList<string> ChatModels { get; init; } = ["llama3.2"];
+    public IReadOnlyList<string> ChatModels { get; init; } = ["llama3.2", "llama3.2:1b"];
 
     /// <summary>Models that only embed; chat or generate on them gives 400 "does not support ...".</summary>
-    public IReadOnlyList<string> EmbeddingModels { get; init; } = ["all-minilm"];
+    public IReadOnlyList<string> EmbeddingModels { get; init; } = ["all-minilm", "nomic-embed-text"];
 
     public int EmbeddingDimensions { get; init; } = 384;
 

@@ -1,0 +1,71 @@
+using System.Text;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace WebhookSink;
+
+/// <summary>POST /oauth/token: OAuth2 client credentials (RFC 6749 §4.4), client authenticated by form fields or HTTP Basic.</summary>
+internal static class OAuthTokenEndpoint
+{
+    public const string Path = "/oauth/token";
+
+    public static IEndpointRouteBuilder MapOAuthTokenEndpoint(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(Path, IssueAsync);
+        return app;
+    }
+
+    private static async Task<IResult> IssueAsync(HttpContext context, SinkState state, WebhookSinkOptions options, CancellationToken cancellationToken)
+    {
+        var received = await RequestReader.ReadAsync(context.Request, state.Time.GetUtcNow(), cancellationToken);
+        var form = QueryHelpers.ParseQuery(received.Body);
+        var (clientId, clientSecret) = BasicCredentials(received) ?? (Value(form, "client_id"), Value(form, "client_secret"));
+
+        IResult result;
+        int status;
+        if (Value(form, "grant_type") != "client_credentials")
+        {
+            (result, status) = (Results.Json(new { error = "unsupported_grant_type" }, statusCode: 400), 400);
+        }
+        else if (!state.Tokens.IsClient(clientId, clientSecret))
+        {
+            (result, status) = (Results.Json(new { error = "invalid_client" }, statusCode: 401), 401);
+        }
+        else
+        {
+            var token = state.Tokens.Issue();
+            var body = new Dictionary<string, object>
+            {
+                ["access_token"] = token,
+                ["token_type"] = "Bearer",
+                ["expires_in"] = options.TokenExpiresInSeconds,
+            };
+            if (Value(form, "scope") is { } scope)
+            {
+                body["scope"] = scope;
+            }
+
+            (result, status) = (Results.Json(body), 200);
+        }
+
+        state.RecordTokenRequest(received with { ResponseStatus = status });
+        return result;
+    }
+
+    private static (string? Id, string? Secret)? BasicCredentials(RecordedRequest request)
+    {
+        var header = request.Header("Authorization");
+        if (header is null || !header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0
+            ? (Uri.UnescapeDataString(decoded), null)
+            : (Uri.UnescapeDataString(decoded[..colon]), Uri.UnescapeDataString(decoded[(colon + 1)..]));
+    }
+
+    private static string? Value(Dictionary<string, Microsoft.Extensions.Primitives.StringValues> form, string key) =>
+        form.TryGetValue(key, out var value) ? value.ToString() : null;
+}
