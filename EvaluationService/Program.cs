@@ -1,3 +1,4 @@
+using EvaluationService.Apis;
 using EvaluationService.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -8,6 +9,8 @@ builder.AddEvaluationServices();
 var app = builder.Build();
 
 app.UseServiceDefaults();
+app.MapSuitesApi();
+app.MapEvaluationsApi();
 app.MapDefaultEndpoints();
 
 app.Run();

@@ -1,4 +1,17 @@
+using System.Data.Common;
+using DurableJobs;
+using EvaluationService.Chat;
 using EvaluationService.Data;
+using EvaluationService.Options;
+using EvaluationService.Outbox;
+using EvaluationService.Reports;
+using EvaluationService.Runs;
+using EvaluationService.Scoring;
+using EvaluationService.Suites;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using OllamaSharp;
+using ServiceDefaults.Auth;
 using ServiceDefaults.Data;
 using ServiceDefaults.Redis;
 
@@ -11,6 +24,95 @@ public static class Extensions
     {
         builder.AddPostgresDbContext<EvaluationDbContext>("evaldb");
         builder.AddRedisConnection("redis");
+
+        var services = builder.Services;
+        services.AddOptions<EvaluationOptions>().BindConfiguration(EvaluationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ChatServiceOptions>().BindConfiguration(ChatServiceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ChatAuthOptions>().BindConfiguration(ChatAuthOptions.Section)
+            .Validate<IOptions<JwtOptions>>((o, jwt) => o.Mode != ChatAuthMode.DevSigningKey || !string.IsNullOrEmpty(jwt.Value.SigningKey),
+                "Evaluation:ChatAuth:Mode=DevSigningKey needs Auth:SigningKey; in production set Mode=StaticToken with a client-credentials token.")
+            .Validate(o => o.Mode != ChatAuthMode.StaticToken || !string.IsNullOrWhiteSpace(o.Token),
+                "Evaluation:ChatAuth:Mode=StaticToken needs Evaluation:ChatAuth:Token.")
+            .ValidateOnStart();
+        services.AddOptions<JudgeOptions>().BindConfiguration(JudgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DistributorOptions>().BindConfiguration(DistributorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<ChatTokenProvider>();
+        services.AddChatServiceClient();
+        services.AddHttpClient<DistributorClient>((sp, http) =>
+            http.BaseAddress = sp.GetRequiredService<IOptions<DistributorOptions>>().Value.BaseAddress);
+        builder.AddEvaluationLlm();
+
+        services.AddSingleton<LlmJudge>();
+        services.AddSingleton<RunSlots>();
+        services.AddSingleton<CaseRunner>();
+        services.AddSingleton<RunFinalizer>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddScoped<ReportBuilder>();
+        services.AddHostedService<OutboxRelay>();
+
+        var evaluation = builder.Configuration.GetSection(EvaluationOptions.Section).Get<EvaluationOptions>() ?? new EvaluationOptions();
+        var generation = builder.Configuration.GetSection(GenerationOptions.Section).Get<GenerationOptions>() ?? new GenerationOptions();
+        var longestRun = TimeSpan.FromSeconds(evaluation.SlotWaitSeconds + evaluation.MaxRunTimeoutSeconds + evaluation.FinalizeTimeoutSeconds * 2);
+        services.AddDurableJobs<EvaluationDbContext>()
+            .AddQueue<EvaluationRunHandler>(EvaluationRunHandler.Queue, q =>
+            {
+                // why: one run per process; the advisory-lock slots cap runs across replicas (a pool of 1 per process cannot).
+                q.Concurrency = 1;
+                q.DefaultTimeout = longestRun;
+                q.MaxTimeout = longestRun;
+                // why: a run resumes where it stopped, so an attempt lost to a crash costs little; timeouts end the run instead.
+                q.MaxAttempts = 5;
+                q.RetryOnTimeout = false;
+            })
+            .AddQueue<SuiteGenerationHandler>(SuiteGenerationHandler.Queue, q =>
+            {
+                q.Concurrency = 1;
+                q.DefaultTimeout = TimeSpan.FromSeconds(generation.JobTimeoutSeconds);
+                q.MaxTimeout = TimeSpan.FromSeconds(generation.JobTimeoutSeconds);
+                q.MaxAttempts = 3;
+            });
         return builder;
+    }
+
+    /// <summary>
+    /// The optional judge/generation model from <c>ConnectionStrings__chat-model</c> (<c>Endpoint=…;Model=…</c>), talked to
+    /// through OllamaSharp's <see cref="IChatClient"/> on an HttpClient without the standard handler (model load can take
+    /// a minute); each call is bounded by <see cref="JudgeOptions.TimeoutSeconds"/>.
+    /// </summary>
+    private static void AddEvaluationLlm(this IHostApplicationBuilder builder)
+    {
+        var judge = builder.Configuration.GetSection(JudgeOptions.Section).Get<JudgeOptions>() ?? new JudgeOptions();
+        var raw = builder.Configuration.GetConnectionString(judge.ConnectionName);
+        var timeout = TimeSpan.FromSeconds(judge.TimeoutSeconds);
+        if (!judge.Enabled || string.IsNullOrWhiteSpace(raw))
+        {
+            builder.Services.AddSingleton(new EvaluationLlm(null, null, timeout, judge.MaxOutputTokens));
+            return;
+        }
+
+        var parts = new DbConnectionStringBuilder { ConnectionString = raw };
+        if (!parts.TryGetValue("Endpoint", out var endpoint) || !Uri.TryCreate(endpoint?.ToString(), UriKind.Absolute, out var endpointUri)
+            || !parts.TryGetValue("Model", out var model) || string.IsNullOrWhiteSpace(model?.ToString()))
+        {
+            throw new InvalidOperationException(
+                $"Connection string ConnectionStrings__{judge.ConnectionName} must look like 'Endpoint=http://host:port;Model=name'.");
+        }
+
+        const string clientName = "evaluation-llm";
+        var http = builder.Services.AddHttpClient(clientName, c =>
+        {
+            c.BaseAddress = endpointUri;
+            c.Timeout = timeout + TimeSpan.FromSeconds(5);
+        });
+#pragma warning disable EXTEXP0001 // why: the documented way to drop the default 10 s/30 s handler from one client.
+        http.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        builder.Services.AddSingleton(sp =>
+        {
+            var client = new OllamaApiClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(clientName), model!.ToString()!);
+            return new EvaluationLlm(client, model.ToString(), timeout, judge.MaxOutputTokens);
+        });
     }
 }

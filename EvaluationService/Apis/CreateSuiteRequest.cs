@@ -1,0 +1,3 @@
+namespace EvaluationService.Apis;
+
+public sealed record CreateSuiteRequest(string? Name, string? Description, IReadOnlyList<CaseInput>? Cases);

@@ -1,0 +1,3 @@
+namespace EvaluationService.Apis;
+
+public sealed record ProgressView(int Done, int Total);

@@ -1,0 +1,3 @@
+namespace EvaluationService.Chat;
+
+public sealed record ChatUsage(int PromptTokens, int CompletionTokens);

@@ -1,0 +1,8 @@
+namespace EvaluationService.Options;
+
+public enum ChatAuthMode
+{
+    DevSigningKey,
+    StaticToken,
+    None,
+}

@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EvaluationService.Options;
+
+/// <summary>Suite generation from ingested documents (section <c>Evaluation:Generation</c>).</summary>
+public sealed class GenerationOptions
+{
+    public const string Section = "Evaluation:Generation";
+
+    [Range(1, 1_000)]
+    public int MaxCount { get; set; } = 100;
+
+    [Range(1, 100)]
+    public int MaxDocuments { get; set; } = 20;
+
+    /// <summary>Bound on the whole generation job.</summary>
+    [Range(1, 86_400)]
+    public int JobTimeoutSeconds { get; set; } = 1_800;
+
+    /// <summary>Chunk text sent to the LLM is cut to this many characters.</summary>
+    [Range(100, 100_000)]
+    public int MaxChunkChars { get; set; } = 4_000;
+}

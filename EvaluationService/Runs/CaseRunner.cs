@@ -1,0 +1,148 @@
+using System.Text.Json;
+using EvaluationService.Chat;
+using EvaluationService.Data;
+using EvaluationService.Data.Entities;
+using EvaluationService.Options;
+using EvaluationService.Scoring;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace EvaluationService.Runs;
+
+/// <summary>
+/// Asks ChatService one case within the case's budget, scores the answer and stores the result at once.
+/// Errors and timeouts of ChatService become <c>system_error</c>/<c>timed_out</c>; a cancelled run propagates
+/// (the unfinished case is not stored and a resumed run asks it again).
+/// </summary>
+public sealed class CaseRunner(
+    ChatServiceClient chat,
+    LlmJudge judge,
+    IServiceScopeFactory scopes,
+    IOptions<EvaluationOptions> options,
+    IOptions<ChatServiceOptions> chatOptions,
+    TimeProvider time,
+    ILogger<CaseRunner> logger)
+{
+    // why: the pipeline's timeout fires at the case budget; this backstop only covers time spent outside the pipeline.
+    private static readonly TimeSpan BackstopSlack = TimeSpan.FromSeconds(2);
+
+    public async ValueTask RunAsync(RunContext run, SuiteCase testCase, int repetition, CancellationToken runToken)
+    {
+        var result = new CaseResult
+        {
+            Id = Guid.CreateVersion7(),
+            RunId = run.RunId,
+            CaseId = testCase.Id,
+            Repetition = repetition,
+            Outcome = CaseOutcome.SystemError,
+        };
+
+        using var caseBudget = CancellationTokenSource.CreateLinkedTokenSource(runToken);
+        caseBudget.CancelAfter(run.CaseTimeout + BackstopSlack);
+        var started = time.GetTimestamp();
+        ChatResponse? response = null;
+        try
+        {
+            response = await chat.AskAsync(new ChatRequest(testCase.Question, TopK: chatOptions.Value.TopK), run.Owner, run.CaseTimeout, caseBudget.Token);
+        }
+        catch (OperationCanceledException) when (runToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is TimeoutRejectedException or OperationCanceledException)
+        {
+            Fail(result, CaseOutcome.TimedOut, "CASE_TIMEOUT", $"ChatService did not answer within {run.CaseTimeout.TotalSeconds:0.#} s.");
+        }
+        catch (BrokenCircuitException)
+        {
+            Fail(result, CaseOutcome.SystemError, "CIRCUIT_OPEN", "The chatservice circuit breaker is open; the case was not sent.");
+        }
+        catch (HttpRequestException ex)
+        {
+            Fail(result, CaseOutcome.SystemError, "CHAT_UNREACHABLE", ex.Message);
+        }
+        catch (ChatServiceException ex)
+        {
+            Fail(result, CaseOutcome.SystemError, ex.Code, ex.Message);
+        }
+
+        result.LatencyMs = time.GetElapsedTime(started).TotalMilliseconds;
+        if (response is not null)
+        {
+            await ScoreAsync(result, testCase, response, runToken);
+        }
+
+        await SaveAsync(result);
+    }
+
+    private async Task ScoreAsync(CaseResult result, SuiteCase testCase, ChatResponse response, CancellationToken runToken)
+    {
+        var citations = response.Citations ?? [];
+        result.Answer = response.Answer;
+        result.Citations = JsonSerializer.Serialize(citations, JsonSerializerOptions.Web);
+        result.CitationCount = citations.Count;
+        result.Degraded = response.Degraded;
+        result.FirstTokenMs = response.Timings?.FirstTokenMs;
+        var scores = new CaseScores(
+            TextScores.KeywordRecall(response.Answer, testCase.ExpectedKeywords),
+            TextScores.TokenF1(response.Answer, testCase.ExpectedAnswer),
+            TextScores.SourceRecall(testCase.ExpectedSources, citations.Select(c => (c.DocumentId, c.Title))),
+            citations.Count);
+        result.KeywordRecall = scores.KeywordRecall;
+        result.TokenF1 = scores.TokenF1;
+        result.SourceRecall = scores.SourceRecall;
+
+        if (response.Degraded)
+        {
+            // why: a degraded answer is ChatService without its LLM (passages only): a fault of the system, not a wrong answer.
+            Fail(result, CaseOutcome.SystemError, "CHAT_DEGRADED", "ChatService answered in degraded mode (LLM unavailable).");
+            return;
+        }
+
+        result.Outcome = OutcomeRules.Decide(response.Answer, scores, testCase.ExpectedSources.Count > 0, options.Value);
+        if (judge.IsEnabled && !string.IsNullOrWhiteSpace(response.Answer))
+        {
+            try
+            {
+                var verdict = await judge.JudgeAsync(testCase.Question, testCase.ExpectedAnswer, response.Answer, citations, runToken);
+                result.JudgeGroundedness = verdict?.Groundedness;
+                result.JudgeCorrectness = verdict?.Correctness;
+                result.JudgeError = verdict?.Error;
+            }
+            catch (OperationCanceledException) when (runToken.IsCancellationRequested)
+            {
+                // why: the answer is in; a run cancelled during judging keeps the case, without judge scores.
+                result.JudgeError = "JUDGE_CANCELLED: the run ended before the judge answered";
+            }
+        }
+    }
+
+    private static void Fail(CaseResult result, string outcome, string code, string message)
+    {
+        result.Outcome = outcome;
+        result.ErrorCode = code;
+        result.ErrorMessage = message.Length <= 1_000 ? message : message[..1_000];
+    }
+
+    private async Task SaveAsync(CaseResult result)
+    {
+        // why: not tied to the run token: a case that finished is kept even when the run is cancelled this instant.
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(options.Value.FinalizeTimeoutSeconds));
+        result.FinishedAt = time.GetUtcNow();
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<EvaluationDbContext>();
+        db.CaseResults.Add(result);
+        try
+        {
+            await db.SaveChangesAsync(budget.Token);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            logger.LogWarning("Case {CaseId} repetition {Repetition} of run {RunId} was already stored; keeping the first result",
+                result.CaseId, result.Repetition, result.RunId);
+        }
+    }
+}

@@ -1,0 +1,6 @@
+using Testing;
+
+namespace EvaluationService.Tests;
+
+[CollectionDefinition("dependencies")]
+public sealed class DependenciesCollection : ICollectionFixture<DependenciesFixture>;

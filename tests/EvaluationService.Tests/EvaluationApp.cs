@@ -1,0 +1,109 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EvaluationService.Apis;
+using EvaluationService.Data;
+using EvaluationService.Data.Entities;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceDefaults.Auth;
+using Testing;
+
+namespace EvaluationService.Tests;
+
+/// <summary>
+/// One EvaluationService instance in process (TestServer for its own API) on a real PostgreSQL database and Redis, calling
+/// the fake ChatService and distributor over loopback. Two instances on the same database act as two replicas.
+/// </summary>
+public sealed class EvaluationApp : WebApplicationFactory<Program>
+{
+    public const string SigningKey = "evaluation-tests-signing-key-0123456789abcdef";
+    private static int _redisDatabase;
+
+    private readonly Dictionary<string, string?> _settings;
+
+    private EvaluationApp(Dictionary<string, string?> settings) => _settings = settings;
+
+    public static async Task<TestEnvironment> CreateEnvironmentAsync(DependenciesFixture dependencies, CancellationToken cancellationToken = default)
+    {
+        var database = await dependencies.Postgres.CreateDatabaseAsync("eval", cancellationToken);
+        var redisDb = Interlocked.Increment(ref _redisDatabase) % 16;
+        return new TestEnvironment(dependencies.Postgres.ConnectionStringFor(database), $"{dependencies.Redis.ConnectionString},defaultDatabase={redisDb}");
+    }
+
+    public static EvaluationApp Start(TestEnvironment environment, Uri chatService, Uri? distributor = null,
+        IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:evaldb"] = environment.Database,
+            ["ConnectionStrings:redis"] = environment.Redis,
+            ["Auth:SigningKey"] = SigningKey,
+            ["services:chatservice:http:0"] = chatService.ToString().TrimEnd('/'),
+            ["services:distributorservice:http:0"] = (distributor ?? new Uri($"http://127.0.0.1:{FreePort.Next()}")).ToString().TrimEnd('/'),
+            ["Logging:PlainConsole"] = "true",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Evaluation:PollIntervalMs"] = "200",
+            ["Evaluation:EventsPollIntervalMs"] = "100",
+            ["Evaluation:Distributor:PollIntervalMs"] = "200",
+            ["Evaluation:Distributor:InitialBackoffMs"] = "200",
+            ["Evaluation:Distributor:MaxBackoffMs"] = "1000",
+            ["Jobs:SweepInterval"] = "00:00:00.500",
+            ["Jobs:RedispatchAfter"] = "00:00:02",
+            ["Jobs:Queues:evaluations:LeaseDuration"] = "00:00:04",
+            ["Jobs:Queues:evaluations:HeartbeatInterval"] = "00:00:01",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var app = new EvaluationApp(settings);
+        _ = app.Server; // start now, so start-up failures surface in the test that caused them
+        return app;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await base.DisposeAsync();
+        }
+        catch (InvalidOperationException ex) when (ex.StackTrace?.Contains("RedisSignalListener.StopAsync", StringComparison.Ordinal) == true)
+        {
+            // why: known DurableJobs bug (reported to its owner): RedisSignalListener.StopAsync enumerates its subscription list
+            // while a second StopAsync clears it. It only affects host disposal, not what these tests check.
+        }
+    }
+
+    public HttpClient ClientFor(string user, bool admin = false)
+    {
+        var client = CreateClient();
+        client.Timeout = TimeSpan.FromSeconds(60);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            DevTokenIssuer.Mint(SigningKey, user, admin, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(1)));
+        return client;
+    }
+
+    public async Task<T> WithDbAsync<T>(Func<EvaluationDbContext, Task<T>> query)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<EvaluationDbContext>());
+    }
+
+    public Task<List<CaseResult>> ResultsAsync(Guid runId) =>
+        WithDbAsync(db => db.CaseResults.AsNoTracking().Where(r => r.RunId == runId).ToListAsync());
+}
+
+public sealed record TestEnvironment(string Database, string Redis);

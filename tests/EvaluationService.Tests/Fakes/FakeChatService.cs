@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using EvaluationService.Chat;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace EvaluationService.Tests.Fakes;
+
+/// <summary>
+/// A remote double of ChatService on real Kestrel (loopback): answers <c>POST /api/chat</c> like ChatService, with
+/// behaviour per question (answer, fail, be slow, hang) and observations (calls per question, concurrency, callers).
+/// </summary>
+public sealed class FakeChatService : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, int> _calls = new();
+    private readonly ConcurrentDictionary<string, byte> _inFlight = new();
+    private readonly ConcurrentQueue<string> _subjects = new();
+    private int _current;
+    private int _max;
+    private int _total;
+
+    private FakeChatService(WebApplication app) => _app = app;
+
+    /// <summary>Decides the reply for a question; replace it at any time.</summary>
+    public Func<string, FakeReply> Behaviour { get; set; } = q => FakeReply.Says($"An answer to {q}");
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public int MaxConcurrency => Volatile.Read(ref _max);
+
+    public int TotalCalls => Volatile.Read(ref _total);
+
+    public int CallsFor(string question) => _calls.GetValueOrDefault(question);
+
+    public IReadOnlyCollection<string> Subjects => _subjects.ToArray();
+
+    /// <summary>Observed questions in flight at the same time, for cross-run checks.</summary>
+    public IReadOnlyCollection<string> InFlight => _inFlight.Keys.ToArray();
+
+    /// <summary>Called with the set of questions in flight every time a call starts.</summary>
+    public Action<IReadOnlyCollection<string>>? OnCallStarted { get; set; }
+
+    public static async Task<FakeChatService> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var fake = new FakeChatService(app);
+        app.MapPost("/api/chat", (Func<HttpContext, Task<IResult>>)fake.ChatAsync);
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fake.BaseAddress = new Uri(address);
+        return fake;
+    }
+
+    private async Task<IResult> ChatAsync(HttpContext context)
+    {
+        var auth = context.Request.Headers.Authorization.ToString();
+        if (!auth.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            return Results.Unauthorized();
+        }
+
+        _subjects.Enqueue(new JsonWebToken(auth["Bearer ".Length..]).Subject);
+        var request = await JsonSerializer.DeserializeAsync<ChatRequest>(context.Request.Body, JsonSerializerOptions.Web, context.RequestAborted);
+        var question = request?.Message ?? string.Empty;
+        _calls.AddOrUpdate(question, 1, (_, n) => n + 1);
+        Interlocked.Increment(ref _total);
+        var now = Interlocked.Increment(ref _current);
+        InterlockedMax(ref _max, now);
+        _inFlight[question] = 0;
+        OnCallStarted?.Invoke(InFlight);
+        try
+        {
+            var reply = Behaviour(question);
+            if (reply.Hang)
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+            }
+
+            if (reply.Delay is { } delay)
+            {
+                await Task.Delay(delay, context.RequestAborted);
+            }
+
+            if (reply.Status != 200)
+            {
+                return Results.Problem(statusCode: reply.Status, title: "fake failure");
+            }
+
+            return Results.Json(new ChatResponse(Guid.NewGuid(), Guid.NewGuid(), reply.Answer, reply.Citations ?? [], reply.Degraded,
+                new ChatUsage(10, 5), new ChatTimings(1, 5, 7)), JsonSerializerOptions.Web);
+        }
+        finally
+        {
+            _inFlight.TryRemove(question, out _);
+            Interlocked.Decrement(ref _current);
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while (value > (seen = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _app.StopAsync(stop.Token);
+        await _app.DisposeAsync();
+    }
+}
