@@ -8,6 +8,7 @@ builder.AddChatServices();
 var app = builder.Build();
 
 app.UseServiceDefaults();
+app.MapChatApis();
 app.MapDefaultEndpoints();
 
 app.Run();

@@ -1,0 +1,40 @@
+using System.Globalization;
+using ChatService.Llm;
+using ChatService.Rag;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ServiceDefaults.Problems;
+using ServiceDefaults.Requests;
+
+namespace ChatService.Apis;
+
+/// <summary>Shared pieces of the chat-shaped endpoints (<c>/api/chat</c>, <c>/v1/chat/completions</c>).</summary>
+internal static class ChatProblems
+{
+    public static ProblemHttpResult From(ChatRejectedException ex) => Problem.Of(ex.Status, ex.Code, ex.Title, ex.Detail);
+
+    public static ProblemHttpResult From(LlmUnavailableException ex, HttpResponse response)
+    {
+        response.Headers.RetryAfter = "5";
+        return Problem.Unavailable(ErrorCodes.LlmUnavailable, ex.Message, TimeSpan.FromSeconds(5));
+    }
+
+    public static ProblemHttpResult Shed(HttpResponse response, ChatServices services)
+    {
+        services.Metrics.Rejected();
+        var seconds = services.Limits.Value.RetryAfterSeconds;
+        response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        var status = services.Limits.Value.RejectionStatus;
+        return Problem.Of(status, status == 429 ? ErrorCodes.TooManyRequests : ErrorCodes.DependencyUnavailable,
+            "Too many concurrent chats", "Generation capacity is exhausted; retry later.",
+            new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
+    }
+
+    /// <summary>The LLM's total budget: the configured cap, clamped to what is left of the request minus time to store the answer.</summary>
+    public static TimeSpan GenerationBudget(HttpContext context, LlmOptions options)
+    {
+        var budget = context.GetRequestBudget()?.Clamp(options.TotalTimeout) ?? options.TotalTimeout;
+        var reserve = TimeSpan.FromMilliseconds(Math.Min(1000, budget.TotalMilliseconds / 10));
+        var left = budget - reserve;
+        return left > TimeSpan.FromMilliseconds(50) ? left : TimeSpan.FromMilliseconds(50);
+    }
+}

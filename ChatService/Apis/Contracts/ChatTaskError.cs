@@ -1,0 +1,3 @@
+namespace ChatService.Apis.Contracts;
+
+public sealed record ChatTaskError(string? Code, string? Message);

@@ -1,0 +1,186 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.Json;
+using ChatService.Apis.Contracts;
+using ChatService.Apis.Paging;
+using ChatService.Data;
+using ChatService.Ingestion;
+using ChatService.Rag;
+using DurableJobs;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using ServiceDefaults.Auth;
+using ServiceDefaults.Problems;
+
+namespace ChatService.Apis;
+
+public static class DocumentsApi
+{
+    public static IEndpointRouteBuilder MapDocumentsApi(this IEndpointRouteBuilder app, long maxUploadBytes)
+    {
+        var group = app.MapGroup("/api/documents").WithTags("Documents");
+        group.MapPost("/", Upload)
+            .DisableAntiforgery()
+            // why: the service default body limit is 1 MiB; uploads get their own (plus room for multipart framing).
+            .WithMetadata(new RequestSizeLimitAttribute(maxUploadBytes + 64 * 1024));
+        group.MapGet("/", List);
+        group.MapGet("/{id:guid}", Get);
+        group.MapDelete("/{id:guid}", Delete);
+        return app;
+    }
+
+    private static async Task<Results<Accepted<DocumentView>, Ok<DocumentView>, ProblemHttpResult>> Upload(
+        HttpRequest request, ClaimsPrincipal user, [AsParameters] DocumentsServices services, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType)
+        {
+            return Problem.Of(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type", "Send multipart/form-data with a 'file' part.");
+        }
+
+        var form = await request.ReadFormAsync(cancellationToken);
+        if (form.Files.GetFile("file") is not { } file)
+        {
+            return Problem.Validation("The multipart 'file' part is missing.");
+        }
+
+        if (DocumentKinds.FromFileName(file.FileName) is not { } kind)
+        {
+            return Problem.Of(415, ChatErrorCodes.UnsupportedFileType, "Unsupported file type", "Accepted: .txt, .md, .pdf, .csv.");
+        }
+
+        if (file.Length > services.Options.Value.MaxUploadBytes)
+        {
+            return Problem.Of(413, ChatErrorCodes.FileTooLarge, "File too large", $"The limit is {services.Options.Value.MaxUploadBytes} bytes.");
+        }
+
+        if (file.Length == 0)
+        {
+            return Problem.Of(400, ChatErrorCodes.EmptyFile, "Validation failed", "The file is empty.");
+        }
+
+        var bytes = new byte[file.Length];
+        await using (var stream = file.OpenReadStream())
+        {
+            await stream.ReadExactlyAsync(bytes, cancellationToken);
+        }
+
+        var owner = user.GetUserId();
+        var hash = Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+        if (await services.Db.Documents.AsNoTracking().FirstOrDefaultAsync(d => d.Owner == owner && d.ContentHash == hash, cancellationToken) is { } existing)
+        {
+            return Existing(request, existing);
+        }
+
+        var now = services.Time.GetUtcNow();
+        var title = form["title"].ToString();
+        var document = new Document
+        {
+            Id = Guid.CreateVersion7(now),
+            Owner = owner,
+            Title = string.IsNullOrWhiteSpace(title) ? Path.GetFileName(file.FileName) : title.Trim()[..Math.Min(title.Trim().Length, 300)],
+            FileName = Path.GetFileName(file.FileName)[..Math.Min(Path.GetFileName(file.FileName).Length, 300)],
+            Kind = kind,
+            ContentHash = hash,
+            SizeBytes = bytes.Length,
+            Status = DocumentStatus.Queued,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Content = new DocumentContent { Bytes = bytes },
+        };
+
+        try
+        {
+            // Accepting = persisting: the document row and its ingestion job commit together.
+            await using var transaction = await services.Db.Database.BeginTransactionAsync(cancellationToken);
+            services.Db.Documents.Add(document);
+            await services.Db.SaveChangesAsync(cancellationToken);
+            await services.Jobs.EnqueueAsync(new JobRequest(
+                IngestionJobPayload.Queue,
+                JsonSerializer.SerializeToElement(new IngestionJobPayload(document.Id), JsonSerializerOptions.Web),
+                Owner: owner,
+                IdempotencyKey: $"ingest:{document.Id:N}",
+                Timeout: services.Options.Value.JobTimeout,
+                MaxAttempts: services.Options.Value.MaxAttempts), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            // A concurrent upload of the same content won the race: answer with its document.
+            services.Db.ChangeTracker.Clear();
+            var winner = await services.Db.Documents.AsNoTracking().FirstAsync(d => d.Owner == owner && d.ContentHash == hash, cancellationToken);
+            return Existing(request, winner);
+        }
+
+        services.Logger.LogInformation("Document {DocumentId} accepted ({Kind}, {Bytes} bytes)", document.Id, kind, bytes.Length);
+        return TypedResults.Accepted($"/api/documents/{document.Id}", DocumentView.From(document));
+    }
+
+    private static Ok<DocumentView> Existing(HttpRequest request, Document existing)
+    {
+        request.HttpContext.Response.Headers.Location = $"/api/documents/{existing.Id}";
+        return TypedResults.Ok(DocumentView.From(existing));
+    }
+
+    private static async Task<Results<Ok<Page<DocumentView>>, ProblemHttpResult>> List(
+        int? limit, string? cursor, ClaimsPrincipal user, ChatDbContext db, CancellationToken cancellationToken)
+    {
+        if (PagingProblems.Check(limit, cursor, out var after) is { } problem)
+        {
+            return problem;
+        }
+
+        var owner = user.GetUserId();
+        var take = limit ?? PageCursor.DefaultLimit;
+        var query = db.Documents.AsNoTracking().Where(d => d.Owner == owner);
+        if (after is not null)
+        {
+            var (at, lastId) = (after.CreatedAt, after.Id);
+            query = query.Where(d => EF.Functions.LessThan(ValueTuple.Create(d.CreatedAt, d.Id), ValueTuple.Create(at, lastId)));
+        }
+
+        var items = await query.OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(take + 1).ToListAsync(cancellationToken);
+        var next = items.Count > take ? new PageCursor(items[take - 1].CreatedAt, items[take - 1].Id).Encode() : null;
+        return TypedResults.Ok(new Page<DocumentView>(items.Take(take).Select(DocumentView.From).ToList(), next));
+    }
+
+    private static async Task<Results<Ok<DocumentView>, ProblemHttpResult>> Get(
+        Guid id, ClaimsPrincipal user, ChatDbContext db, CancellationToken cancellationToken)
+    {
+        var owner = user.GetUserId();
+        var document = await db.Documents.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && d.Owner == owner, cancellationToken);
+        return document is null ? NotFound() : TypedResults.Ok(DocumentView.From(document));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        Guid id, ClaimsPrincipal user, [AsParameters] DocumentsServices services, CancellationToken cancellationToken)
+    {
+        var owner = user.GetUserId();
+        var document = await services.Db.Documents.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && d.Owner == owner, cancellationToken);
+        if (document is null)
+        {
+            return NotFound();
+        }
+
+        await services.Db.Documents.Where(d => d.Id == id && d.Owner == owner).ExecuteDeleteAsync(cancellationToken);
+        if (document.EmbeddingModel is { } model)
+        {
+            try
+            {
+                await services.Chroma.DeleteDocumentAsync(model, id, cancellationToken);
+            }
+            catch (Exception ex) when (ex is Chroma.ChromaUnavailableException or HttpRequestException
+                                           or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
+            {
+                // Orphan vectors are harmless: retrieval only returns chunks whose rows still exist for the owner.
+                services.Logger.LogWarning("Vectors of deleted document {DocumentId} stay in Chroma: {Error}", id, ex.Message);
+            }
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static ProblemHttpResult NotFound() =>
+        Problem.Of(404, ChatErrorCodes.DocumentNotFound, "Document not found");
+}

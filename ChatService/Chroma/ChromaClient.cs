@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace ChatService.Chroma;
+
+/// <summary>
+/// Typed client of the Chroma 1.0 v2 REST API (one collection per embedding model, cosine space). Every record is
+/// written with its vector through <c>upsert</c> with stable ids, so a retried or half-applied write is harmless.
+/// Timeouts, retries and the <c>chroma</c> breaker come from the HttpClient pipeline (<see cref="ChromaRegistration"/>).
+/// </summary>
+public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions> options, ChromaCollections collections)
+{
+    public const string BreakerName = "chroma";
+
+    private string Prefix => $"api/v2/tenants/{options.Value.Tenant}/databases/{options.Value.Database}";
+
+    public bool IsConfigured => http.BaseAddress is not null;
+
+    public async Task UpsertAsync(string embeddingModel, IReadOnlyList<ChromaRecord> records, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+
+        var id = await CollectionIdAsync(embeddingModel, cancellationToken);
+        var body = new JsonObject
+        {
+            ["ids"] = new JsonArray([.. records.Select(r => JsonValue.Create(r.Id))]),
+            ["embeddings"] = new JsonArray([.. records.Select(r => (JsonNode)new JsonArray([.. r.Embedding.Select(v => JsonValue.Create(v))]))]),
+            ["documents"] = new JsonArray([.. records.Select(r => JsonValue.Create(r.Document))]),
+            ["metadatas"] = new JsonArray([.. records.Select(r => (JsonNode)new JsonObject
+            {
+                ["owner"] = r.Owner,
+                ["document_id"] = r.DocumentId.ToString("N"),
+            })]),
+        };
+        await SendAsync(embeddingModel, HttpMethod.Post, $"{Prefix}/collections/{id}/upsert", body, cancellationToken);
+    }
+
+    /// <summary>Nearest chunks of <paramref name="owner"/>, optionally restricted to <paramref name="documentIds"/>.</summary>
+    public async Task<IReadOnlyList<ChromaMatch>> QueryAsync(string embeddingModel, float[] embedding, int count, string owner,
+        IReadOnlyCollection<Guid>? documentIds, CancellationToken cancellationToken)
+    {
+        var id = await CollectionIdAsync(embeddingModel, cancellationToken);
+        JsonNode where = new JsonObject { ["owner"] = owner };
+        if (documentIds is { Count: > 0 })
+        {
+            where = new JsonObject
+            {
+                ["$and"] = new JsonArray(
+                    new JsonObject { ["owner"] = owner },
+                    new JsonObject { ["document_id"] = new JsonObject { ["$in"] = new JsonArray([.. documentIds.Select(d => JsonValue.Create(d.ToString("N")))]) } }),
+            };
+        }
+
+        var body = new JsonObject
+        {
+            ["query_embeddings"] = new JsonArray(new JsonArray([.. embedding.Select(v => JsonValue.Create(v))])),
+            ["n_results"] = count,
+            ["where"] = where,
+            ["include"] = new JsonArray("distances"),
+        };
+        using var response = await SendAsync(embeddingModel, HttpMethod.Post, $"{Prefix}/collections/{id}/query", body, cancellationToken);
+        var result = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        var ids = result.GetProperty("ids");
+        if (ids.GetArrayLength() == 0)
+        {
+            return [];
+        }
+
+        var distances = result.TryGetProperty("distances", out var d) && d.ValueKind == JsonValueKind.Array ? d[0] : default;
+        var matches = new List<ChromaMatch>();
+        var i = 0;
+        foreach (var item in ids[0].EnumerateArray())
+        {
+            var distance = distances.ValueKind == JsonValueKind.Array ? distances[i].GetDouble() : 0;
+            matches.Add(new ChromaMatch(item.GetString()!, distance));
+            i++;
+        }
+
+        return matches;
+    }
+
+    public async Task DeleteDocumentAsync(string embeddingModel, Guid documentId, CancellationToken cancellationToken)
+    {
+        var id = await CollectionIdAsync(embeddingModel, cancellationToken);
+        var body = new JsonObject { ["where"] = new JsonObject { ["document_id"] = documentId.ToString("N") } };
+        using var _ = await SendAsync(embeddingModel, HttpMethod.Post, $"{Prefix}/collections/{id}/delete", body, cancellationToken);
+    }
+
+    public static string CollectionName(string prefix, string embeddingModel)
+    {
+        var name = $"{prefix}-{InvalidNameCharacters().Replace(embeddingModel, "-")}";
+        return name.TrimEnd('-', '.', '_');
+    }
+
+    private async Task<string> CollectionIdAsync(string embeddingModel, CancellationToken cancellationToken)
+    {
+        if (collections.TryGet(embeddingModel, out var cached))
+        {
+            return cached;
+        }
+
+        var body = new JsonObject
+        {
+            ["name"] = CollectionName(options.Value.CollectionPrefix, embeddingModel),
+            ["configuration"] = new JsonObject { ["hnsw"] = new JsonObject { ["space"] = "cosine" } },
+            ["get_or_create"] = true,
+        };
+        using var response = await SendAsync(null, HttpMethod.Post, $"{Prefix}/collections", body, cancellationToken);
+        var collection = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        var id = collection.GetProperty("id").GetString() ?? throw new ChromaUnavailableException("Chroma returned a collection without id.");
+        collections.Set(embeddingModel, id);
+        return id;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string? embeddingModel, HttpMethod method, string path, JsonNode body,
+        CancellationToken cancellationToken)
+    {
+        if (!IsConfigured)
+        {
+            throw new ChromaUnavailableException("Chroma is not configured (services__chroma__http__0).");
+        }
+
+        using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
+        var response = await http.SendAsync(request, cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        response.Dispose();
+        if (response.StatusCode == HttpStatusCode.NotFound && embeddingModel is not null)
+        {
+            // The collection was deleted or Chroma lost its data: forget the cached id so the next call recreates it.
+            collections.Forget(embeddingModel);
+        }
+
+        throw new ChromaUnavailableException($"Chroma answered {(int)response.StatusCode} to {path}: {Truncate(text)}");
+    }
+
+    private static string Truncate(string text) => text.Length <= 300 ? text : text[..300];
+
+    [GeneratedRegex("[^a-zA-Z0-9._-]")]
+    private static partial Regex InvalidNameCharacters();
+}

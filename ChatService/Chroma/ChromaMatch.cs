@@ -1,0 +1,4 @@
+namespace ChatService.Chroma;
+
+/// <summary>A query hit, nearest first.</summary>
+public sealed record ChromaMatch(string Id, double Distance);

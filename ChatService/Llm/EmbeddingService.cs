@@ -1,0 +1,63 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Options;
+using ChatService.Rag;
+
+namespace ChatService.Llm;
+
+/// <summary>
+/// Embeds chunks in batches (ingestion) and questions (chat, cached in HybridCache). Per-attempt timeouts, retries and
+/// the <c>embeddings</c> breaker live in the <c>ollama-embed</c> HttpClient pipeline; see <see cref="LlmRegistration"/>.
+/// </summary>
+public sealed class EmbeddingService(
+    LlmModels models,
+    HybridCache cache,
+    IOptions<EmbeddingOptions> options,
+    IOptions<ChatLimitsOptions> chatOptions)
+{
+    public const string BreakerName = "embeddings";
+
+    public bool IsConfigured => models.Embeddings is not null;
+
+    public string? ModelName => models.EmbedConnection?.Model;
+
+    public async Task<IReadOnlyList<float[]>> EmbedManyAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        var generator = RequireGenerator();
+        var result = new List<float[]>(texts.Count);
+        foreach (var batch in texts.Chunk(options.Value.BatchSize))
+        {
+            var embeddings = await generator.GenerateAsync(batch, cancellationToken: cancellationToken);
+            if (embeddings.Count != batch.Length)
+            {
+                throw new InvalidOperationException($"The embedding model returned {embeddings.Count} vectors for {batch.Length} inputs.");
+            }
+
+            result.AddRange(embeddings.Select(e => e.Vector.ToArray()));
+        }
+
+        return result;
+    }
+
+    /// <summary>The question's vector, from the cache when it was embedded before; bounded by <see cref="EmbeddingOptions.QueryTimeout"/>.</summary>
+    public async Task<float[]> EmbedQueryAsync(string text, CancellationToken cancellationToken)
+    {
+        var generator = RequireGenerator();
+        var key = $"chat:emb:{ModelName}:{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))}";
+        return await cache.GetOrCreateAsync(key, (generator, text, options.Value.QueryTimeout), static async (state, ct) =>
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(state.QueryTimeout);
+                var embeddings = await state.generator.GenerateAsync([state.text], cancellationToken: timeout.Token);
+                return embeddings[0].Vector.ToArray();
+            },
+            new HybridCacheEntryOptions { Expiration = chatOptions.Value.EmbeddingCacheTtl, LocalCacheExpiration = chatOptions.Value.EmbeddingCacheTtl },
+            cancellationToken: cancellationToken);
+    }
+
+    private IEmbeddingGenerator<string, Embedding<float>> RequireGenerator() =>
+        models.Embeddings ?? throw new LlmUnavailableException("EMBEDDINGS_UNAVAILABLE",
+            "No embedding model is configured (ConnectionStrings__embed-model).");
+}

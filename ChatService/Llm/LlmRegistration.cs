@@ -1,0 +1,94 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Http.Resilience;
+using OllamaSharp;
+using Polly;
+using ServiceDefaults.Health;
+using ServiceDefaults.Resilience;
+
+namespace ChatService.Llm;
+
+public static class LlmRegistration
+{
+    public const string ChatClientName = "ollama-chat";
+    public const string EmbedClientName = "ollama-embed";
+    public const string ProbeClientName = "ollama-probe";
+
+    /// <summary>
+    /// Ollama clients. The chat client has NO standard resilience handler (its 10 s attempt timeout would kill every
+    /// healthy long generation); <see cref="LlmGenerator"/> applies connect/first-token/idle/total bounds instead.
+    /// The embedding client gets its own pipeline: 30 s per batch, retries, the <c>embeddings</c> breaker.
+    /// </summary>
+    public static IHostApplicationBuilder AddLlm(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<LlmOptions>().BindConfiguration(LlmOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<EmbeddingOptions>().BindConfiguration(EmbeddingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var llm = builder.Configuration.GetSection(LlmOptions.Section).Get<LlmOptions>() ?? new LlmOptions();
+        var embed = builder.Configuration.GetSection(EmbeddingOptions.Section).Get<EmbeddingOptions>() ?? new EmbeddingOptions();
+
+        var chatConnection = OllamaConnection.Read(builder.Configuration, "chat-model");
+        var embedConnection = OllamaConnection.Read(builder.Configuration, "embed-model");
+
+        builder.Services.AddHttpClient(ChatClientName, c =>
+            {
+                c.BaseAddress = chatConnection?.Endpoint;
+                c.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                ConnectTimeout = llm.ConnectTimeout,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            })
+            .RemoveAllResilienceHandlers();
+
+        builder.Services.AddHttpClient(EmbedClientName, c =>
+            {
+                c.BaseAddress = embedConnection?.Endpoint;
+                c.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ConnectTimeout = llm.ConnectTimeout })
+            .RemoveAllResilienceHandlers()
+            .AddResilienceHandler("embeddings", (pipeline, context) =>
+            {
+                var breakers = context.ServiceProvider.GetRequiredService<CircuitBreakerRegistry>();
+                pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = Math.Max(1, embed.Retries),
+                    Delay = TimeSpan.FromMilliseconds(200),
+                    BackoffType = DelayBackoffType.Exponential,
+                    ShouldHandle = args => embed.Retries == 0
+                        ? ValueTask.FromResult(false)
+                        : HttpClientResiliencePredicates.IsTransient(args.Outcome)
+                            ? ValueTask.FromResult(!args.Context.CancellationToken.IsCancellationRequested)
+                            : ValueTask.FromResult(false),
+                });
+                breakers.AddNamedCircuitBreaker(pipeline, EmbeddingService.BreakerName, new HttpCircuitBreakerStrategyOptions
+                {
+                    FailureRatio = embed.Breaker.FailureRatio,
+                    MinimumThroughput = embed.Breaker.MinimumThroughput,
+                    SamplingDuration = embed.Breaker.SamplingDuration,
+                    BreakDuration = embed.Breaker.BreakDuration,
+                });
+                pipeline.AddTimeout(embed.BatchTimeout);
+            });
+
+        builder.Services.AddHttpClient(ProbeClientName, c => c.BaseAddress = chatConnection?.Endpoint ?? embedConnection?.Endpoint)
+            .RemoveAllResilienceHandlers();
+
+        builder.Services.AddSingleton(sp =>
+        {
+            var factory = sp.GetRequiredService<IHttpClientFactory>();
+            IChatClient? chat = chatConnection is null
+                ? null
+                : new OllamaApiClient(factory.CreateClient(ChatClientName), chatConnection.Model);
+            IEmbeddingGenerator<string, Embedding<float>>? embeddings = embedConnection is null
+                ? null
+                : new OllamaApiClient(factory.CreateClient(EmbedClientName), embedConnection.Model);
+            return new LlmModels(chatConnection, chat, embedConnection, embeddings);
+        });
+        builder.Services.AddSingleton<LlmGenerator>();
+        builder.Services.AddSingleton<EmbeddingService>();
+        builder.Services.AddHealthChecks().AddCheck<OllamaHealthCheck>("ollama",
+            Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, [HealthTags.Ready]);
+        return builder;
+    }
+}

@@ -1,0 +1,3 @@
+namespace ChatService.Rag;
+
+public sealed record ChatTimings(long RetrievalMs, long? FirstTokenMs, long TotalMs);

@@ -1,0 +1,238 @@
+using System.Globalization;
+using ChatService.Activity;
+using ChatService.Data;
+using ChatService.Llm;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ServiceDefaults.Problems;
+
+namespace ChatService.Rag;
+
+/// <summary>
+/// One chat turn: validate → session → store the user message → hybrid retrieval → (cache | stream the LLM | degraded
+/// answer from passages) → store the assistant message with citations, usage, timings and flags. Used by the chat API
+/// (JSON and SSE), the OpenAI-compatible API and chat tasks. No DbContext connection is held while the LLM streams:
+/// EF opens a pooled connection per command and returns it right after.
+/// </summary>
+public sealed class ChatTurnRunner(
+    ChatDbContext db,
+    HybridRetriever retriever,
+    LlmGenerator generator,
+    AnswerCache answers,
+    ActivityHub activity,
+    ChatMetrics metrics,
+    IOptions<RetrievalOptions> retrievalOptions,
+    IOptions<LlmOptions> llmOptions,
+    TimeProvider time,
+    ILogger<ChatTurnRunner> logger)
+{
+    private static readonly TimeSpan PersistBudget = TimeSpan.FromSeconds(5);
+
+    /// <summary>Validates the question, resolves or creates the session and stores the user message.</summary>
+    public async Task<ChatTurn> PrepareAsync(string owner, ChatQuestion question, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var options = retrievalOptions.Value;
+        var message = question.Message?.Trim();
+        if (string.IsNullOrEmpty(message))
+        {
+            throw new ChatRejectedException(400, ChatErrorCodes.EmptyMessage, "Validation failed", "The message must not be empty.");
+        }
+
+        if (message.Length > options.MaxMessageChars)
+        {
+            throw new ChatRejectedException(400, ChatErrorCodes.MessageTooLong, "Validation failed",
+                $"The message is longer than {options.MaxMessageChars} characters.");
+        }
+
+        var topK = question.TopK ?? options.DefaultTopK;
+        if (topK < 1 || topK > options.MaxTopK)
+        {
+            throw new ChatRejectedException(400, ChatErrorCodes.TopKOutOfRange, "Validation failed", $"topK must be between 1 and {options.MaxTopK}.");
+        }
+
+        var documentIds = question.DocumentIds is { Count: > 0 } ids ? ids.Distinct().ToList() : null;
+        if (documentIds is not null)
+        {
+            var owned = await db.Documents.AsNoTracking().CountAsync(d => d.Owner == owner && documentIds.Contains(d.Id), cancellationToken);
+            if (owned != documentIds.Count)
+            {
+                throw new ChatRejectedException(404, ChatErrorCodes.DocumentNotFound, "Document not found",
+                    "One or more documentIds do not exist.");
+            }
+        }
+
+        var now = time.GetUtcNow();
+        ChatSession session;
+        List<Data.ChatMessage> history = [];
+        if (question.SessionId is { } sessionId)
+        {
+            session = await db.Sessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.Owner == owner, cancellationToken)
+                      ?? throw new ChatRejectedException(404, ChatErrorCodes.SessionNotFound, "Session not found");
+            if (options.HistoryMessages > 0)
+            {
+                history = await db.Messages.AsNoTracking()
+                    .Where(m => m.SessionId == sessionId && m.Content != "")
+                    .OrderByDescending(m => m.CreatedAt)
+                    .Take(options.HistoryMessages)
+                    .ToListAsync(cancellationToken);
+            }
+
+            session.UpdatedAt = now;
+        }
+        else
+        {
+            session = new ChatSession { Id = Guid.CreateVersion7(now), Owner = owner, Title = PromptBuilder.Snippet(message, 80), CreatedAt = now, UpdatedAt = now };
+            db.Sessions.Add(session);
+        }
+
+        var userMessageId = Guid.CreateVersion7(now);
+        db.Messages.Add(new Data.ChatMessage
+        {
+            Id = userMessageId,
+            SessionId = session.Id,
+            Owner = owner,
+            Role = "user",
+            Content = message,
+            CreatedAt = now,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        return new ChatTurn(owner, session.Id, message, topK, documentIds, history, started, userMessageId);
+    }
+
+    /// <summary>Rebuilds a turn whose user message was stored earlier (a chat task), or null when it no longer exists.</summary>
+    public async Task<ChatTurn?> ResumeAsync(string owner, Guid sessionId, Guid userMessageId, int topK, IReadOnlyList<Guid>? documentIds,
+        CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var userMessage = await db.Messages.AsNoTracking()
+            .FirstOrDefaultAsync(m => m.Id == userMessageId && m.SessionId == sessionId && m.Owner == owner, cancellationToken);
+        if (userMessage is null)
+        {
+            return null;
+        }
+
+        var history = retrievalOptions.Value.HistoryMessages == 0
+            ? []
+            : await db.Messages.AsNoTracking()
+                .Where(m => m.SessionId == sessionId && m.CreatedAt < userMessage.CreatedAt && m.Content != "")
+                .OrderByDescending(m => m.CreatedAt)
+                .Take(retrievalOptions.Value.HistoryMessages)
+                .ToListAsync(cancellationToken);
+        return new ChatTurn(owner, sessionId, userMessage.Content, topK, documentIds, history, started, userMessageId);
+    }
+
+    /// <summary>
+    /// Retrieves, generates (streaming tokens to <paramref name="onToken"/>) and stores the answer.
+    /// With <paramref name="allowDegraded"/> false, an unavailable LLM throws <see cref="LlmUnavailableException"/> instead.
+    /// </summary>
+    public async Task<ChatAnswer> AnswerAsync(ChatTurn turn, Func<string, CancellationToken, ValueTask> onToken, TimeSpan generationBudget,
+        bool allowDegraded, CancellationToken cancellationToken)
+    {
+        var options = retrievalOptions.Value;
+        string? cacheKey = null;
+        if (answers.Enabled && turn.History.Count == 0)
+        {
+            cacheKey = await answers.KeyAsync(turn.Owner, turn.Question, turn.TopK, turn.DocumentIds, cancellationToken);
+            if (await answers.GetAsync(cacheKey, cancellationToken) is { } cached)
+            {
+                await onToken(cached.Answer, cancellationToken);
+                metrics.Answered("cached");
+                return await StoreAsync(turn, cached.Answer, cached.Citations, new GenerationResult(cached.Answer, cached.PromptTokens,
+                    cached.CompletionTokens, 0, false, null, null), 0, degraded: false, cached: true);
+            }
+        }
+
+        var retrievalStarted = time.GetTimestamp();
+        var retrieval = await retriever.RetrieveAsync(turn.Owner, turn.Question, turn.TopK, turn.DocumentIds, cancellationToken);
+        var retrievalMs = (long)time.GetElapsedTime(retrievalStarted).TotalMilliseconds;
+        var citations = retrieval.Passages
+            .Select(p => new Citation(p.DocumentId, p.Title, p.ChunkId, p.Page, PromptBuilder.Snippet(p.Text, options.SnippetChars)))
+            .ToList();
+        await activity.PublishAsync(turn.Owner, "retrieval", new Dictionary<string, string?>
+        {
+            ["sessionId"] = turn.SessionId.ToString(),
+            ["passages"] = retrieval.Passages.Count.ToString(CultureInfo.InvariantCulture),
+            ["vectorSearch"] = retrieval.VectorSearchUsed ? "used" : "unavailable",
+            ["retrievalMs"] = retrievalMs.ToString(CultureInfo.InvariantCulture),
+        }, cancellationToken);
+
+        var prompt = PromptBuilder.Build(retrieval.Passages, turn.History, options.HistoryTokenBudget, turn.Question);
+        await activity.PublishAsync(turn.Owner, "generation_started", new Dictionary<string, string?> { ["sessionId"] = turn.SessionId.ToString() },
+            cancellationToken);
+        GenerationResult result;
+        var degraded = false;
+        try
+        {
+            result = await generator.GenerateAsync(prompt, onToken, generationBudget, cancellationToken);
+        }
+        catch (LlmUnavailableException ex) when (allowDegraded && llmOptions.Value.DegradeWhenUnavailable)
+        {
+            logger.LogWarning("LLM unavailable ({Code}); answering from {Passages} passages", ex.Code, retrieval.Passages.Count);
+            var text = PromptBuilder.DegradedAnswer(retrieval.Passages, options.SnippetChars);
+            await onToken(text, cancellationToken);
+            result = new GenerationResult(text, null, null, null, false, ex.Code, ex.Message);
+            degraded = true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            metrics.Answered("cancelled");
+            throw;
+        }
+        catch (LlmUnavailableException)
+        {
+            metrics.Answered("unavailable");
+            throw;
+        }
+
+        var answer = await StoreAsync(turn, result.Text, citations, result, retrievalMs, degraded, cached: false);
+        metrics.Answered(degraded ? "degraded" : result.Partial ? "partial" : "complete");
+        await activity.PublishAsync(turn.Owner, "generation_finished", new Dictionary<string, string?>
+        {
+            ["sessionId"] = turn.SessionId.ToString(),
+            ["messageId"] = answer.MessageId.ToString(),
+            ["outcome"] = degraded ? "degraded" : result.Partial ? "partial" : "complete",
+        }, CancellationToken.None);
+        if (cacheKey is not null && !degraded && !result.Partial)
+        {
+            await answers.SetAsync(cacheKey, new CachedAnswer(result.Text, citations, result.PromptTokens ?? 0, result.CompletionTokens ?? 0),
+                CancellationToken.None);
+        }
+
+        return answer;
+    }
+
+    private async Task<ChatAnswer> StoreAsync(ChatTurn turn, string text, IReadOnlyList<Citation> citations, GenerationResult result,
+        long retrievalMs, bool degraded, bool cached)
+    {
+        var now = time.GetUtcNow();
+        var totalMs = (long)time.GetElapsedTime(turn.StartedTimestamp).TotalMilliseconds;
+        var message = new Data.ChatMessage
+        {
+            Id = Guid.CreateVersion7(now),
+            SessionId = turn.SessionId,
+            Owner = turn.Owner,
+            Role = "assistant",
+            Content = text,
+            Citations = citations.ToList(),
+            PromptTokens = result.PromptTokens,
+            CompletionTokens = result.CompletionTokens,
+            RetrievalMs = retrievalMs,
+            FirstTokenMs = result.FirstTokenMs,
+            TotalMs = totalMs,
+            Degraded = degraded,
+            Partial = result.Partial,
+            Error = result.ErrorMessage is { } error ? PromptBuilder.Snippet(error, 900) : null,
+            CreatedAt = now,
+        };
+        db.Messages.Add(message);
+        // The answer is stored even when the client has gone: it was generated, and a partial one must be recorded as such.
+        using var persist = new CancellationTokenSource(PersistBudget, time);
+        await db.SaveChangesAsync(persist.Token);
+        return new ChatAnswer(turn.SessionId, message.Id, text, citations, degraded, result.Partial,
+            new ChatUsage(result.PromptTokens ?? 0, result.CompletionTokens ?? 0),
+            new ChatTimings(retrievalMs, result.FirstTokenMs, totalMs),
+            result.Partial ? result.ErrorCode ?? ErrorCodes.LlmUnavailable : degraded ? result.ErrorCode : null,
+            cached);
+    }
+}

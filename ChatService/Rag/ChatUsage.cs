@@ -1,0 +1,3 @@
+namespace ChatService.Rag;
+
+public sealed record ChatUsage(int PromptTokens, int CompletionTokens);

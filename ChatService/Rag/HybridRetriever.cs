@@ -1,0 +1,146 @@
+using System.Text.RegularExpressions;
+using ChatService.Chroma;
+using ChatService.Data;
+using ChatService.Llm;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace ChatService.Rag;
+
+/// <summary>
+/// Chroma vector search and PostgreSQL full-text search, each restricted to the caller's documents, fused by
+/// reciprocal rank and cut to topK and the prompt token budget. The vector branch is optional: when Chroma or the
+/// embedding model fails, full text answers alone.
+/// </summary>
+public sealed partial class HybridRetriever(
+    ChatDbContext db,
+    EmbeddingService embeddings,
+    ChromaClient chroma,
+    IOptions<RetrievalOptions> options,
+    ILogger<HybridRetriever> logger)
+{
+    public async Task<RetrievalResult> RetrieveAsync(string owner, string question, int topK, IReadOnlyList<Guid>? documentIds,
+        CancellationToken cancellationToken)
+    {
+        var candidates = topK * options.Value.CandidateMultiplier;
+        var vectorTask = VectorSearchAsync(owner, question, candidates, documentIds, cancellationToken);
+        var textIds = await FullTextSearchAsync(owner, question, candidates, documentIds, cancellationToken);
+        var vectorIds = await vectorTask;
+
+        var fused = Fuse(vectorIds ?? [], textIds, options.Value.RrfK);
+        if (fused.Count == 0)
+        {
+            return new RetrievalResult([], vectorIds is not null, true);
+        }
+
+        var ids = fused.Keys.ToList();
+        var rows = await (
+                from c in db.Chunks.AsNoTracking()
+                join d in db.Documents.AsNoTracking() on c.DocumentId equals d.Id
+                where ids.Contains(c.Id) && c.Owner == owner && d.Owner == owner && d.Status != DocumentStatus.Failed
+                select new { c.Id, c.DocumentId, d.Title, c.Text, c.Heading, c.Page, c.TokenCount })
+            .ToListAsync(cancellationToken);
+        var allowed = documentIds is { Count: > 0 } ? documentIds.ToHashSet() : null;
+
+        var passages = new List<RetrievedPassage>();
+        var tokens = 0;
+        foreach (var row in rows.Where(r => allowed is null || allowed.Contains(r.DocumentId)).OrderByDescending(r => fused[r.Id]))
+        {
+            if (passages.Count >= topK || (passages.Count > 0 && tokens + row.TokenCount > options.Value.PromptTokenBudget))
+            {
+                break;
+            }
+
+            tokens += row.TokenCount;
+            passages.Add(new RetrievedPassage(row.Id, row.DocumentId, row.Title, row.Text, row.Heading, row.Page, row.TokenCount, fused[row.Id]));
+        }
+
+        return new RetrievalResult(passages, vectorIds is not null, true);
+    }
+
+    /// <summary>Reciprocal rank fusion: each list contributes 1 / (k + rank) for every id it ranks.</summary>
+    public static Dictionary<string, double> Fuse(IReadOnlyList<string> first, IReadOnlyList<string> second, int k)
+    {
+        var scores = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var list in new[] { first, second })
+        {
+            for (var rank = 0; rank < list.Count; rank++)
+            {
+                scores[list[rank]] = scores.GetValueOrDefault(list[rank]) + 1.0 / (k + rank + 1);
+            }
+        }
+
+        return scores;
+    }
+
+    private async Task<IReadOnlyList<string>> FullTextSearchAsync(string owner, string question, int count,
+        IReadOnlyList<Guid>? documentIds, CancellationToken cancellationToken)
+    {
+        var query = OrQuery(question);
+        if (query is null)
+        {
+            return [];
+        }
+
+        var chunks = db.Chunks.AsNoTracking().Where(c => c.Owner == owner);
+        if (documentIds is { Count: > 0 })
+        {
+            chunks = chunks.Where(c => documentIds.Contains(c.DocumentId));
+        }
+
+        return await chunks
+            .Where(c => c.SearchVector!.Matches(EF.Functions.ToTsQuery(DocumentChunkConfiguration.TextSearchConfig, query)))
+            .OrderByDescending(c => c.SearchVector!.Rank(EF.Functions.ToTsQuery(DocumentChunkConfiguration.TextSearchConfig, query)))
+            .ThenBy(c => c.Id)
+            .Select(c => c.Id)
+            .Take(count)
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Any question word may match (OR), ranking does the rest: <c>plainto_tsquery</c> would AND every word and miss
+    /// passages that answer a question phrased differently. Only letters and digits reach to_tsquery, so it cannot fail to parse.
+    /// </summary>
+    public static string? OrQuery(string question)
+    {
+        var words = Words().Matches(question.ToLowerInvariant())
+            .Select(m => m.Value)
+            .Where(w => w.Length > 1)
+            .Distinct(StringComparer.Ordinal)
+            .Take(32)
+            .ToList();
+        return words.Count == 0 ? null : string.Join(" | ", words);
+    }
+
+    /// <summary>Chunk ids nearest to the question, or null when the vector branch is unavailable.</summary>
+    private async Task<IReadOnlyList<string>?> VectorSearchAsync(string owner, string question, int count,
+        IReadOnlyList<Guid>? documentIds, CancellationToken cancellationToken)
+    {
+        if (!embeddings.IsConfigured || embeddings.ModelName is not { } model || !chroma.IsConfigured)
+        {
+            return null;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.VectorSearchTimeout);
+        try
+        {
+            var vector = await embeddings.EmbedQueryAsync(question, timeout.Token);
+            var matches = await chroma.QueryAsync(model, vector, count, owner, documentIds?.ToList(), timeout.Token);
+            return matches.Select(m => m.Id).ToList();
+        }
+        catch (Exception ex) when (ex is LlmUnavailableException or ChromaUnavailableException or HttpRequestException
+                                       or BrokenCircuitException or TimeoutRejectedException or OllamaSharp.Models.Exceptions.OllamaException
+                                       or System.Text.Json.JsonException
+                                   || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            logger.LogWarning("Vector search unavailable, using full text only: {Error}", ex.Message);
+            return null;
+        }
+    }
+
+    [GeneratedRegex(@"[\p{L}\p{N}]+")]
+    private static partial Regex Words();
+}

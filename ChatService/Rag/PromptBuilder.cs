@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using ChatService.Ingestion;
+using AiMessage = Microsoft.Extensions.AI.ChatMessage;
+using AiRole = Microsoft.Extensions.AI.ChatRole;
+
+namespace ChatService.Rag;
+
+/// <summary>Builds the model prompt: instructions with numbered passages, recent history within its budget, the question.</summary>
+public static class PromptBuilder
+{
+    public static IReadOnlyList<AiMessage> Build(IReadOnlyList<RetrievedPassage> passages, IReadOnlyList<Data.ChatMessage> history,
+        int historyTokenBudget, string question)
+    {
+        var system = new StringBuilder(
+            "You are a helpful assistant. Answer the question using the numbered passages below and cite them as [n]. " +
+            "If the passages do not contain the answer, say so.\n\nPassages:\n");
+        for (var i = 0; i < passages.Count; i++)
+        {
+            system.Append(CultureInfo.InvariantCulture, $"[{i + 1}] {Source(passages[i])}\n{passages[i].Text}\n\n");
+        }
+
+        var messages = new List<AiMessage> { new(AiRole.System, system.ToString()) };
+        var kept = new List<Data.ChatMessage>();
+        var tokens = 0;
+        foreach (var message in history.OrderByDescending(m => m.CreatedAt))
+        {
+            tokens += TokenEstimate.Of(message.Content);
+            if (tokens > historyTokenBudget)
+            {
+                break;
+            }
+
+            kept.Add(message);
+        }
+
+        messages.AddRange(kept.OrderBy(m => m.CreatedAt)
+            .Select(m => new AiMessage(m.Role == "assistant" ? AiRole.Assistant : AiRole.User, m.Content)));
+        messages.Add(new AiMessage(AiRole.User, question));
+        return messages;
+    }
+
+    /// <summary>The answer given when the LLM is unavailable: the passages themselves, so the user still gets the sources.</summary>
+    public static string DegradedAnswer(IReadOnlyList<RetrievedPassage> passages, int snippetChars)
+    {
+        if (passages.Count == 0)
+        {
+            return "The language model is unavailable right now and no relevant passages were found in your documents.";
+        }
+
+        var answer = new StringBuilder("The language model is unavailable right now. The most relevant passages from your documents are:\n\n");
+        for (var i = 0; i < passages.Count; i++)
+        {
+            answer.Append(CultureInfo.InvariantCulture, $"[{i + 1}] {Source(passages[i])}: {Snippet(passages[i].Text, snippetChars * 2)}\n\n");
+        }
+
+        return answer.ToString().TrimEnd();
+    }
+
+    public static string Snippet(string text, int chars) => text.Length <= chars ? text : text[..chars].TrimEnd() + "…";
+
+    private static string Source(RetrievedPassage passage)
+    {
+        var source = passage.Title;
+        if (passage.Page is { } page)
+        {
+            source += string.Create(CultureInfo.InvariantCulture, $", p. {page}");
+        }
+
+        if (passage.Heading is { } heading)
+        {
+            source += $", \"{heading}\"";
+        }
+
+        return source;
+    }
+}

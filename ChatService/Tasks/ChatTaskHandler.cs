@@ -1,0 +1,44 @@
+using ChatService.Activity;
+using ChatService.Llm;
+using ChatService.Rag;
+using DurableJobs;
+using Microsoft.Extensions.Options;
+
+namespace ChatService.Tasks;
+
+/// <summary>
+/// Queue <c>chat-tasks</c>: answers a stored question in the background. Unlike the synchronous chat, an unavailable LLM
+/// is not answered degraded but retried (with the queue's backoff) within the task's attempts and timeout.
+/// </summary>
+public sealed class ChatTaskHandler(ChatTurnRunner runner, ActivityHub activity, IOptions<LlmOptions> llm) : IJobHandler
+{
+    public async Task<object?> HandleAsync(JobContext job, CancellationToken cancellationToken)
+    {
+        var payload = job.GetPayload<ChatTaskPayload>();
+        var owner = job.Owner ?? throw new PermanentJobException("INVALID_PAYLOAD", "A chat task needs an owner.");
+        var turn = await runner.ResumeAsync(owner, payload.SessionId, payload.UserMessageId, payload.TopK, payload.DocumentIds, cancellationToken)
+                   ?? throw new PermanentJobException(ChatErrorCodes.SessionNotFound, "The task's session or message was deleted.");
+        await PublishAsync(owner, job.JobId, "running", cancellationToken);
+        try
+        {
+            var answer = await runner.AnswerAsync(turn, static (_, _) => ValueTask.CompletedTask, llm.Value.BackgroundTotalTimeout,
+                allowDegraded: false, cancellationToken);
+            await PublishAsync(owner, job.JobId, "succeeded", CancellationToken.None);
+            return answer;
+        }
+        catch (LlmUnavailableException) when (job.Attempt < job.MaxAttempts)
+        {
+            await PublishAsync(owner, job.JobId, "retrying", CancellationToken.None);
+            throw;
+        }
+        catch (LlmUnavailableException ex)
+        {
+            await PublishAsync(owner, job.JobId, "failed", CancellationToken.None);
+            throw new PermanentJobException(ex.Code, ex.Message, ex);
+        }
+    }
+
+    private Task PublishAsync(string owner, Guid taskId, string status, CancellationToken cancellationToken) =>
+        activity.PublishAsync(owner, "task", new Dictionary<string, string?> { ["taskId"] = taskId.ToString(), ["status"] = status },
+            cancellationToken);
+}
