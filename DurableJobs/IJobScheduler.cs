@@ -11,7 +11,27 @@ public interface IJobScheduler
     /// Returns the existing job when the idempotency key was seen before (<see cref="EnqueueResult.Created"/> false).
     /// Throws <see cref="JobValidationException"/> for an unknown queue, oversized payload or out-of-range timeout.
     /// </summary>
+    /// <remarks>
+    /// Only the job row is written (other pending changes of the DbContext are not saved). Inside a transaction
+    /// opened through the DbContext, the dispatch happens when that transaction commits (nothing is dispatched
+    /// when it rolls back).
+    /// </remarks>
     Task<EnqueueResult> EnqueueAsync(JobRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Validates the request and adds its row to the DbContext's change tracker without saving, so the caller's
+    /// next <c>SaveChanges</c> stores it atomically with the caller's own rows (e.g. N deliveries + N jobs).
+    /// The job is dispatched automatically once that save (or its enclosing transaction) commits.
+    /// A repeated idempotency key makes that SaveChanges fail with a unique violation: use
+    /// <see cref="EnqueueAsync"/> when the key may repeat.
+    /// </summary>
+    JobRecord Stage(JobRequest request);
+
+    /// <summary>
+    /// Puts queued jobs on their streams (for rows written outside the DbContext's tracking); not needed after
+    /// <see cref="EnqueueAsync"/> or <see cref="Stage"/>. Jobs not in state queued are skipped.
+    /// </summary>
+    Task DispatchAsync(IEnumerable<Guid> jobIds, CancellationToken cancellationToken);
 
     Task<JobSnapshot?> GetAsync(Guid jobId, CancellationToken cancellationToken);
 

@@ -1,0 +1,55 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace DurableJobs.Dispatch;
+
+/// <summary>Dispatches the jobs of a transaction after it commits; drops them when it rolls back or fails.</summary>
+internal sealed class JobTransactionInterceptor(PendingDispatches pending, JobDispatcher dispatcher) : DbTransactionInterceptor
+{
+    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
+    {
+        if (eventData.Context is { } context)
+        {
+            var items = pending.EndTransaction(context, committed: true);
+            // A synchronous Commit cannot await Redis; the dispatch runs on and logs its own failures.
+            dispatcher.DispatchInBackground(items);
+        }
+    }
+
+    public override async Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData,
+        CancellationToken cancellationToken = default)
+    {
+        if (eventData.Context is { } context)
+        {
+            var items = pending.EndTransaction(context, committed: true);
+            // Not the caller's token: the transaction is committed, so cancellation must not surface as a failure.
+            await dispatcher.DispatchAsync(items, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Drop(eventData);
+
+    public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData,
+        CancellationToken cancellationToken = default)
+    {
+        Drop(eventData);
+        return Task.CompletedTask;
+    }
+
+    public override void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => Drop(eventData);
+
+    public override Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData,
+        CancellationToken cancellationToken = default)
+    {
+        Drop(eventData);
+        return Task.CompletedTask;
+    }
+
+    private void Drop(TransactionEventData eventData)
+    {
+        if (eventData.Context is { } context)
+        {
+            pending.EndTransaction(context, committed: false);
+        }
+    }
+}
