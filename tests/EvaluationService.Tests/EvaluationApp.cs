@@ -74,19 +74,6 @@ public sealed class EvaluationApp : WebApplicationFactory<Program>
         }
     }
 
-    public override async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await base.DisposeAsync();
-        }
-        catch (InvalidOperationException ex) when (ex.StackTrace?.Contains("RedisSignalListener.StopAsync", StringComparison.Ordinal) == true)
-        {
-            // why: known DurableJobs bug (reported to its owner): RedisSignalListener.StopAsync enumerates its subscription list
-            // while a second StopAsync clears it. It only affects host disposal, not what these tests check.
-        }
-    }
-
     public HttpClient ClientFor(string user, bool admin = false)
     {
         var client = CreateClient();

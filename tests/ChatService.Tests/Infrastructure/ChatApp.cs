@@ -91,21 +91,5 @@ public sealed class ChatApp : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _factory.Services.GetRequiredService<T>();
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await _factory.DisposeAsync();
-        }
-        catch (Exception ex) when (IsKnownDurableJobsStopBug(ex))
-        {
-            // DurableJobs' RedisSignalListener.StopAsync enumerates a list it modifies (reported to the lead); it only
-            // affects shutdown, so it must not fail the ChatService test that just finished.
-            Console.Error.WriteLine($"Ignored DurableJobs shutdown bug: {ex.Message}");
-        }
-    }
-
-    private static bool IsKnownDurableJobsStopBug(Exception ex) =>
-        (ex is AggregateException aggregate ? aggregate.Flatten().InnerExceptions : [ex])
-        .All(e => e is InvalidOperationException && (e.StackTrace ?? "").Contains("RedisSignalListener.StopAsync", StringComparison.Ordinal));
+    public ValueTask DisposeAsync() => _factory.DisposeAsync();
 }
