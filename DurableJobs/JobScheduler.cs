@@ -44,7 +44,7 @@ internal sealed class JobScheduler(
         else
         {
             // Not the caller's token: the row is committed, so the dispatch (bounded, best effort) must not turn into an error.
-            await dispatcher.DispatchAsync([item], CancellationToken.None).ConfigureAwait(false);
+            await dispatcher.DispatchAsync([item], CancellationToken.None).ConfigureAwait(false); // why: see the comment above; bounded by RedisLink
         }
 
         return new EnqueueResult(snapshot, true);

@@ -101,7 +101,7 @@ public static class TasksApi
     private static ChatTaskView View(JobSnapshot job) => new(
         job.Id,
         Status(job.State),
-        job.State == JobState.Succeeded ? job.Result : null,
+        job.State == JobState.Succeeded ? job.Result : null, // why: the job's stored result, not Task.Result
         job.ErrorCode is null && job.ErrorMessage is null ? null : new ChatTaskError(job.ErrorCode, job.ErrorMessage),
         job.CreatedAt,
         job.FinishedAt);

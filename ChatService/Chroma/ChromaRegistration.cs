@@ -27,7 +27,7 @@ public static class ChromaRegistration
         builder.Services.AddHttpClient<ChromaClient>(c =>
             {
                 c.BaseAddress = baseAddress;
-                c.Timeout = Timeout.InfiniteTimeSpan;
+                c.Timeout = Timeout.InfiniteTimeSpan; // why: the Chroma resilience pipeline below bounds every call (5 s attempt), HttpClient's own timeout would only fight it
             })
             .RemoveAllResilienceHandlers()
             .AddResilienceHandler("chroma", (pipeline, context) =>

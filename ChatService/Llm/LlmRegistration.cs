@@ -31,7 +31,7 @@ public static class LlmRegistration
         builder.Services.AddHttpClient(ChatClientName, c =>
             {
                 c.BaseAddress = chatConnection?.Endpoint;
-                c.Timeout = Timeout.InfiniteTimeSpan;
+                c.Timeout = Timeout.InfiniteTimeSpan; // why: LLM calls are bounded by connect/first-token/idle/total budgets in the generator, not by one flat HttpClient timeout
             })
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
@@ -43,7 +43,7 @@ public static class LlmRegistration
         builder.Services.AddHttpClient(EmbedClientName, c =>
             {
                 c.BaseAddress = embedConnection?.Endpoint;
-                c.Timeout = Timeout.InfiniteTimeSpan;
+                c.Timeout = Timeout.InfiniteTimeSpan; // why: LLM calls are bounded by connect/first-token/idle/total budgets in the generator, not by one flat HttpClient timeout
             })
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ConnectTimeout = llm.ConnectTimeout })
             .RemoveAllResilienceHandlers()

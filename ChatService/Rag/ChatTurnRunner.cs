@@ -192,7 +192,7 @@ public sealed class ChatTurnRunner(
             ["sessionId"] = turn.SessionId.ToString(),
             ["messageId"] = answer.MessageId.ToString(),
             ["outcome"] = degraded ? "degraded" : result.Partial ? "partial" : "complete",
-        }, CancellationToken.None);
+        }, CancellationToken.None); // why: the answer is stored; the (bounded, best-effort) notice must go out even if the caller left
         if (cacheKey is not null && !degraded && !result.Partial)
         {
             await answers.SetAsync(cacheKey, new CachedAnswer(result.Text, citations, result.PromptTokens ?? 0, result.CompletionTokens ?? 0),

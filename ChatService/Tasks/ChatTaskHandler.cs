@@ -23,17 +23,17 @@ public sealed class ChatTaskHandler(ChatTurnRunner runner, ActivityHub activity,
         {
             var answer = await runner.AnswerAsync(turn, static (_, _) => ValueTask.CompletedTask, llm.Value.BackgroundTotalTimeout,
                 allowDegraded: false, cancellationToken);
-            await PublishAsync(owner, job.JobId, "succeeded", CancellationToken.None);
+            await PublishAsync(owner, job.JobId, "succeeded", CancellationToken.None); // why: bounded best-effort notice about an outcome that already happened
             return answer;
         }
         catch (LlmUnavailableException) when (job.Attempt < job.MaxAttempts)
         {
-            await PublishAsync(owner, job.JobId, "retrying", CancellationToken.None);
+            await PublishAsync(owner, job.JobId, "retrying", CancellationToken.None); // why: bounded best-effort notice about an outcome that already happened
             throw;
         }
         catch (LlmUnavailableException ex)
         {
-            await PublishAsync(owner, job.JobId, "failed", CancellationToken.None);
+            await PublishAsync(owner, job.JobId, "failed", CancellationToken.None); // why: bounded best-effort notice about an outcome that already happened
             throw new PermanentJobException(ex.Code, ex.Message, ex);
         }
     }

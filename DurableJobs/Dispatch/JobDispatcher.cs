@@ -75,7 +75,7 @@ internal sealed partial class JobDispatcher(
         {
             try
             {
-                await DispatchAsync(items, CancellationToken.None).ConfigureAwait(false);
+                await DispatchAsync(items, CancellationToken.None).ConfigureAwait(false); // why: rows are committed; dispatch is bounded by RedisLink and best effort (the sweeper covers loss)
             }
             catch (Exception ex)
             {

@@ -45,7 +45,7 @@ internal sealed class JobSaveChangesInterceptor(PendingDispatches pending, JobDi
             var (saved, items) = pending.EndSave(context, context.Database.CurrentTransaction is not null);
             Count(saved);
             // Not the caller's token: the rows are committed, so a cancelled request must not turn into an exception here.
-            await dispatcher.DispatchAsync(items, CancellationToken.None).ConfigureAwait(false);
+            await dispatcher.DispatchAsync(items, CancellationToken.None).ConfigureAwait(false); // why: see the comment above; bounded by RedisLink
         }
 
         return result;

@@ -23,7 +23,7 @@ internal sealed class JobTransactionInterceptor(PendingDispatches pending, JobDi
         {
             var items = pending.EndTransaction(context, committed: true);
             // Not the caller's token: the transaction is committed, so cancellation must not surface as a failure.
-            await dispatcher.DispatchAsync(items, CancellationToken.None).ConfigureAwait(false);
+            await dispatcher.DispatchAsync(items, CancellationToken.None).ConfigureAwait(false); // why: the transaction committed; dispatch is bounded by RedisLink and best effort
         }
     }
 

@@ -101,8 +101,8 @@ internal sealed partial class RedisLink : IDisposable
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => Interlocked.Increment(ref _epoch);
 
     private static void Observe(Task call) =>
-        call.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        call.ContinueWith(static t => t.Exception, CancellationToken.None, // why: observes an abandoned call's fault; nothing waits
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     public void Dispose()
     {

@@ -34,7 +34,7 @@ internal sealed class JobRecordConfiguration : IEntityTypeConfiguration<JobRecor
         builder.Property(j => j.CreatedAt).HasColumnName(JobColumns.CreatedAt).HasDefaultValueSql("now()");
         builder.Property(j => j.StartedAt).HasColumnName(JobColumns.StartedAt);
         builder.Property(j => j.FinishedAt).HasColumnName(JobColumns.FinishedAt);
-        builder.Property(j => j.Result).HasColumnName(JobColumns.Result).HasColumnType("jsonb");
+        builder.Property(j => j.Result).HasColumnName(JobColumns.Result).HasColumnType("jsonb"); // why: a column, not Task.Result
         builder.Property(j => j.ErrorCode).HasColumnName(JobColumns.ErrorCode).HasMaxLength(100);
         builder.Property(j => j.ErrorMessage).HasColumnName(JobColumns.ErrorMessage).HasMaxLength(4000);
         builder.Property(j => j.TraceParent).HasColumnName(JobColumns.TraceParent).HasMaxLength(128);

@@ -117,12 +117,12 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
 
         try
         {
-            await _run.WaitAsync(_options.OutcomeWriteTimeout, _time, CancellationToken.None).ConfigureAwait(false);
+            await _run.WaitAsync(_options.OutcomeWriteTimeout, _time, CancellationToken.None).ConfigureAwait(false); // why: bounded by OutcomeWriteTimeout
         }
         catch (TimeoutException)
         {
             // Handlers that ignore their token cannot be stopped, but their jobs must not stay leased to a dead process.
-            await ReleaseAsync([.. _held.Values], CancellationToken.None).ConfigureAwait(false);
+            await ReleaseAsync([.. _held.Values], CancellationToken.None).ConfigureAwait(false); // why: ReleaseAsync bounds itself with OutcomeWriteTimeout
         }
     }
 
@@ -299,7 +299,7 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
         // lease, not the pending entry, protects the job.
         try
         {
-            await _redis.BoundAsync(database.StreamAcknowledgeAsync(key, _group, [.. entries.Select(e => e.Id)]), CancellationToken.None)
+            await _redis.BoundAsync(database.StreamAcknowledgeAsync(key, _group, [.. entries.Select(e => e.Id)]), CancellationToken.None) // why: BoundAsync bounds it; the claim is settled and must be acknowledged even while stopping
                 .ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisLink.IsOutage(ex) || ex is RedisException)
@@ -362,7 +362,7 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
     private async Task ExecuteLoopAsync()
     {
         await Task.Yield();
-        await foreach (var held in _buffer.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        await foreach (var held in _buffer.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false)) // why: ends when the bounded buffer is completed at stop; held jobs are run or released, never dropped
         {
             try
             {
@@ -373,7 +373,7 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
 
                 if (_stopClaiming.IsCancellationRequested)
                 {
-                    await ReleaseAsync([held], CancellationToken.None).ConfigureAwait(false);
+                    await ReleaseAsync([held], CancellationToken.None).ConfigureAwait(false); // why: ReleaseAsync bounds itself with OutcomeWriteTimeout
                 }
                 else
                 {
@@ -735,7 +735,7 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
             var database = _redis.Database;
             await _redis.BoundAsync(Task.WhenAll(
                 database.KeyDeleteAsync(JobKeys.Worker(WorkerId)),
-                database.SortedSetRemoveAsync(JobKeys.WorkerIndex(_group), WorkerId)), CancellationToken.None).ConfigureAwait(false);
+                database.SortedSetRemoveAsync(JobKeys.WorkerIndex(_group), WorkerId)), CancellationToken.None).ConfigureAwait(false); // why: bounded by BoundAsync; runs at stop
         }
         catch (Exception ex) when (RedisLink.IsOutage(ex) || ex is RedisException)
         {

@@ -51,7 +51,7 @@ public sealed class SuiteGenerationHandler(
         catch (Exception ex) when (ex is not OperationCanceledException and not PermanentJobException && job.Attempt >= job.MaxAttempts)
         {
             // why: the last attempt failed: the suite must not stay "generating" forever.
-            await FailAsync(suite, $"Generation failed: {ex.Message}", CancellationToken.None);
+            await FailAsync(suite, $"Generation failed: {ex.Message}", CancellationToken.None); // why: a single UPDATE under the 15 s command timeout
             throw;
         }
     }
