@@ -37,10 +37,7 @@ internal sealed class ExceptionToProblem(IProblemDetailsService problems) : IExc
             BadHttpRequestException bad => (bad.StatusCode, ErrorCodes.ValidationFailed, "Bad request"),
             BrokenCircuitException => (503, ErrorCodes.CircuitOpen, "A dependency's circuit breaker is open"),
             TimeoutRejectedException => (504, ErrorCodes.RequestTimeout, "A dependency did not answer within its budget"),
-            NpgsqlException or RedisConnectionException or TimeoutException =>
-                (503, ErrorCodes.DependencyUnavailable, "A dependency is unavailable"),
-            Microsoft.EntityFrameworkCore.DbUpdateException { InnerException: NpgsqlException } =>
-                (503, ErrorCodes.DependencyUnavailable, "A dependency is unavailable"),
+            _ when IsDependencyOutage(exception) => (503, ErrorCodes.DependencyUnavailable, "A dependency is unavailable"),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested =>
                 (499, ErrorCodes.RequestTimeout, "Request cancelled"),
             _ => (500, ErrorCodes.InternalError, "An unexpected error occurred"),
@@ -60,5 +57,23 @@ internal sealed class ExceptionToProblem(IProblemDetailsService problems) : IExc
             ProblemDetails = details,
             Exception = exception,
         });
+    }
+
+    /// <summary>
+    /// A database or Redis outage, however it is wrapped: EF's execution strategy wraps a transient NpgsqlException
+    /// in an InvalidOperationException, DbUpdateException wraps it too.
+    /// </summary>
+    private static bool IsDependencyOutage(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is NpgsqlException or RedisConnectionException or RedisTimeoutException or TimeoutException
+                or Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

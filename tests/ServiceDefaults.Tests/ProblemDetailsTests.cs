@@ -12,6 +12,8 @@ public sealed class ProblemDetailsTests
     {
         app.MapGet("/api/boom", string () => throw new InvalidOperationException("secret internals: password=hunter2"));
         app.MapGet("/api/db-down", string () => throw new NpgsqlException("connection refused"));
+        app.MapGet("/api/db-down-wrapped", string () => throw new InvalidOperationException(
+            "An exception has been raised that is likely due to a transient failure.", new NpgsqlException("timeout")));
         app.MapGet("/api/slow", async (HttpContext ctx) =>
         {
             await Task.Delay(TimeSpan.FromSeconds(20), ctx.RequestAborted);
@@ -46,12 +48,14 @@ public sealed class ProblemDetailsTests
         Assert.Equal(500, problem.GetProperty("status").GetInt32());
     }
 
-    [Fact]
-    public async Task Database_failure_is_503_dependency_unavailable()
+    [Theory]
+    [InlineData("/api/db-down")]
+    [InlineData("/api/db-down-wrapped")]
+    public async Task Database_failure_is_503_dependency_unavailable(string path)
     {
         await using var app = await TestApp.StartAsync(map: MapFailing);
 
-        var response = await app.Client.SendAsync(app.Request(HttpMethod.Get, "/api/db-down"));
+        var response = await app.Client.SendAsync(app.Request(HttpMethod.Get, path));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("DEPENDENCY_UNAVAILABLE", (await ProblemOf(response)).GetProperty("code").GetString());
     }
