@@ -1,0 +1,17 @@
+namespace SystemTests.Faults;
+
+/// <summary>What happens to the dependency (see README "Fault matrix" for how each one is produced).</summary>
+public enum Fault
+{
+    /// <summary>The server process is stopped (Ollama: nothing listens, connections refused).</summary>
+    Down,
+
+    /// <summary>SIGSTOP: connections are accepted, nothing is answered (Ollama: a silent proxy).</summary>
+    Paused,
+
+    /// <summary>Every chunk on the wire is delayed by 200 ms.</summary>
+    Slow,
+
+    /// <summary>Every connection is reset (PostgreSQL, Redis) or every HTTP request gets 500 (Chroma, Ollama).</summary>
+    Erroring,
+}

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ServiceDefaults.Auth;
+using Testing;
+
+namespace SystemTests.Harness;
+
+/// <summary>
+/// The three services as real processes, configured exactly as the AppHost configures them (AppHost/Program.cs):
+/// each gets the connection strings and service addresses of the resources it references, the development
+/// JWT settings, and <c>ASPNETCORE_ENVIRONMENT=Development</c>; the distributor may deliver to loopback (the sink).
+/// </summary>
+public sealed class SystemStack : IAsyncDisposable
+{
+    private const string Issuer = "aspire-chat-dev";
+    private const string Audience = "aspire-chat";
+    private readonly SystemDependencies _deps;
+
+    internal SystemStack(SystemDependencies deps, string chatDb, string evalDb, string distDb)
+    {
+        _deps = deps;
+        var chatModel = $"Endpoint=http://{deps.OllamaProxy.Endpoint};Model=llama3.2:1b";
+        var embedModel = $"Endpoint=http://{deps.OllamaProxy.Endpoint};Model=nomic-embed-text";
+        var common = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Auth__SigningKey"] = deps.SigningKey,
+            ["Auth__Issuer"] = Issuer,
+            ["Auth__Audience"] = Audience,
+            ["ConnectionStrings__redis"] = deps.RedisProxy.Endpoint,
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        };
+
+        Distributor = new ServiceProcess(ServiceKind.DistributorService, With(common, new()
+        {
+            ["ConnectionStrings__distdb"] = distDb,
+            ["Distributor__Ssrf__AllowPrivateNetworks"] = "true",
+        }));
+        Chat = new ServiceProcess(ServiceKind.ChatService, With(common, new()
+        {
+            ["ConnectionStrings__chatdb"] = chatDb,
+            ["ConnectionStrings__chat-model"] = chatModel,
+            ["ConnectionStrings__embed-model"] = embedModel,
+            ["services__chroma__http__0"] = $"http://{deps.ChromaProxy.Endpoint}",
+            ["services__distributorservice__http__0"] = Distributor.BaseAddress.ToString().TrimEnd('/'),
+        }));
+        Evaluation = new ServiceProcess(ServiceKind.EvaluationService, With(common, new()
+        {
+            ["ConnectionStrings__evaldb"] = evalDb,
+            ["ConnectionStrings__chat-model"] = chatModel,
+            ["services__chatservice__http__0"] = Chat.BaseAddress.ToString().TrimEnd('/'),
+            ["services__distributorservice__http__0"] = Distributor.BaseAddress.ToString().TrimEnd('/'),
+        }));
+        UserToken = DevTokenIssuer.Mint(deps.SigningKey, "alice", admin: false, Issuer, Audience, TimeSpan.FromHours(4));
+        AdminToken = DevTokenIssuer.Mint(deps.SigningKey, "ops", admin: true, Issuer, Audience, TimeSpan.FromHours(4));
+    }
+
+    public ServiceProcess Chat { get; }
+
+    public ServiceProcess Evaluation { get; }
+
+    public ServiceProcess Distributor { get; }
+
+    public IReadOnlyList<ServiceProcess> All => [Chat, Evaluation, Distributor];
+
+    public SystemDependencies Dependencies => _deps;
+
+    /// <summary>Bearer token of user "alice".</summary>
+    public string UserToken { get; }
+
+    /// <summary>Bearer token of "ops", with the admin role.</summary>
+    public string AdminToken { get; }
+
+    public ServiceProcess this[ServiceKind kind] => kind switch
+    {
+        ServiceKind.ChatService => Chat,
+        ServiceKind.EvaluationService => Evaluation,
+        _ => Distributor,
+    };
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(All.Select(s => s.StartAsync(cancellationToken)));
+        foreach (var service in All)
+        {
+            await Eventually.UntilAsync(async ct => (await ProbeReadyAsync(service, ct)).Code == 200,
+                TimeSpan.FromSeconds(60), $"{service.Name} should become ready (migrations applied, dependencies up)\n{service.LogTail(40)}",
+                cancellationToken);
+        }
+    }
+
+    /// <summary>Restarts any service a test left stopped or paused.</summary>
+    public async Task EnsureRunningAsync(CancellationToken cancellationToken)
+    {
+        foreach (var service in All)
+        {
+            if (service.ProcessId is { } pid)
+            {
+                Signals.Send(pid, Signals.SigCont);
+            }
+            else
+            {
+                await service.StartAsync(cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>GET /health/ready: status code, the body's <c>status</c> and how long the answer took (timeout → code 0).</summary>
+    public static async Task<ProbeResult> ProbeReadyAsync(ServiceProcess service, CancellationToken cancellationToken) =>
+        await ProbeAsync(service, "health/ready", cancellationToken);
+
+    public static async Task<ProbeResult> ProbeAliveAsync(ServiceProcess service, CancellationToken cancellationToken) =>
+        await ProbeAsync(service, "alive", cancellationToken);
+
+    /// <summary>A request with the user's (or admin's) token and, when given, a lowered budget (<c>X-Request-Timeout-Ms</c>).</summary>
+    public HttpRequestMessage Request(HttpMethod method, string path, object? json = null, bool admin = false, TimeSpan? budget = null)
+    {
+        var request = new HttpRequestMessage(method, path.TrimStart('/'));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin ? AdminToken : UserToken);
+        if (json is not null)
+        {
+            request.Content = JsonContent.Create(json, options: JsonSerializerOptions.Web);
+        }
+
+        if (budget is { } b)
+        {
+            request.Headers.Add("X-Request-Timeout-Ms", ((int)b.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return request;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var service in All)
+        {
+            await service.DisposeAsync();
+        }
+    }
+
+    private static async Task<ProbeResult> ProbeAsync(ServiceProcess service, string path, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            using var response = await service.Http.GetAsync(path, bound.Token);
+            var body = await response.Content.ReadAsStringAsync(bound.Token);
+            string? status = null;
+            if (response.Content.Headers.ContentType?.MediaType == "application/json")
+            {
+                using var doc = JsonDocument.Parse(body);
+                status = doc.RootElement.TryGetProperty("status", out var s) ? s.GetString() : null;
+            }
+            else
+            {
+                status = body.Trim();
+            }
+
+            return new ProbeResult((int)response.StatusCode, status, stopwatch.Elapsed, body);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return new ProbeResult(0, null, stopwatch.Elapsed, e.Message);
+        }
+    }
+
+    private static Dictionary<string, string> With(Dictionary<string, string> common, Dictionary<string, string> own)
+    {
+        var all = new Dictionary<string, string>(common);
+        foreach (var (key, value) in own)
+        {
+            all[key] = value;
+        }
+
+        return all;
+    }
+}
