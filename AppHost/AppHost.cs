@@ -49,7 +49,12 @@ var authSigningKey = builder.AddParameter("auth-signing-key",
 var authIssuer = builder.AddParameter("auth-issuer");
 var authAudience = builder.AddParameter("auth-audience");
 
+// Destination secrets are encrypted at rest with this key (hashed to AES-256); generated once, kept in user secrets.
+var distributorSecretsKey = builder.AddParameter("distributor-secrets-key",
+    new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
+
 var distributor = AddService<Projects.DistributorService>("distributorservice")
+    .WithEnvironment("Distributor__Secrets__EncryptionKey", distributorSecretsKey)
     .WithReference(distDb).WaitFor(distDb)
     .WithReference(redis).WaitFor(redis);
 

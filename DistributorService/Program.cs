@@ -1,4 +1,6 @@
+using DistributorService.Apis;
 using DistributorService.Extensions;
+using DurableJobs.Admin;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,6 +10,12 @@ builder.AddDistributorServices();
 var app = builder.Build();
 
 app.UseServiceDefaults();
+app.MapDestinationsApi();
+app.MapEventsApi();
+app.MapDistributionsApi();
+app.MapDeadLettersApi();
+app.MapDistributorAdminApi();
+app.MapDurableJobsAdmin();
 app.MapDefaultEndpoints();
 
 app.Run();

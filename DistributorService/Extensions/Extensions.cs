@@ -1,5 +1,15 @@
 using DistributorService.Data;
+using DistributorService.Delivery;
+using DistributorService.Destinations;
+using DistributorService.Health;
+using DistributorService.Intake;
+using DistributorService.Options;
+using DistributorService.Telemetry;
+using DurableJobs;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using ServiceDefaults.Data;
+using ServiceDefaults.Health;
 using ServiceDefaults.Redis;
 
 namespace DistributorService.Extensions;
@@ -11,6 +21,41 @@ public static class Extensions
     {
         builder.AddPostgresDbContext<DistributorDbContext>("distdb");
         builder.AddRedisConnection("redis");
+
+        builder.Services.AddOptions<DistributorOptions>()
+            .Bind(builder.Configuration.GetSection(DistributorOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<DistributorOptions>, DistributorOptionsValidator>();
+        var delivery = builder.Configuration.GetSection(DistributorOptions.Section).Get<DistributorOptions>()?.Delivery ?? new DeliveryOptions();
+
+        builder.Services.AddSingleton<SecretProtector>();
+        builder.Services.AddSingleton<SsrfGuard>();
+        builder.Services.AddSingleton<DestinationEditor>();
+        builder.Services.AddSingleton<DestinationConnections>();
+        builder.Services.AddSingleton<DestinationBreakers>();
+        builder.Services.AddSingleton<OAuthTokenCache>();
+        builder.Services.AddSingleton<DeliverySender>();
+        builder.Services.AddSingleton<DestinationBatcher>();
+        builder.Services.AddSingleton<DistributorMetrics>();
+        builder.Services.AddSingleton<IntakeGate>();
+        builder.Services.AddScoped<DeliveryJobs>();
+        builder.Services.AddScoped<EventIntake>();
+        builder.Services.AddScoped<ParkedDistributions>();
+
+        builder.Services.AddDurableJobs<DistributorDbContext>()
+            .AddQueue<DeliveryJobHandler>(DeliveryJobHandler.Queue, q =>
+            {
+                q.Concurrency = delivery.Workers;
+                q.BufferSize = delivery.Workers;
+                q.MaxAttemptsLimit = 100;
+                q.MaxTimeout = TimeSpan.FromHours(2);
+                // The destination's own timeout ends an attempt; a job timeout only catches a handler that is stuck elsewhere.
+                q.RetryOnTimeout = true;
+            });
+
+        builder.Services.AddHostedService<DestinationHealthMonitor>();
+        builder.Services.AddHealthChecks()
+            .AddCheck<DestinationsHealthCheck>("destinations", HealthStatus.Degraded, [HealthTags.Ready]);
         return builder;
     }
 }

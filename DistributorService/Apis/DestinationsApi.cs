@@ -1,0 +1,141 @@
+using DistributorService.Data;
+using DistributorService.Delivery;
+using DistributorService.Destinations;
+using DistributorService.Intake;
+using DistributorService.Options;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ServiceDefaults.Auth;
+using ServiceDefaults.Problems;
+
+namespace DistributorService.Apis;
+
+public static class DestinationsApi
+{
+    public static IEndpointRouteBuilder MapDestinationsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/destinations").RequireAuthorization(AuthPolicies.Admin).WithTags("Destinations");
+        group.MapPost("/", Create);
+        group.MapGet("/", List);
+        group.MapGet("/{id:guid}", Get);
+        group.MapPut("/{id:guid}", Update);
+        group.MapDelete("/{id:guid}", Delete);
+        group.MapPost("/{id:guid}/pause", Pause);
+        group.MapPost("/{id:guid}/resume", Resume);
+        return app;
+    }
+
+    public sealed record Services(
+        DistributorDbContext Db,
+        DestinationEditor Editor,
+        DestinationConnections Connections,
+        DestinationBreakers Breakers,
+        OAuthTokenCache Tokens,
+        ParkedDistributions Parked,
+        IOptions<DistributorOptions> Options,
+        TimeProvider Time);
+
+    private static async Task<Results<Created<DestinationView>, ProblemHttpResult>> Create(
+        DestinationRequest request, [AsParameters] Services s, CancellationToken cancellationToken)
+    {
+        var destination = new Destination { Name = "", Url = "" };
+        if (await s.Editor.ApplyAsync(destination, request, creating: true, cancellationToken) is { } error)
+        {
+            return Problem.Validation(error);
+        }
+
+        s.Db.Destinations.Add(destination);
+        await s.Db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created($"/api/destinations/{destination.Id}", s.Editor.ToView(destination));
+    }
+
+    private static async Task<Ok<Page<DestinationView>>> List(
+        [AsParameters] Services s, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var take = Math.Clamp(limit ?? s.Options.Value.DefaultPageSize, 1, s.Options.Value.MaxPageSize);
+        var query = s.Db.Destinations.AsNoTracking().OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).AsQueryable();
+        if (cursor is not null && DateTimeOffset.TryParse(cursor, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.RoundtripKind, out var after))
+        {
+            query = query.Where(d => d.CreatedAt > after);
+        }
+
+        var page = await query.Take(take).ToListAsync(cancellationToken);
+        var next = page.Count == take ? page[^1].CreatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture) : null;
+        return TypedResults.Ok(new Page<DestinationView>(page.Select(s.Editor.ToView).ToList(), next));
+    }
+
+    private static async Task<Results<Ok<DestinationView>, ProblemHttpResult>> Get(
+        Guid id, [AsParameters] Services s, CancellationToken cancellationToken)
+    {
+        var destination = await s.Db.Destinations.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        return destination is null ? Problem.NotFound("Destination") : TypedResults.Ok(s.Editor.ToView(destination));
+    }
+
+    private static async Task<Results<Ok<DestinationView>, ProblemHttpResult>> Update(
+        Guid id, DestinationRequest request, [AsParameters] Services s, CancellationToken cancellationToken)
+    {
+        var destination = await s.Db.Destinations.FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        if (destination is null)
+        {
+            return Problem.NotFound("Destination");
+        }
+
+        if (await s.Editor.ApplyAsync(destination, request, creating: false, cancellationToken) is { } error)
+        {
+            return Problem.Validation(error);
+        }
+
+        await s.Db.SaveChangesAsync(cancellationToken);
+        s.Tokens.Forget(id);
+        if (destination is { Enabled: true, Paused: false })
+        {
+            await s.Parked.RequeueAsync(id, cancellationToken);
+        }
+
+        return TypedResults.Ok(s.Editor.ToView(destination));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        Guid id, [AsParameters] Services s, CancellationToken cancellationToken)
+    {
+        var deleted = await s.Db.Destinations.Where(d => d.Id == id).ExecuteDeleteAsync(cancellationToken);
+        if (deleted == 0)
+        {
+            return Problem.NotFound("Destination");
+        }
+
+        s.Connections.Forget(id);
+        s.Tokens.Forget(id);
+        s.Breakers.Forget(id);
+        return TypedResults.NoContent();
+    }
+
+    private static Task<Results<Ok<DestinationView>, ProblemHttpResult>> Pause(
+        Guid id, [AsParameters] Services s, CancellationToken cancellationToken) => SetPausedAsync(id, true, s, cancellationToken);
+
+    private static Task<Results<Ok<DestinationView>, ProblemHttpResult>> Resume(
+        Guid id, [AsParameters] Services s, CancellationToken cancellationToken) => SetPausedAsync(id, false, s, cancellationToken);
+
+    private static async Task<Results<Ok<DestinationView>, ProblemHttpResult>> SetPausedAsync(
+        Guid id, bool paused, Services s, CancellationToken cancellationToken)
+    {
+        var destination = await s.Db.Destinations.FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        if (destination is null)
+        {
+            return Problem.NotFound("Destination");
+        }
+
+        destination.Paused = paused;
+        destination.UpdatedAt = s.Time.GetUtcNow();
+        await s.Db.SaveChangesAsync(cancellationToken);
+        if (!paused)
+        {
+            await s.Parked.RequeueAsync(id, cancellationToken);
+        }
+
+        return TypedResults.Ok(s.Editor.ToView(destination));
+    }
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using DistributorService.Data;
+using DistributorService.Options;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ServiceDefaults.Problems;
+
+namespace DistributorService.Apis;
+
+public static class DistributionsApi
+{
+    public static IEndpointRouteBuilder MapDistributionsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/distributions").WithTags("Distributions");
+        group.MapGet("/", List);
+        group.MapGet("/{id:guid}", Get);
+        return app;
+    }
+
+    private static async Task<Results<Ok<DistributionView>, ProblemHttpResult>> Get(Guid id, DistributorDbContext db, CancellationToken cancellationToken)
+    {
+        var distribution = await db.Distributions.AsNoTracking()
+            .Include(d => d.Attempts)
+            .FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        return distribution is null ? Problem.NotFound("Distribution") : TypedResults.Ok(distribution.ToView(withAttempts: true));
+    }
+
+    /// <summary>Newest first; <c>cursor</c> is the <c>nextCursor</c> of the previous page.</summary>
+    private static async Task<Results<Ok<Page<DistributionView>>, ProblemHttpResult>> List(
+        Guid? destinationId, string? status, DateTimeOffset? since, int? limit, string? cursor,
+        DistributorDbContext db, IOptions<DistributorOptions> options, CancellationToken cancellationToken)
+    {
+        if (status is not null && !DistributionStatus.All.Contains(status))
+        {
+            return Problem.Validation($"status must be one of {string.Join(", ", DistributionStatus.All)}");
+        }
+
+        var result = await PageAsync(db.Distributions.AsNoTracking(), destinationId, status, since, limit, cursor, options.Value, cancellationToken);
+        return result is null ? Problem.Validation("cursor is not valid") : TypedResults.Ok(result);
+    }
+
+    internal static async Task<Page<DistributionView>?> PageAsync(IQueryable<Distribution> query, Guid? destinationId, string? status,
+        DateTimeOffset? since, int? limit, string? cursor, DistributorOptions options, CancellationToken cancellationToken)
+    {
+        var take = Math.Clamp(limit ?? options.DefaultPageSize, 1, options.MaxPageSize);
+        if (destinationId is { } destination)
+        {
+            query = query.Where(d => d.DestinationId == destination);
+        }
+
+        if (status is not null)
+        {
+            query = query.Where(d => d.Status == status);
+        }
+
+        if (since is { } from)
+        {
+            query = query.Where(d => d.CreatedAt >= from);
+        }
+
+        if (cursor is not null)
+        {
+            if (!long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var before))
+            {
+                return null;
+            }
+
+            query = query.Where(d => d.Sequence < before);
+        }
+
+        var page = await query.OrderByDescending(d => d.Sequence).Take(take).ToListAsync(cancellationToken);
+        return new Page<DistributionView>(page.Select(d => d.ToView(withAttempts: false)).ToList(),
+            DistributionViews.CursorAfter(page, take, d => d.Sequence));
+    }
+}

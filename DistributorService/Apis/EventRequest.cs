@@ -1,0 +1,6 @@
+using System.Text.Json;
+
+namespace DistributorService.Apis;
+
+/// <summary>Body of <c>POST /api/events</c>; the idempotency key may instead come in the <c>Idempotency-Key</c> header.</summary>
+public sealed record EventRequest(string? Type, JsonElement? Payload, string? IdempotencyKey);

@@ -1,0 +1,6 @@
+using System.Text.Json;
+
+namespace DistributorService.Apis;
+
+public sealed record EventView(Guid Id, string Type, JsonElement Payload, string? IdempotencyKey, DateTimeOffset AcceptedAt,
+    IReadOnlyList<DistributionView> Distributions);

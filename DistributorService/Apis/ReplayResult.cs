@@ -1,0 +1,3 @@
+namespace DistributorService.Apis;
+
+public sealed record ReplayResult(int Replayed, IReadOnlyList<Guid> DistributionIds);

@@ -1,0 +1,3 @@
+namespace DistributorService.Destinations;
+
+public sealed record DestinationHealthView(string Status, DateTimeOffset? LastCheckAt, DateTimeOffset? UnhealthySince);

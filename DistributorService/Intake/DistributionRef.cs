@@ -1,0 +1,3 @@
+namespace DistributorService.Intake;
+
+public sealed record DistributionRef(Guid Id, Guid DestinationId);

@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace DistributorService.Options;
+
+/// <summary>Every budget and limit of the distributor (section <c>Distributor</c>); documented in the README.</summary>
+public sealed class DistributorOptions
+{
+    public const string Section = "Distributor";
+
+    [Required]
+    public SsrfOptions Ssrf { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public SecretOptions Secrets { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public DeliveryOptions Delivery { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public BreakerOptions Breaker { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public OAuthOptions OAuth { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public HealthMonitorOptions Health { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public DestinationLimits Destinations { get; set; } = new();
+
+    /// <summary>Page size when a list request gives no <c>limit</c>.</summary>
+    [Range(1, 1000)]
+    public int DefaultPageSize { get; set; } = 50;
+
+    [Range(1, 1000)]
+    public int MaxPageSize { get; set; } = 500;
+
+    /// <summary>Largest replay in one call (distributions put back in the queue).</summary>
+    [Range(1, 100_000)]
+    public int MaxReplayBatch { get; set; } = 1000;
+}

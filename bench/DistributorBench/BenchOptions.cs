@@ -1,0 +1,18 @@
+using System.Globalization;
+
+namespace DistributorBench;
+
+internal sealed record BenchOptions(int Events, int Rate, int RateEvents, int SlowEvents, int Workers)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        int Get(string name, int fallback)
+        {
+            var index = Array.IndexOf(args, name);
+            return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+        }
+
+        var rate = Get("--rate", 500);
+        return new BenchOptions(Get("--events", 2000), rate, Get("--rate-events", rate * 4), Get("--slow-events", 1000), Get("--workers", 64));
+    }
+}

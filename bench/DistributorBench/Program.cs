@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using DistributorBench;
+using Npgsql;
+using ServiceDefaults.Auth;
+using StackExchange.Redis;
+using Testing;
+using WebhookSink;
+
+// Usage: dotnet run -c Release --project bench/DistributorBench -- [--events 2000] [--rate 500] [--slow-events 1000] [--workers 64]
+var options = BenchOptions.Parse(args);
+var ci = CultureInfo.InvariantCulture;
+Console.WriteLine($"DistributorBench: {options.Events} events burst, {options.RateEvents} events at {options.Rate}/s, " +
+                  $"{options.SlowEvents} events to a 50 ms sink, {options.Workers} delivery workers; {Environment.ProcessorCount} cores");
+
+await using var postgres = new PostgresServer();
+await using var redis = new RedisServer();
+await Task.WhenAll(postgres.StartAsync(CancellationToken.None), redis.StartAsync(CancellationToken.None));
+var database = await postgres.CreateDatabaseAsync("distbench", CancellationToken.None);
+
+var pgCeiling = await Ceilings.PostgresCommitsPerSecondAsync(database, TimeSpan.FromSeconds(3));
+var redisCeiling = await Ceilings.RedisXaddPerSecondAsync(redis.ConnectionString, TimeSpan.FromSeconds(3));
+Console.WriteLine(string.Create(ci, $"ceiling  PostgreSQL single-row INSERT commits/s (16 connections): {pgCeiling,10:0}"));
+Console.WriteLine(string.Create(ci, $"ceiling  Redis XADD/s (16 concurrent):                         {redisCeiling,10:0}"));
+
+await using var sink = await WebhookSinkServer.StartAsync();
+sink.SetBehavior("/slow", SinkBehavior.Slow(TimeSpan.FromMilliseconds(50)));
+
+const string signingKey = "distributor-bench-signing-key-0123456789-abcdef";
+var settings = new Dictionary<string, string>
+{
+    ["ConnectionStrings__distdb"] = database,
+    ["ConnectionStrings__redis"] = redis.ConnectionString,
+    ["Auth__SigningKey"] = signingKey,
+    ["Distributor__Secrets__EncryptionKey"] = "YmVuY2gtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=",
+    ["Distributor__Ssrf__AllowedHosts__0"] = "127.0.0.1",
+    ["Distributor__Delivery__Workers"] = options.Workers.ToString(ci),
+    ["Database__MaxPoolSize"] = "40",
+    ["Logging__PlainConsole"] = "true",
+    ["Logging__LogLevel__Default"] = "Warning",
+    ["Jobs__IdlePollInterval"] = "00:00:00.050",
+};
+await using var service = await ServiceHost.StartAsync(settings);
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+    DevTokenIssuer.Mint(signingKey, "bench", admin: true, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(2)));
+
+await CreateDestinationAsync("fast", sink.UrlFor("/fast"), "bench.fast");
+await CreateDestinationAsync("slow", sink.UrlFor("/slow"), "bench.slow");
+
+// Warm-up: JIT, connection pools, consumer groups.
+await Runner.RunAsync(http, database, "bench.fast", 200, rate: null, concurrency: 16);
+
+var intakeOnly = await Runner.IntakeOnlyAsync(http, "bench.nobody", options.Events, concurrency: 32);
+var burst = await Runner.RunAsync(http, database, "bench.fast", options.Events, rate: null, concurrency: 32);
+var paced = await Runner.RunAsync(http, database, "bench.fast", options.RateEvents, rate: options.Rate, concurrency: 32);
+var slow = await Runner.RunAsync(http, database, "bench.slow", options.SlowEvents, rate: null, concurrency: 32);
+
+Console.WriteLine();
+Console.WriteLine("scenario                         events  intake/s  deliveries/s   p50 ms   p95 ms   p99 ms   max ms");
+Console.WriteLine(string.Create(ci, $"{"intake only (no subscriber)",-32} {options.Events,6} {intakeOnly,9:0}"));
+burst.Print("fast sink, burst", ci);
+paced.Print(string.Create(ci, $"fast sink, paced {options.Rate}/s"), ci);
+slow.Print("50 ms sink, burst", ci);
+Console.WriteLine();
+Console.WriteLine("latency = distribution delivered_at - event accepted_at (both stamped by the service); deliveries/s = events / (last delivered - first accepted).");
+
+async Task CreateDestinationAsync(string name, Uri url, string type)
+{
+    using var response = await http.PostAsJsonAsync("/api/destinations", new
+    {
+        name,
+        url = url.ToString(),
+        eventTypes = new[] { type },
+        timeoutSeconds = 10,
+        maxAttempts = 5,
+        maxConcurrency = 64,
+        backoff = new { initialSeconds = 0.1, multiplier = 2, maxSeconds = 1 },
+    }, JsonSerializerOptions.Web);
+    if (!response.IsSuccessStatusCode)
+    {
+        throw new InvalidOperationException($"Creating destination {name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+}

@@ -1,0 +1,6 @@
+using Testing;
+
+namespace DistributorService.Tests;
+
+[CollectionDefinition("dependencies")]
+public sealed class DependenciesCollection : ICollectionFixture<DependenciesFixture>;

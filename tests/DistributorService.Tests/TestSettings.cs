@@ -1,0 +1,51 @@
+using System.Globalization;
+using ServiceDefaults.Auth;
+
+namespace DistributorService.Tests;
+
+/// <summary>Configuration of a service instance under test: real dependencies, short budgets, loopback allowed by allow-list only.</summary>
+internal static class TestSettings
+{
+    public const string SigningKey = "distributor-tests-signing-key-0123456789-abcdef";
+    public const string EncryptionKey = "dGVzdHMtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=";
+
+    public static Dictionary<string, string?> For(string postgres, string redis, string serviceName) => new()
+    {
+        ["ConnectionStrings:distdb"] = postgres,
+        ["ConnectionStrings:redis"] = redis,
+        ["Auth:SigningKey"] = SigningKey,
+        ["Logging:PlainConsole"] = "true",
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:DistributorService"] = "Information",
+        ["Distributor:Secrets:EncryptionKey"] = EncryptionKey,
+        ["Distributor:Ssrf:AllowPrivateNetworks"] = "false",
+        ["Distributor:Ssrf:AllowedHosts:0"] = "127.0.0.1",
+        ["Distributor:Breaker:MinimumThroughput"] = "4",
+        ["Distributor:Breaker:FailureRatio"] = "0.5",
+        ["Distributor:Breaker:SamplingDuration"] = "00:00:10",
+        ["Distributor:Breaker:BreakDuration"] = "00:01:00",
+        ["Distributor:Health:Interval"] = "01:00:00",
+        ["Distributor:Health:GaugeRefreshInterval"] = "00:00:01",
+        ["Distributor:Delivery:Workers"] = "8",
+        ["Distributor:Delivery:PermitWait"] = "00:00:05",
+        ["Distributor:Delivery:JobTimeoutMargin"] = "00:00:10",
+        ["Distributor:Delivery:MaxInlineBackoff"] = "00:00:05",
+        ["Jobs:ServiceName"] = serviceName,
+        ["Jobs:SweepInterval"] = "00:00:00.200",
+        ["Jobs:RedispatchAfter"] = "00:00:01",
+        ["Jobs:ClaimIdleThreshold"] = "00:00:01",
+        ["Jobs:AutoClaimInterval"] = "00:00:00.500",
+        ["Jobs:IdlePollInterval"] = "00:00:00.100",
+        ["Jobs:FallbackPollInterval"] = "00:00:00.100",
+        ["Jobs:RedisRetryInterval"] = "00:00:00.500",
+        ["Jobs:Queues:deliveries:RetryInitialDelay"] = "00:00:00.020",
+        ["Jobs:Queues:deliveries:RetryMaxDelay"] = "00:00:00.200",
+        ["Jobs:Queues:deliveries:LeaseDuration"] = "00:00:02",
+        ["Jobs:Queues:deliveries:HeartbeatInterval"] = "00:00:00.500",
+    };
+
+    public static string AdminToken() =>
+        DevTokenIssuer.Mint(SigningKey, "test-admin", admin: true, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(1));
+
+    public static string Seconds(double value) => value.ToString(CultureInfo.InvariantCulture);
+}
