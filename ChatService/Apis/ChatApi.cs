@@ -4,6 +4,7 @@ using ChatService.Llm;
 using ChatService.Rag;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ServiceDefaults.Auth;
+using ServiceDefaults.Requests;
 
 namespace ChatService.Apis;
 
@@ -35,7 +36,7 @@ public static class ChatApi
         try
         {
             var turn = await services.Runner.PrepareAsync(user.GetUserId(), question, cancellationToken);
-            var budget = ChatProblems.GenerationBudget(context, services.Llm.Value);
+            var budget = TurnBudget.ForRequest(context.GetRequestBudget(), services.Llm.Value);
             if (sse is null)
             {
                 var answer = await services.Runner.AnswerAsync(turn, static (_, _) => ValueTask.CompletedTask, budget, allowDegraded: true, cancellationToken);

@@ -3,7 +3,6 @@ using ChatService.Llm;
 using ChatService.Rag;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ServiceDefaults.Problems;
-using ServiceDefaults.Requests;
 
 namespace ChatService.Apis;
 
@@ -27,14 +26,5 @@ internal static class ChatProblems
         return Problem.Of(status, status == 429 ? ErrorCodes.TooManyRequests : ErrorCodes.DependencyUnavailable,
             "Too many concurrent chats", "Generation capacity is exhausted; retry later.",
             new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
-    }
-
-    /// <summary>The LLM's total budget: the configured cap, clamped to what is left of the request minus time to store the answer.</summary>
-    public static TimeSpan GenerationBudget(HttpContext context, LlmOptions options)
-    {
-        var budget = context.GetRequestBudget()?.Clamp(options.TotalTimeout) ?? options.TotalTimeout;
-        var reserve = TimeSpan.FromMilliseconds(Math.Min(1000, budget.TotalMilliseconds / 10));
-        var left = budget - reserve;
-        return left > TimeSpan.FromMilliseconds(50) ? left : TimeSpan.FromMilliseconds(50);
     }
 }

@@ -4,6 +4,7 @@ using ChatService.Apis.Streaming;
 using ChatService.Llm;
 using ChatService.Rag;
 using ServiceDefaults.Auth;
+using ServiceDefaults.Requests;
 
 namespace ChatService.Apis;
 
@@ -62,7 +63,7 @@ public static class OpenAiApi
         try
         {
             var turn = await services.Runner.PrepareAsync(user.GetUserId(), new ChatQuestion(question), cancellationToken);
-            var budget = ChatProblems.GenerationBudget(context, services.Llm.Value);
+            var budget = TurnBudget.ForRequest(context.GetRequestBudget(), services.Llm.Value);
             if (sse is null)
             {
                 var answer = await services.Runner.AnswerAsync(turn, static (_, _) => ValueTask.CompletedTask, budget, allowDegraded: true, cancellationToken);

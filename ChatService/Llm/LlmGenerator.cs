@@ -57,8 +57,10 @@ public sealed class LlmGenerator
 
     /// <summary>
     /// Streams the answer to <paramref name="onToken"/>. Throws <see cref="LlmUnavailableException"/> when no token
-    /// was produced; returns a <see cref="GenerationResult.Partial"/> result when the stream failed after tokens.
-    /// Cancelling <paramref name="cancellationToken"/> (client gone) cancels the request to Ollama.
+    /// was produced (also when <paramref name="totalBudget"/> runs out first); returns a
+    /// <see cref="GenerationResult.Partial"/> result when the stream failed or ran out of budget after tokens.
+    /// Cancelling <paramref name="cancellationToken"/> (client gone, task cancelled or timed out, shutdown) cancels the
+    /// request to Ollama and always ends in <see cref="OperationCanceledException"/>, never in a partial result.
     /// </summary>
     public async Task<GenerationResult> GenerateAsync(IReadOnlyList<AiMessage> prompt, Func<string, CancellationToken, ValueTask> onToken,
         TimeSpan totalBudget, CancellationToken cancellationToken)
@@ -66,6 +68,11 @@ public sealed class LlmGenerator
         if (_models.Chat is not { } chat)
         {
             throw new LlmUnavailableException(ErrorCodes.LlmUnavailable, "No chat model is configured (ConnectionStrings__chat-model).");
+        }
+
+        if (totalBudget <= TimeSpan.Zero)
+        {
+            throw new LlmUnavailableException(ErrorCodes.LlmTimeout, "No time was left for the LLM within the request budget.");
         }
 
         var started = _time.GetTimestamp();
@@ -76,7 +83,7 @@ public sealed class LlmGenerator
         try
         {
             await _pipeline.ExecuteAsync(
-                async ct => await StreamOnceAsync(chat, prompt, chatOptions, onToken, state, started, ct),
+                async ct => await StreamOnceAsync(chat, prompt, chatOptions, onToken, state, started, totalBudget, ct),
                 linked.Token);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -91,6 +98,12 @@ public sealed class LlmGenerator
             }
 
             throw new LlmUnavailableException(ErrorCodes.LlmTimeout, "The LLM produced no token within the request budget.", ex);
+        }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested)
+        {
+            // A failure that surfaced while the caller was cancelling is the cancellation, not an LLM fault: it must not
+            // become a partial answer (a cancelled chat task would otherwise end "succeeded").
+            throw new OperationCanceledException("The generation was cancelled by its caller.", ex, cancellationToken);
         }
         catch (BrokenCircuitException ex)
         {
@@ -110,10 +123,15 @@ public sealed class LlmGenerator
     }
 
     private async Task StreamOnceAsync(IChatClient chat, IReadOnlyList<AiMessage> prompt, ChatOptions chatOptions,
-        Func<string, CancellationToken, ValueTask> onToken, StreamState state, long started, CancellationToken cancellationToken)
+        Func<string, CancellationToken, ValueTask> onToken, StreamState state, long started, TimeSpan totalBudget,
+        CancellationToken cancellationToken)
     {
-        // The watchdog is re-armed on every chunk: first the time-to-first-token, then the idle bound.
-        using var watchdog = new CancellationTokenSource(_options.FirstTokenTimeout, _time);
+        // The watchdog is re-armed on every chunk: first the time-to-first-token, then the idle bound. When what is left of
+        // the total budget (already clamped to the request's remaining budget) is shorter than the first-token bound, the
+        // total budget alone ends the wait: running out of the caller's time is not an Ollama fault the breaker should count.
+        cancellationToken.ThrowIfCancellationRequested();
+        var left = totalBudget - _time.GetElapsedTime(started);
+        using var watchdog = new CancellationTokenSource(left < _options.FirstTokenTimeout ? Timeout.InfiniteTimeSpan : _options.FirstTokenTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token);
         var finished = false;
         try
@@ -144,11 +162,18 @@ public sealed class LlmGenerator
             throw new LlmAttemptException(ErrorCodes.LlmTimeout, afterFirst,
                 afterFirst ? "The LLM stream stalled between chunks." : "The LLM produced no first token in time.", ex);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException and not LlmAttemptException && cancellationToken.IsCancellationRequested)
+        {
+            // Cancelling a streaming HTTP response can surface as an I/O error: it is still the cancellation.
+            throw new OperationCanceledException("The LLM call was cancelled.", ex, cancellationToken);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException and not LlmAttemptException)
         {
             throw new LlmAttemptException(ErrorCodes.LlmUnavailable, state.Text.Length > 0, $"The LLM call failed: {ex.GetType().Name}.", ex);
         }
 
+        // A stream that ended quietly because it was cancelled is the cancellation, not a stream without a final line.
+        cancellationToken.ThrowIfCancellationRequested();
         if (!finished)
         {
             // OllamaSharp ends the enumeration quietly on an in-stream {"error"} line or a cut stream: no done line = failure.

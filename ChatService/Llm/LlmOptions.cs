@@ -41,6 +41,18 @@ public sealed class LlmOptions
     /// <summary>When the LLM is unavailable: answer from the passages flagged <c>degraded</c> (true) or 503 <c>LLM_UNAVAILABLE</c>.</summary>
     public bool DegradeWhenUnavailable { get; set; } = true;
 
+    /// <summary>
+    /// Time kept back from a request's budget to build and store the degraded answer when the LLM is unavailable or
+    /// times out: the generation (and the vector search) only get what is left of the request minus this reserve.
+    /// The reserve is the smaller of this and <see cref="FallbackReserveFraction"/> of the request's budget.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan FallbackReserve { get; set; } = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>Share of the request's budget kept as the fallback reserve when that is smaller than <see cref="FallbackReserve"/>.</summary>
+    [Range(0.01, 0.9)]
+    public double FallbackReserveFraction { get; set; } = 0.15;
+
     /// <summary>Readiness probe of <c>/api/version</c>.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:00:02")]
     public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(1);

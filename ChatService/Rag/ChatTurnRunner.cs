@@ -123,10 +123,12 @@ public sealed class ChatTurnRunner(
     }
 
     /// <summary>
-    /// Retrieves, generates (streaming tokens to <paramref name="onToken"/>) and stores the answer.
-    /// With <paramref name="allowDegraded"/> false, an unavailable LLM throws <see cref="LlmUnavailableException"/> instead.
+    /// Retrieves, generates (streaming tokens to <paramref name="onToken"/>) and stores the answer, within
+    /// <paramref name="budget"/>. With <paramref name="allowDegraded"/> false, an unavailable LLM throws
+    /// <see cref="LlmUnavailableException"/> instead. Cancelling <paramref name="cancellationToken"/> ends in
+    /// <see cref="OperationCanceledException"/>, also while tokens stream.
     /// </summary>
-    public async Task<ChatAnswer> AnswerAsync(ChatTurn turn, Func<string, CancellationToken, ValueTask> onToken, TimeSpan generationBudget,
+    public async Task<ChatAnswer> AnswerAsync(ChatTurn turn, Func<string, CancellationToken, ValueTask> onToken, TurnBudget budget,
         bool allowDegraded, CancellationToken cancellationToken)
     {
         var options = retrievalOptions.Value;
@@ -139,12 +141,12 @@ public sealed class ChatTurnRunner(
                 await onToken(cached.Answer, cancellationToken);
                 metrics.Answered("cached");
                 return await StoreAsync(turn, cached.Answer, cached.Citations, new GenerationResult(cached.Answer, cached.PromptTokens,
-                    cached.CompletionTokens, 0, false, null, null), 0, degraded: false, cached: true);
+                    cached.CompletionTokens, 0, false, null, null), 0, degraded: false, cached: true, CancellationToken.None);
             }
         }
 
         var retrievalStarted = time.GetTimestamp();
-        var retrieval = await retriever.RetrieveAsync(turn.Owner, turn.Question, turn.TopK, turn.DocumentIds, cancellationToken);
+        var retrieval = await retriever.RetrieveAsync(turn.Owner, turn.Question, turn.TopK, turn.DocumentIds, budget.Usable, cancellationToken);
         var retrievalMs = (long)time.GetElapsedTime(retrievalStarted).TotalMilliseconds;
         var citations = retrieval.Passages
             .Select(p => new Citation(p.DocumentId, p.Title, p.ChunkId, p.Page, PromptBuilder.Snippet(p.Text, options.SnippetChars)))
@@ -161,18 +163,13 @@ public sealed class ChatTurnRunner(
         await activity.PublishAsync(turn.Owner, "generation_started", new Dictionary<string, string?> { ["sessionId"] = turn.SessionId.ToString() },
             cancellationToken);
         GenerationResult result;
-        var degraded = false;
         try
         {
-            result = await generator.GenerateAsync(prompt, onToken, generationBudget, cancellationToken);
+            result = await generator.GenerateAsync(prompt, onToken, budget.Generation(), cancellationToken);
         }
         catch (LlmUnavailableException ex) when (allowDegraded && llmOptions.Value.DegradeWhenUnavailable)
         {
-            logger.LogWarning("LLM unavailable ({Code}); answering from {Passages} passages", ex.Code, retrieval.Passages.Count);
-            var text = PromptBuilder.DegradedAnswer(retrieval.Passages, options.SnippetChars);
-            await onToken(text, cancellationToken);
-            result = new GenerationResult(text, null, null, null, false, ex.Code, ex.Message);
-            degraded = true;
+            return await AnswerDegradedAsync(turn, retrieval, citations, retrievalMs, ex, onToken, budget.FallbackReserve);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -185,15 +182,11 @@ public sealed class ChatTurnRunner(
             throw;
         }
 
-        var answer = await StoreAsync(turn, result.Text, citations, result, retrievalMs, degraded, cached: false);
-        metrics.Answered(degraded ? "degraded" : result.Partial ? "partial" : "complete");
-        await activity.PublishAsync(turn.Owner, "generation_finished", new Dictionary<string, string?>
-        {
-            ["sessionId"] = turn.SessionId.ToString(),
-            ["messageId"] = answer.MessageId.ToString(),
-            ["outcome"] = degraded ? "degraded" : result.Partial ? "partial" : "complete",
-        }, CancellationToken.None); // why: the answer is stored; the (bounded, best-effort) notice must go out even if the caller left
-        if (cacheKey is not null && !degraded && !result.Partial)
+        var answer = await StoreAsync(turn, result.Text, citations, result, retrievalMs, degraded: false, cached: false, CancellationToken.None);
+        var outcome = result.Partial ? "partial" : "complete";
+        metrics.Answered(outcome);
+        await PublishFinishedAsync(turn, answer, outcome, CancellationToken.None); // why: the answer is stored; the (bounded, best-effort) notice must go out even if the caller left
+        if (cacheKey is not null && !result.Partial)
         {
             await answers.SetAsync(cacheKey, new CachedAnswer(result.Text, citations, result.PromptTokens ?? 0, result.CompletionTokens ?? 0),
                 CancellationToken.None);
@@ -202,8 +195,49 @@ public sealed class ChatTurnRunner(
         return answer;
     }
 
+    /// <summary>
+    /// The answer when the LLM is unavailable: the retrieved passages, flagged degraded. The request's token is about to
+    /// fire (the generation used the budget up to the reserve), so this runs on its own token bounded by the reserve.
+    /// </summary>
+    private async Task<ChatAnswer> AnswerDegradedAsync(ChatTurn turn, RetrievalResult retrieval, IReadOnlyList<Citation> citations,
+        long retrievalMs, LlmUnavailableException unavailable, Func<string, CancellationToken, ValueTask> onToken, TimeSpan reserve)
+    {
+        using var fallback = new CancellationTokenSource(reserve, time);
+        logger.LogWarning("LLM unavailable ({Code}); answering from {Passages} passages", unavailable.Code, retrieval.Passages.Count);
+        var text = PromptBuilder.DegradedAnswer(retrieval.Passages, retrievalOptions.Value.SnippetChars);
+        await onToken(text, fallback.Token);
+        var result = new GenerationResult(text, null, null, null, false, unavailable.Code, unavailable.Message);
+        var answer = await StoreAsync(turn, text, citations, result, retrievalMs, degraded: true, cached: false, fallback.Token);
+        metrics.Answered("degraded");
+        await PublishFinishedAsync(turn, answer, "degraded", fallback.Token);
+        return answer;
+    }
+
+    private async Task PublishFinishedAsync(ChatTurn turn, ChatAnswer answer, string outcome, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await activity.PublishAsync(turn.Owner, "generation_finished", new Dictionary<string, string?>
+            {
+                ["sessionId"] = turn.SessionId.ToString(),
+                ["messageId"] = answer.MessageId.ToString(),
+                ["outcome"] = outcome,
+            }, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // why: the answer is stored and due to the caller; a notice that does not fit the fallback reserve is dropped, not waited for
+            logger.LogDebug("Activity notice generation_finished dropped: the fallback reserve ran out");
+        }
+    }
+
+    /// <summary>
+    /// Stores the assistant message within <see cref="PersistBudget"/> and <paramref name="bound"/>. The answer is stored
+    /// even when the client has gone (it was generated, and a partial one must be recorded as such), so the request's
+    /// token is deliberately not used here.
+    /// </summary>
     private async Task<ChatAnswer> StoreAsync(ChatTurn turn, string text, IReadOnlyList<Citation> citations, GenerationResult result,
-        long retrievalMs, bool degraded, bool cached)
+        long retrievalMs, bool degraded, bool cached, CancellationToken bound)
     {
         var now = time.GetUtcNow();
         var totalMs = (long)time.GetElapsedTime(turn.StartedTimestamp).TotalMilliseconds;
@@ -226,9 +260,9 @@ public sealed class ChatTurnRunner(
             CreatedAt = now,
         };
         db.Messages.Add(message);
-        // The answer is stored even when the client has gone: it was generated, and a partial one must be recorded as such.
         using var persist = new CancellationTokenSource(PersistBudget, time);
-        await db.SaveChangesAsync(persist.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(persist.Token, bound);
+        await db.SaveChangesAsync(linked.Token);
         return new ChatAnswer(turn.SessionId, message.Id, text, citations, degraded, result.Partial,
             new ChatUsage(result.PromptTokens ?? 0, result.CompletionTokens ?? 0),
             new ChatTimings(retrievalMs, result.FirstTokenMs, totalMs),

@@ -12,20 +12,26 @@ namespace ChatService.Rag;
 /// <summary>
 /// Chroma vector search and PostgreSQL full-text search, each restricted to the caller's documents, fused by
 /// reciprocal rank and cut to topK and the prompt token budget. The vector branch is optional: when Chroma or the
-/// embedding model fails, full text answers alone.
+/// embedding model fails or runs out of time, full text answers alone.
 /// </summary>
 public sealed partial class HybridRetriever(
     ChatDbContext db,
     EmbeddingService embeddings,
     ChromaClient chroma,
     IOptions<RetrievalOptions> options,
+    TimeProvider time,
     ILogger<HybridRetriever> logger)
 {
+    /// <param name="timeLeft">
+    /// What the turn has left (null: no deadline). The vector branch (embed the question + query Chroma) gets at most
+    /// half of it, so a hung embedding model or Chroma cannot eat the time the LLM and the degraded answer need.
+    /// </param>
     public async Task<RetrievalResult> RetrieveAsync(string owner, string question, int topK, IReadOnlyList<Guid>? documentIds,
-        CancellationToken cancellationToken)
+        TimeSpan? timeLeft, CancellationToken cancellationToken)
     {
         var candidates = topK * options.Value.CandidateMultiplier;
-        var vectorTask = VectorSearchAsync(owner, question, candidates, documentIds, cancellationToken);
+        var vectorBound = timeLeft is { } left && left / 2 < options.Value.VectorSearchTimeout ? left / 2 : options.Value.VectorSearchTimeout;
+        var vectorTask = VectorSearchAsync(owner, question, candidates, documentIds, vectorBound, cancellationToken);
         var textIds = await FullTextSearchAsync(owner, question, candidates, documentIds, cancellationToken);
         var vectorIds = await vectorTask;
 
@@ -116,15 +122,21 @@ public sealed partial class HybridRetriever(
 
     /// <summary>Chunk ids nearest to the question, or null when the vector branch is unavailable.</summary>
     private async Task<IReadOnlyList<string>?> VectorSearchAsync(string owner, string question, int count,
-        IReadOnlyList<Guid>? documentIds, CancellationToken cancellationToken)
+        IReadOnlyList<Guid>? documentIds, TimeSpan bound, CancellationToken cancellationToken)
     {
         if (!embeddings.IsConfigured || embeddings.ModelName is not { } model || !chroma.IsConfigured)
         {
             return null;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.VectorSearchTimeout);
+        if (bound <= TimeSpan.Zero)
+        {
+            logger.LogWarning("No time left for vector search, using full text only");
+            return null;
+        }
+
+        using var limit = new CancellationTokenSource(bound, time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
         try
         {
             var vector = await embeddings.EmbedQueryAsync(question, timeout.Token);

@@ -9,6 +9,9 @@ namespace ChatService.Tasks;
 /// <summary>
 /// Queue <c>chat-tasks</c>: answers a stored question in the background. Unlike the synchronous chat, an unavailable LLM
 /// is not answered degraded but retried (with the queue's backoff) within the task's attempts and timeout.
+/// When the job's token fires (cancel request, timeout, shutdown) the <see cref="OperationCanceledException"/> is let
+/// through, also while tokens stream, so DurableJobs records <c>cancelled</c> / <c>timed_out</c> / released rather than a
+/// partial success.
 /// </summary>
 public sealed class ChatTaskHandler(ChatTurnRunner runner, ActivityHub activity, IOptions<LlmOptions> llm) : IJobHandler
 {
@@ -21,7 +24,7 @@ public sealed class ChatTaskHandler(ChatTurnRunner runner, ActivityHub activity,
         await PublishAsync(owner, job.JobId, "running", cancellationToken);
         try
         {
-            var answer = await runner.AnswerAsync(turn, static (_, _) => ValueTask.CompletedTask, llm.Value.BackgroundTotalTimeout,
+            var answer = await runner.AnswerAsync(turn, static (_, _) => ValueTask.CompletedTask, TurnBudget.Background(llm.Value),
                 allowDegraded: false, cancellationToken);
             await PublishAsync(owner, job.JobId, "succeeded", CancellationToken.None); // why: bounded best-effort notice about an outcome that already happened
             return answer;

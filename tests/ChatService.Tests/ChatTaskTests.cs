@@ -57,6 +57,33 @@ public sealed class ChatTaskTests(DependenciesFixture deps) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Task_cancelled_while_its_tokens_stream_ends_cancelled_not_as_a_partial_success()
+    {
+        // This app's task timeout and idle bound are far beyond the test, so only the cancel request can end the task.
+        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma: null, _simulator,
+            new Dictionary<string, string?> { ["ChatTasks:Timeout"] = "00:02:00", ["ChatTasks:MaxAttempts"] = "1", ["Llm:IdleTimeout"] = "00:01:00" });
+        _simulator.Faults.Chat = new FaultSettings { TokenDelayMs = 1000 };
+        using var streaming = new ModelResponseObserver(_simulator.BaseAddress.Port);
+        using var alice = new ChatApiClient(app.ClientFor(Users.New("alice")));
+        using var created = await alice.Http.PostAsJsonAsync("/api/chat/tasks", new { message = "Tell me a long story, slowly" });
+        var location = created.Headers.Location!.ToString();
+        // The simulator sends the response headers with the first token line: once they arrived, tokens are streaming.
+        await streaming.WaitAsync(TimeSpan.FromSeconds(10));
+
+        using var cancel = await alice.Http.PostAsync($"{location}/cancel", null);
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+
+        var final = await Eventually.UntilAsync(
+            async ct => await alice.Http.GetFromJsonAsync<JsonElement>(location, ct),
+            t => t.GetProperty("status").GetString() is not ("queued" or "running"),
+            TimeSpan.FromSeconds(15),
+            "the cancelled task should reach a final state");
+        Assert.True(final.GetProperty("status").GetString() == "cancelled", $"the task ended {final}");
+        await _simulator.WaitUntilAsync(s => s.CancelledRequests == 1 && s.InFlight == 0, TimeSpan.FromSeconds(10));
+        Assert.Equal(1, _simulator.ChatRequests);
+    }
+
+    [Fact]
     public async Task Task_exceeding_its_timeout_ends_timed_out()
     {
         _simulator.Faults.Chat = new FaultSettings { Hang = true };
