@@ -34,6 +34,7 @@ public static class DestinationsApi
         DestinationBreakers Breakers,
         OAuthTokenCache Tokens,
         ParkedDistributions Parked,
+        DestinationCatalog Catalog,
         IOptions<DistributorOptions> Options,
         TimeProvider Time);
 
@@ -48,6 +49,7 @@ public static class DestinationsApi
 
         s.Db.Destinations.Add(destination);
         await s.Db.SaveChangesAsync(cancellationToken);
+        s.Catalog.Invalidate(destination.Id);
         return TypedResults.Created($"/api/destinations/{destination.Id}", s.Editor.ToView(destination));
     }
 
@@ -89,6 +91,7 @@ public static class DestinationsApi
         }
 
         await s.Db.SaveChangesAsync(cancellationToken);
+        s.Catalog.Invalidate(id);
         s.Tokens.Forget(id);
         if (destination is { Enabled: true, Paused: false })
         {
@@ -107,6 +110,7 @@ public static class DestinationsApi
             return Problem.NotFound("Destination");
         }
 
+        s.Catalog.Invalidate(id);
         s.Connections.Forget(id);
         s.Tokens.Forget(id);
         s.Breakers.Forget(id);
@@ -131,6 +135,7 @@ public static class DestinationsApi
         destination.Paused = paused;
         destination.UpdatedAt = s.Time.GetUtcNow();
         await s.Db.SaveChangesAsync(cancellationToken);
+        s.Catalog.Invalidate(id);
         if (!paused)
         {
             await s.Parked.RequeueAsync(id, cancellationToken);

@@ -16,7 +16,7 @@ namespace DistributorService.Delivery;
 /// </summary>
 public sealed partial class DeliveryJobHandler(
     DistributorDbContext db,
-    SecretProtector secrets,
+    DestinationCatalog catalog,
     DeliverySender sender,
     DestinationBatcher batcher,
     DistributorMetrics metrics,
@@ -29,76 +29,97 @@ public sealed partial class DeliveryJobHandler(
     public async Task<object?> HandleAsync(JobContext job, CancellationToken cancellationToken)
     {
         var distributionId = job.GetPayload<DeliveryJobPayload>().DistributionId;
-        // One round trip for the distribution, its event and its destination.
-        var loaded = await db.Distributions.AsNoTracking()
-            .Where(d => d.Id == distributionId)
-            .Select(d => new { Distribution = d, d.Event, Destination = db.Destinations.FirstOrDefault(x => x.Id == d.DestinationId) })
-            .FirstOrDefaultAsync(cancellationToken);
-        var distribution = loaded?.Distribution;
-        if (distribution is not null)
-        {
-            distribution.Event = loaded!.Event;
-        }
-
-        if (distribution?.Event is null)
+        var startedAt = time.GetUtcNow();
+        // The common path is one round trip: read the distribution, its event and its destination's state, and mark it
+        // `processing` when this job owns it, it is not final, its destination is active and no backoff is pending.
+        var rows = await db.Database.SqlQuery<LoadedDelivery>($"""
+            WITH current AS (
+                SELECT d."Id", d."EventId", d."DestinationId", d."Status", d."JobId", d."AttemptCount", d."NextAttemptAt",
+                       x."Id" IS NOT NULL AS "DestinationExists", coalesce(x."Enabled" AND NOT x."Paused", false) AS "DestinationActive",
+                       x."UpdatedAt" AS "DestinationVersion"
+                FROM distributions d LEFT JOIN destinations x ON x."Id" = d."DestinationId"
+                WHERE d."Id" = {distributionId}),
+            claimed AS (
+                UPDATE distributions d SET "Status" = {DistributionStatus.Processing}, "AttemptCount" = d."AttemptCount" + 1, "UpdatedAt" = {startedAt}
+                FROM current c
+                WHERE d."Id" = c."Id" AND d."JobId" = {job.JobId} AND d."Status" NOT IN ({DistributionStatus.Succeeded}, {DistributionStatus.Failed})
+                  AND c."DestinationActive" AND (d."NextAttemptAt" IS NULL OR d."NextAttemptAt" <= {startedAt})
+                RETURNING d."AttemptCount")
+            SELECT c."Id", c."Status", c."JobId", c."AttemptCount", c."NextAttemptAt", c."DestinationId", c."DestinationExists",
+                   c."DestinationActive", c."DestinationVersion", e."Id" AS "EventId", e."Type" AS "EventType", e."AcceptedAt", e."Payload",
+                   (SELECT "AttemptCount" FROM claimed) AS "ClaimedNumber"
+            FROM current c JOIN events e ON e."Id" = c."EventId"
+            """).ToListAsync(cancellationToken);
+        if (rows.Count == 0)
         {
             throw new PermanentJobException(DeliveryErrorCodes.DistributionNotFound, $"Distribution {distributionId} does not exist.");
         }
 
+        var row = rows[0];
         // A dead-lettered distribution whose own job runs again was replayed through the job admin API: deliver it.
-        if (distribution.JobId != job.JobId || distribution.Status is DistributionStatus.Succeeded or DistributionStatus.Failed)
+        if (row.JobId != job.JobId || row.Status is DistributionStatus.Succeeded or DistributionStatus.Failed)
         {
             // Superseded by a replay, or already final (e.g. delivered just before a crash): nothing to send twice.
-            return new { skipped = distribution.Status };
+            return new { skipped = row.Status };
         }
 
-        var destination = loaded!.Destination;
-        if (destination is null)
+        if (!row.DestinationExists)
         {
-            await FinishAsync(distribution, job, DistributionStatus.Failed, null, DeliveryErrorCodes.DestinationDeleted, "The destination was deleted.", cancellationToken);
+            await FinishAsync(row.Id, job, DistributionStatus.Failed, null, DeliveryErrorCodes.DestinationDeleted, "The destination was deleted.", cancellationToken);
             throw new PermanentJobException(DeliveryErrorCodes.DestinationDeleted, "The destination was deleted.");
         }
 
-        if (!destination.Enabled || destination.Paused)
+        if (!row.DestinationActive)
         {
             // Parked: resume (or re-enable) puts the distribution back in the queue with a new job.
-            await db.Distributions.Where(d => d.Id == distribution.Id && d.JobId == job.JobId)
+            await db.Distributions.Where(d => d.Id == row.Id && d.JobId == job.JobId)
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DistributionStatus.Pending)
                     .SetProperty(d => d.JobId, (Guid?)null)
                     .SetProperty(d => d.UpdatedAt, time.GetUtcNow()), cancellationToken);
             return new { parked = true };
         }
 
-        await WaitForBackoffAsync(distribution, destination, cancellationToken);
-
-        var number = distribution.AttemptCount + 1;
-        var startedAt = time.GetUtcNow();
-        var claimed = await db.Distributions.Where(d => d.Id == distribution.Id && d.JobId == job.JobId)
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DistributionStatus.Processing)
-                .SetProperty(d => d.AttemptCount, number)
-                .SetProperty(d => d.UpdatedAt, startedAt), cancellationToken);
-        if (claimed == 0)
+        var target = await TargetAsync(row.DestinationId, row.DestinationVersion!.Value, cancellationToken);
+        if (target is null)
         {
-            return new { skipped = "superseded" };
+            // Deleted between the two reads.
+            await FinishAsync(row.Id, job, DistributionStatus.Failed, null, DeliveryErrorCodes.DestinationDeleted, "The destination was deleted.", cancellationToken);
+            throw new PermanentJobException(DeliveryErrorCodes.DestinationDeleted, "The destination was deleted.");
         }
 
-        var target = DeliveryTarget.From(destination, secrets);
-        var body = DeliveryBody.ForEvent(distribution.Event.Id, distribution.Event.Type, distribution.Event.AcceptedAt, distribution.Event.Payload);
+        var number = row.ClaimedNumber ?? 0;
+        if (row.ClaimedNumber is null)
+        {
+            // The destination asked for a longer backoff (or Retry-After) than the queue's retry delay: wait, then claim.
+            await WaitForBackoffAsync(row.Id, row.NextAttemptAt, target.Name, cancellationToken);
+            number = row.AttemptCount + 1;
+            startedAt = time.GetUtcNow();
+            var claimed = await db.Distributions.Where(d => d.Id == row.Id && d.JobId == job.JobId)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DistributionStatus.Processing)
+                    .SetProperty(d => d.AttemptCount, number)
+                    .SetProperty(d => d.UpdatedAt, startedAt), cancellationToken);
+            if (claimed == 0)
+            {
+                return new { skipped = "superseded" };
+            }
+        }
+
+        var body = DeliveryBody.ForEvent(row.EventId, row.EventType, row.AcceptedAt, row.Payload);
         using var scope = logger.BeginScope(new Dictionary<string, object>
         {
-            ["DistributionId"] = distribution.Id,
-            ["DestinationId"] = destination.Id,
-            ["Destination"] = destination.Name,
+            ["DistributionId"] = row.Id,
+            ["DestinationId"] = target.Id,
+            ["Destination"] = target.Name,
             ["Attempt"] = number,
         });
 
         var outcome = target.BatchMaxSize is > 1
             ? await batcher.SubmitAsync(target, body, cancellationToken)
-            : await sender.SendAsync(target, distribution.Id.ToString(), body, cancellationToken);
+            : await sender.SendAsync(target, row.Id.ToString(), body, cancellationToken);
 
         var attempt = new DeliveryAttempt
         {
-            DistributionId = distribution.Id,
+            DistributionId = row.Id,
             Number = number,
             StartedAt = startedAt,
             DurationMs = (long)outcome.Duration.TotalMilliseconds,
@@ -111,31 +132,31 @@ public sealed partial class DeliveryJobHandler(
         if (outcome.Succeeded)
         {
             var deliveredAt = time.GetUtcNow();
-            await RecordAsync(attempt, distribution.Id, job.JobId, DistributionStatus.Succeeded, outcome, deliveredAt, null, cancellationToken);
-            metrics.DistributionFinished(DistributionStatus.Succeeded, destination.Id, deliveredAt - distribution.Event.AcceptedAt);
-            LogDelivered(distribution.Id, destination.Name, number, outcome.StatusCode, attempt.DurationMs);
+            await RecordAsync(attempt, row.Id, job.JobId, DistributionStatus.Succeeded, outcome, deliveredAt, null, cancellationToken);
+            metrics.DistributionFinished(DistributionStatus.Succeeded, target.Id, deliveredAt - row.AcceptedAt);
+            LogDelivered(row.Id, target.Name, number, outcome.StatusCode, attempt.DurationMs);
             return new { statusCode = outcome.StatusCode, attempt = number };
         }
 
         if (!outcome.Retryable)
         {
-            await RecordAsync(attempt, distribution.Id, job.JobId, DistributionStatus.Failed, outcome, null, null, cancellationToken);
-            metrics.DistributionFinished(DistributionStatus.Failed, destination.Id, null);
-            LogFailed(distribution.Id, destination.Name, number, outcome.ErrorCode, outcome.StatusCode, outcome.Error);
+            await RecordAsync(attempt, row.Id, job.JobId, DistributionStatus.Failed, outcome, null, null, cancellationToken);
+            metrics.DistributionFinished(DistributionStatus.Failed, target.Id, null);
+            LogFailed(row.Id, target.Name, number, outcome.ErrorCode, outcome.StatusCode, outcome.Error);
             throw new PermanentJobException(outcome.ErrorCode ?? DeliveryErrorCodes.Destination4xx, outcome.Error ?? "Delivery failed.");
         }
 
         if (job.Attempt >= job.MaxAttempts)
         {
-            await RecordAsync(attempt, distribution.Id, job.JobId, DistributionStatus.DeadLettered, outcome, null, null, cancellationToken);
-            metrics.DistributionFinished(DistributionStatus.DeadLettered, destination.Id, null);
-            LogDeadLettered(distribution.Id, destination.Name, number, job.MaxAttempts, outcome.ErrorCode, outcome.StatusCode, outcome.Error);
+            await RecordAsync(attempt, row.Id, job.JobId, DistributionStatus.DeadLettered, outcome, null, null, cancellationToken);
+            metrics.DistributionFinished(DistributionStatus.DeadLettered, target.Id, null);
+            LogDeadLettered(row.Id, target.Name, number, job.MaxAttempts, outcome.ErrorCode, outcome.StatusCode, outcome.Error);
         }
         else
         {
-            var next = time.GetUtcNow() + Backoff(destination, job.Attempt, outcome.RetryAfter);
-            await RecordAsync(attempt, distribution.Id, job.JobId, DistributionStatus.Pending, outcome, null, next, cancellationToken);
-            LogRetrying(distribution.Id, destination.Name, number, job.MaxAttempts, outcome.ErrorCode, outcome.StatusCode, outcome.Error, next);
+            var next = time.GetUtcNow() + Backoff(target, job.Attempt, outcome.RetryAfter);
+            await RecordAsync(attempt, row.Id, job.JobId, DistributionStatus.Pending, outcome, null, next, cancellationToken);
+            LogRetrying(row.Id, target.Name, number, job.MaxAttempts, outcome.ErrorCode, outcome.StatusCode, outcome.Error, next);
         }
 
         throw new DeliveryRetryException(outcome.ErrorCode ?? DeliveryErrorCodes.Destination5xx, outcome.Error ?? "Delivery failed.");
@@ -145,9 +166,9 @@ public sealed partial class DeliveryJobHandler(
     /// The job mechanism's retry delay is per queue; a destination that asks for longer (its backoff or a Retry-After)
     /// gets the rest here, bounded by the job's timeout margin.
     /// </summary>
-    private async Task WaitForBackoffAsync(Distribution distribution, Destination destination, CancellationToken cancellationToken)
+    private async Task WaitForBackoffAsync(Guid distributionId, DateTimeOffset? nextAttemptAt, string destinationName, CancellationToken cancellationToken)
     {
-        if (distribution.NextAttemptAt is not { } notBefore)
+        if (nextAttemptAt is not { } notBefore)
         {
             return;
         }
@@ -156,13 +177,13 @@ public sealed partial class DeliveryJobHandler(
         var bound = options.CurrentValue.Delivery.MaxInlineBackoff;
         if (remaining > TimeSpan.Zero)
         {
-            LogBackoff(distribution.Id, destination.Name, remaining.TotalMilliseconds);
+            LogBackoff(distributionId, destinationName, remaining.TotalMilliseconds);
             await Task.Delay(remaining < bound ? remaining : bound, time, cancellationToken);
         }
     }
 
     /// <summary>min(max, initial × multiplier^(n-1)) with ±jitter; a longer Retry-After wins.</summary>
-    private TimeSpan Backoff(Destination destination, int attempt, TimeSpan? retryAfter)
+    private TimeSpan Backoff(DeliveryTarget destination, int attempt, TimeSpan? retryAfter)
     {
         var seconds = Math.Min(destination.BackoffMaxSeconds,
             destination.BackoffInitialSeconds * Math.Pow(destination.BackoffMultiplier, Math.Max(0, attempt - 1)));
@@ -191,16 +212,47 @@ public sealed partial class DeliveryJobHandler(
             """, token);
     }
 
-    private async Task FinishAsync(Distribution distribution, JobContext job, string status, int? statusCode, string code, string error,
+    private async Task FinishAsync(Guid distributionId, JobContext job, string status, int? statusCode, string code, string error,
         CancellationToken cancellationToken) =>
-        await db.Distributions.Where(d => d.Id == distribution.Id && d.JobId == job.JobId)
+        await db.Distributions.Where(d => d.Id == distributionId && d.JobId == job.JobId)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, status)
                 .SetProperty(d => d.UpdatedAt, time.GetUtcNow())
                 .SetProperty(d => d.LastStatusCode, statusCode)
                 .SetProperty(d => d.LastErrorCode, code)
                 .SetProperty(d => d.LastError, error), cancellationToken);
 
+    /// <summary>The decrypted destination, loaded only when this version is not cached; null when it was deleted meanwhile.</summary>
+    private async Task<DeliveryTarget?> TargetAsync(Guid destinationId, DateTimeOffset version, CancellationToken cancellationToken)
+    {
+        if (catalog.CachedTarget(destinationId, version) is { } cached)
+        {
+            return cached;
+        }
+
+        var destination = await db.Destinations.AsNoTracking().FirstOrDefaultAsync(d => d.Id == destinationId, cancellationToken);
+        return destination is null ? null : catalog.Target(destination);
+    }
+
     private static string? Truncate(string? value) => value is { Length: > 1000 } ? value[..1000] : value;
+
+    /// <summary>The row of the one-statement load-and-claim of an attempt.</summary>
+    private sealed class LoadedDelivery
+    {
+        public Guid Id { get; init; }
+        public required string Status { get; init; }
+        public Guid? JobId { get; init; }
+        public int AttemptCount { get; init; }
+        public DateTimeOffset? NextAttemptAt { get; init; }
+        public Guid DestinationId { get; init; }
+        public bool DestinationExists { get; init; }
+        public bool DestinationActive { get; init; }
+        public DateTimeOffset? DestinationVersion { get; init; }
+        public Guid EventId { get; init; }
+        public required string EventType { get; init; }
+        public DateTimeOffset AcceptedAt { get; init; }
+        public required string Payload { get; init; }
+        public int? ClaimedNumber { get; init; }
+    }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
         Message = "Distribution {DistributionId} delivered to {Destination} on attempt {Attempt} with status {StatusCode} in {DurationMs} ms")]

@@ -22,6 +22,9 @@ public sealed class DeliveryTarget
     public double? RateLimitPerSecond { get; init; }
     public int? BatchMaxSize { get; init; }
     public int? BatchMaxWaitMs { get; init; }
+    public required double BackoffInitialSeconds { get; init; }
+    public required double BackoffMultiplier { get; init; }
+    public required double BackoffMaxSeconds { get; init; }
 
     public static DeliveryTarget From(Destination d, SecretProtector secrets)
     {
@@ -49,6 +52,9 @@ public sealed class DeliveryTarget
             RateLimitPerSecond = d.RateLimitPerSecond,
             BatchMaxSize = d.BatchMaxSize,
             BatchMaxWaitMs = d.BatchMaxWaitMs,
+            BackoffInitialSeconds = d.BackoffInitialSeconds,
+            BackoffMultiplier = d.BackoffMultiplier,
+            BackoffMaxSeconds = d.BackoffMaxSeconds,
         };
     }
 }

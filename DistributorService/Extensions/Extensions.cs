@@ -31,6 +31,7 @@ public static class Extensions
         builder.Services.AddSingleton<SecretProtector>();
         builder.Services.AddSingleton<SsrfGuard>();
         builder.Services.AddSingleton<DestinationEditor>();
+        builder.Services.AddSingleton<DestinationCatalog>();
         builder.Services.AddSingleton<DestinationConnections>();
         builder.Services.AddSingleton<DestinationBreakers>();
         builder.Services.AddSingleton<OAuthTokenCache>();

@@ -20,6 +20,7 @@ namespace DistributorService.Health;
 public sealed partial class DestinationHealthMonitor(
     IServiceScopeFactory scopes,
     DestinationConnections connections,
+    DestinationCatalog catalog,
     SecretProtector secrets,
     DistributorMetrics metrics,
     IOptionsMonitor<DistributorOptions> options,
@@ -161,6 +162,7 @@ public sealed partial class DestinationHealthMonitor(
             return;
         }
 
+        catalog.Invalidate(destination.Id);
         LogDisabled(destination.Id, destination.Name, unhealthySince);
         var payload = JsonSerializer.Serialize(new
         {

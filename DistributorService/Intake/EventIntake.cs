@@ -1,4 +1,5 @@
 using DistributorService.Data;
+using DistributorService.Destinations;
 using DistributorService.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -9,7 +10,7 @@ namespace DistributorService.Intake;
 /// Accepts an event: one distribution per enabled destination subscribed to its type, and one durable job per
 /// distribution, all in one transaction. A repeated idempotency key returns the original answer.
 /// </summary>
-public sealed class EventIntake(DistributorDbContext db, DeliveryJobs jobs, DistributorMetrics metrics, TimeProvider time)
+public sealed class EventIntake(DistributorDbContext db, DestinationCatalog catalog, DeliveryJobs jobs, DistributorMetrics metrics, TimeProvider time)
 {
     public const string AllTypes = "*";
 
@@ -21,10 +22,8 @@ public sealed class EventIntake(DistributorDbContext db, DeliveryJobs jobs, Dist
         }
 
         var now = time.GetUtcNow();
-        var destinations = await db.Destinations.AsNoTracking()
-            .Where(d => d.Enabled && (d.EventTypes.Contains(type) || d.EventTypes.Contains(AllTypes)))
-            .OrderBy(d => d.Id)
-            .ToListAsync(cancellationToken);
+        // Cached for at most Delivery:DestinationCacheTtl: one query per event was the largest intake cost.
+        var destinations = await catalog.SubscribersAsync(type, cancellationToken);
         var accepted = new AcceptedEvent
         {
             Id = Guid.CreateVersion7(now),

@@ -47,6 +47,13 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan MaxInlineBackoff { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long intake reuses its list of destinations (changes made through this instance apply at once, those made
+    /// through another instance within this time). Zero reads the destinations for every event.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan DestinationCacheTtl { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>A distribution in <c>pending</c>/<c>processing</c> longer than this is reconciled against its job.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(10);

@@ -12,6 +12,7 @@ internal sealed class HeldJob(ClaimedJob job)
     private readonly CancellationTokenSource _stop = new();
     private int _reason;
     private long _startedTimestamp;
+    private bool _settling;
 
     public enum StopReason
     {
@@ -34,6 +35,13 @@ internal sealed class HeldJob(ClaimedJob job)
 
     /// <summary>Set once the heartbeat stopped renewing it (ran past timeout + grace): the sweeper will reclaim it.</summary>
     public bool Abandoned { get; set; }
+
+    /// <summary>Set once the handler returned: its outcome is being written, so a lease that vanishes meanwhile was settled, not lost.</summary>
+    public bool Settling
+    {
+        get => Volatile.Read(ref _settling);
+        set => Volatile.Write(ref _settling, value);
+    }
 
     public bool Started => Volatile.Read(ref _startedTimestamp) != 0;
 

@@ -405,6 +405,7 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
         using var activity = _telemetry.StartExecution(_queue, job.Id, job.Attempt, job.TraceParent);
 
         var result = await InvokeHandlerAsync(held).ConfigureAwait(false);
+        held.Settling = true;
         var outcome = await SettleAsync(held, result).ConfigureAwait(false);
         activity?.SetTag("jobs.outcome", outcome);
         if (result.Exception is { } error)
@@ -683,6 +684,12 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
 
                 if (!renewed.TryGetValue(id, out var cancelRequested))
                 {
+                    if (held.Settling)
+                    {
+                        // Its outcome was written between reading the held jobs and the renewal: done, not lost.
+                        continue;
+                    }
+
                     LogLeaseLost(_logger, id, _queue, attempt);
                     held.Stop(HeldJob.StopReason.LeaseLost);
                 }

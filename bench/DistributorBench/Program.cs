@@ -16,6 +16,7 @@ var ci = CultureInfo.InvariantCulture;
 Console.WriteLine($"DistributorBench: {options.Events} events burst, {options.RateEvents} events at {options.Rate}/s, " +
                   $"{options.SlowEvents} events to a 50 ms sink, {options.Workers} delivery workers; {Environment.ProcessorCount} cores");
 
+var loadBefore = File.ReadAllText("/proc/loadavg").Trim();
 await using var postgres = new PostgresServer();
 await using var redis = new RedisServer();
 await Task.WhenAll(postgres.StartAsync(CancellationToken.None), redis.StartAsync(CancellationToken.None));
@@ -44,7 +45,8 @@ var settings = new Dictionary<string, string>
     ["Jobs__IdlePollInterval"] = "00:00:00.050",
 };
 await using var service = await ServiceHost.StartAsync(settings);
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+var cpu = new CpuMeter(service.ProcessId, postgres.ProcessId, redis.ProcessId);
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
     DevTokenIssuer.Mint(signingKey, "bench", admin: true, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(2)));
 
@@ -52,12 +54,12 @@ await CreateDestinationAsync("fast", sink.UrlFor("/fast"), "bench.fast");
 await CreateDestinationAsync("slow", sink.UrlFor("/slow"), "bench.slow");
 
 // Warm-up: JIT, connection pools, consumer groups.
-await Runner.RunAsync(http, database, "bench.fast", 200, rate: null, concurrency: 16);
+await Runner.RunAsync(http, database, "bench.fast", 200, rate: null, concurrency: 16, cpu);
 
 var intakeOnly = await Runner.IntakeOnlyAsync(http, "bench.nobody", options.Events, concurrency: 32);
-var burst = await Runner.RunAsync(http, database, "bench.fast", options.Events, rate: null, concurrency: 32);
-var paced = await Runner.RunAsync(http, database, "bench.fast", options.RateEvents, rate: options.Rate, concurrency: 32);
-var slow = await Runner.RunAsync(http, database, "bench.slow", options.SlowEvents, rate: null, concurrency: 32);
+var burst = await Runner.RunAsync(http, database, "bench.fast", options.Events, rate: null, concurrency: 32, cpu);
+var paced = await Runner.RunAsync(http, database, "bench.fast", options.RateEvents, rate: options.Rate, concurrency: 32, cpu);
+var slow = await Runner.RunAsync(http, database, "bench.slow", options.SlowEvents, rate: null, concurrency: 32, cpu);
 
 Console.WriteLine();
 Console.WriteLine("scenario                         events  intake/s  deliveries/s   p50 ms   p95 ms   p99 ms   max ms");
@@ -66,6 +68,13 @@ burst.Print("fast sink, burst", ci);
 paced.Print(string.Create(ci, $"fast sink, paced {options.Rate}/s"), ci);
 slow.Print("50 ms sink, burst", ci);
 Console.WriteLine();
+foreach (var (name, run) in new[] { ("fast sink, burst", burst), ("fast sink, paced", paced), ("50 ms sink, burst", slow) })
+{
+    Console.WriteLine(name);
+    run.PrintDetails();
+}
+Console.WriteLine();
+Console.WriteLine($"load average before/after: {loadBefore} / {File.ReadAllText("/proc/loadavg").Trim()}");
 Console.WriteLine("latency = distribution delivered_at - event accepted_at (both stamped by the service); deliveries/s = events / (last delivered - first accepted).");
 
 async Task CreateDestinationAsync(string name, Uri url, string type)

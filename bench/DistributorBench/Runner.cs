@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
@@ -9,6 +10,14 @@ namespace DistributorBench;
 internal static class Runner
 {
     private sealed record Accepted(Guid EventId);
+
+    private static async Task<Guid> PostAsync(HttpClient http, string type, int i)
+    {
+        using var response = await http.PostAsJsonAsync("/api/events", new { type, payload = new { i, at = DateTimeOffset.UtcNow } },
+            JsonSerializerOptions.Web);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<Accepted>(JsonSerializerOptions.Web))!.EventId;
+    }
 
     /// <summary>Intake alone: events no destination subscribes to (one event row, no distribution, no job).</summary>
     public static async Task<double> IntakeOnlyAsync(HttpClient http, string type, int events, int concurrency)
@@ -26,36 +35,55 @@ internal static class Runner
         return events / stopwatch.Elapsed.TotalSeconds;
     }
 
-    public static async Task<RunResult> RunAsync(HttpClient http, string database, string type, int events, int? rate, int concurrency)
+    public static async Task<RunResult> RunAsync(HttpClient http, string database, string type, int events, int? rate, int concurrency, CpuMeter cpu)
     {
         var ids = new Guid[events];
-        var next = -1;
+        var before = cpu.Take();
         var stopwatch = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        if (rate is { } perSecond)
         {
-            while (true)
+            // Open loop: each event is posted at its due time whatever the answers of earlier ones take, so the offered
+            // rate is the intended one (a closed loop of N clients would slow down with the service and hide its latency).
+            using var inFlight = new SemaphoreSlim(512);
+            var posts = new List<Task>(events);
+            for (var i = 0; i < events; i++)
             {
-                var i = Interlocked.Increment(ref next);
-                if (i >= events)
+                var due = TimeSpan.FromSeconds((double)i / perSecond);
+                if (due > stopwatch.Elapsed)
                 {
-                    return;
+                    await Task.Delay(due - stopwatch.Elapsed);
                 }
 
-                if (rate is { } perSecond)
+                await inFlight.WaitAsync();
+                var index = i;
+                posts.Add(Task.Run(async () =>
                 {
-                    var due = TimeSpan.FromSeconds((double)i / perSecond);
-                    if (due > stopwatch.Elapsed)
+                    try
                     {
-                        await Task.Delay(due - stopwatch.Elapsed);
+                        ids[index] = await PostAsync(http, type, index);
                     }
-                }
-
-                using var response = await http.PostAsJsonAsync("/api/events", new { type, payload = new { i, at = DateTimeOffset.UtcNow } },
-                    JsonSerializerOptions.Web);
-                response.EnsureSuccessStatusCode();
-                ids[i] = (await response.Content.ReadFromJsonAsync<Accepted>(JsonSerializerOptions.Web))!.EventId;
+                    finally
+                    {
+                        inFlight.Release();
+                    }
+                }));
             }
-        }));
+
+            await Task.WhenAll(posts);
+        }
+        else
+        {
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < events)
+                {
+                    ids[i] = await PostAsync(http, type, i);
+                }
+            }));
+        }
+
         var intakePerSecond = events / stopwatch.Elapsed.TotalSeconds;
 
         await using var source = NpgsqlDataSource.Create(database);
@@ -79,6 +107,8 @@ internal static class Runner
             await Task.Delay(100);
         }
 
+        var after = cpu.Take();
+
         await using var latency = source.CreateCommand("""
             SELECT extract(epoch FROM (d."DeliveredAt" - e."AcceptedAt")) * 1000,
                    extract(epoch FROM (max(d."DeliveredAt") OVER () - min(e."AcceptedAt") OVER ()))
@@ -97,8 +127,27 @@ internal static class Runner
             }
         }
 
+        await using var stages = source.CreateCommand("""
+            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (j.started_at - e."AcceptedAt")) * 1000),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (a."StartedAt" - j.started_at)) * 1000),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY a."DurationMs"),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (d."DeliveredAt" - a."StartedAt")) * 1000 - a."DurationMs")
+            FROM distributions d JOIN events e ON e."Id" = d."EventId" JOIN jobs j ON j.id = d."JobId"
+            JOIN delivery_attempts a ON a."DistributionId" = d."Id" AND a."Number" = d."AttemptCount"
+            WHERE e."Id" = ANY($1)
+            """);
+        stages.Parameters.Add(new NpgsqlParameter { Value = ids });
+        string stageText;
+        await using (var reader = await stages.ExecuteReaderAsync())
+        {
+            await reader.ReadAsync();
+            stageText = string.Create(CultureInfo.InvariantCulture,
+                $"median ms  accepted→claimed {reader.GetDouble(0):0.0}  claimed→sending {reader.GetDouble(1):0.0}  HTTP {reader.GetDouble(2):0.0}  response→recorded {reader.GetDouble(3):0.0}");
+        }
+
         values.Sort();
         double Percentile(double p) => values[Math.Clamp((int)Math.Ceiling(p * values.Count) - 1, 0, values.Count - 1)];
-        return new RunResult(events, intakePerSecond, events / Math.Max(span, 0.001), Percentile(0.50), Percentile(0.95), Percentile(0.99), values[^1]);
+        return new RunResult(events, intakePerSecond, events / Math.Max(span, 0.001), Percentile(0.50), Percentile(0.95), Percentile(0.99), values[^1],
+            stageText, CpuMeter.Describe(before, after, events));
     }
 }

@@ -17,6 +17,8 @@ internal sealed class ServiceHost : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    public int ProcessId => _process.Id;
+
     public static async Task<ServiceHost> StartAsync(IReadOnlyDictionary<string, string> environment)
     {
         var dll = FindServiceDll();

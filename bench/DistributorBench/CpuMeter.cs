@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace DistributorBench;
+
+/// <summary>
+/// CPU seconds burnt by each party of the benchmark (service process, this process = load generator + webhook sink,
+/// the PostgreSQL server's processes, Redis) read from /proc, so a run shows who is the bottleneck.
+/// </summary>
+internal sealed class CpuMeter(int servicePid, int? postgresPid, int? redisPid)
+{
+    private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
+
+    public record Sample(double Service, double Client, double Postgres, double Redis, double Wall);
+
+    public Sample Take() => new(
+        ProcessSeconds(servicePid),
+        Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds,
+        postgresPid is { } pg ? TreeSeconds(pg) : 0,
+        redisPid is { } r ? ProcessSeconds(r) : 0,
+        Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency);
+
+    public static string Describe(Sample before, Sample after, int events)
+    {
+        var wall = after.Wall - before.Wall;
+        string Part(string name, double a, double b) =>
+            string.Create(CultureInfo.InvariantCulture, $"{name} {(b - a) / wall * 100,4:0}% ({(b - a) * 1e6 / events,5:0} µs/event)");
+        return $"cpu  {Part("service", before.Service, after.Service)}  {Part("client+sink", before.Client, after.Client)}  " +
+               $"{Part("postgres", before.Postgres, after.Postgres)}  {Part("redis", before.Redis, after.Redis)}";
+    }
+
+    private static double ProcessSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // fields[11] = utime, fields[12] = stime (1-based 14/15 in proc(5), minus pid and comm)
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The postmaster and its backends (children) currently alive.</summary>
+    private static double TreeSeconds(int root)
+    {
+        var total = ProcessSeconds(root);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == root)
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1], CultureInfo.InvariantCulture) == root)
+                {
+                    total += (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended between listing and reading.
+            }
+        }
+
+        return total;
+    }
+}
