@@ -107,16 +107,18 @@ public static class Extensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter("Npgsql", "DurableJobs", "Polly", builder.Environment.ApplicationName)
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
-                .AddSource(builder.Environment.ApplicationName, "DurableJobs", "Npgsql", "Experimental.Microsoft.Extensions.AI")
-                .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
-                    !HealthEndpoints.ProbePaths.Contains(ctx.Request.Path.Value, StringComparer.OrdinalIgnoreCase))
-                .AddHttpClientInstrumentation());
+                .AddPrometheusExporter());
 
+        // Spans are recorded only when they go somewhere: with no OTLP endpoint, recording every span costs CPU on
+        // every request for nothing. Log lines carry trace and span ids either way (ASP.NET Core creates the activity).
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            otel.UseOtlpExporter();
+            otel.WithTracing(tracing => tracing
+                    .AddSource(builder.Environment.ApplicationName, "DurableJobs", "Npgsql", "Experimental.Microsoft.Extensions.AI")
+                    .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
+                        !HealthEndpoints.ProbePaths.Contains(ctx.Request.Path.Value, StringComparer.OrdinalIgnoreCase))
+                    .AddHttpClientInstrumentation())
+                .UseOtlpExporter();
         }
     }
 
