@@ -58,9 +58,11 @@ public sealed class SystemDependencies : IAsyncLifetime
 
     /// <summary>
     /// The running services for <paramref name="owner"/> (a test class), started on first use with fresh databases,
-    /// an empty Redis and no Chroma collections.
+    /// an empty Redis and no Chroma collections. <paramref name="environment"/> adds variables to every service (on top
+    /// of the AppHost's), e.g. short job leases for the crash tests; it only takes effect when the stack is created.
     /// </summary>
-    public async Task<SystemStack> GetStackAsync(string owner, CancellationToken cancellationToken = default)
+    public async Task<SystemStack> GetStackAsync(string owner, CancellationToken cancellationToken = default,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         await _stackGate.WaitAsync(cancellationToken);
         try
@@ -83,7 +85,7 @@ public sealed class SystemDependencies : IAsyncLifetime
             var chatDb = await DatabaseBehindProxyAsync(prefix + "_chat", cancellationToken);
             var evalDb = await DatabaseBehindProxyAsync(prefix + "_eval", cancellationToken);
             var distDb = await DatabaseBehindProxyAsync(prefix + "_dist", cancellationToken);
-            var stack = new SystemStack(this, chatDb, evalDb, distDb);
+            var stack = new SystemStack(this, chatDb, evalDb, distDb, environment);
             try
             {
                 await stack.StartAsync(cancellationToken);

@@ -18,7 +18,7 @@ public sealed class SystemStack : IAsyncDisposable
     private const string Audience = "aspire-chat";
     private readonly SystemDependencies _deps;
 
-    internal SystemStack(SystemDependencies deps, string chatDb, string evalDb, string distDb)
+    internal SystemStack(SystemDependencies deps, string chatDb, string evalDb, string distDb, IReadOnlyDictionary<string, string>? extra = null)
     {
         _deps = deps;
         var chatModel = $"Endpoint=http://{deps.OllamaProxy.Endpoint};Model=llama3.2:1b";
@@ -32,6 +32,10 @@ public sealed class SystemStack : IAsyncDisposable
             ["ConnectionStrings__redis"] = deps.RedisProxy.Endpoint,
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            common[key] = value;
+        }
 
         Distributor = new ServiceProcess(ServiceKind.DistributorService, With(common, new()
         {
@@ -66,6 +70,14 @@ public sealed class SystemStack : IAsyncDisposable
     public IReadOnlyList<ServiceProcess> All => [Chat, Evaluation, Distributor];
 
     public SystemDependencies Dependencies => _deps;
+
+    /// <summary>The connection string (through the PostgreSQL proxy) of a service's own database.</summary>
+    public string DatabaseOf(ServiceKind kind) => this[kind].Environment[kind switch
+    {
+        ServiceKind.ChatService => "ConnectionStrings__chatdb",
+        ServiceKind.EvaluationService => "ConnectionStrings__evaldb",
+        _ => "ConnectionStrings__distdb",
+    }];
 
     /// <summary>Bearer token of user "alice".</summary>
     public string UserToken { get; }
