@@ -31,8 +31,10 @@ public sealed class ChatTaskFlowTests(SystemDependencies deps)
         // Slow tokens: the second generation is still streaming when the cancel arrives.
         deps.Simulator.Faults.Chat = new FaultSettings { TokenDelayMs = 1000 };
         var cancelledBefore = deps.Simulator.CancelledRequests;
+        var chatBefore = deps.Simulator.ChatRequests;
         var victim = await CreateTaskAsync(stack, "Which generation will be cancelled while it streams its tokens?", ct);
-        await deps.Simulator.WaitUntilAsync(s => s.InFlight > 0, FlowBound, ct);
+        // Wait for the generation itself (not the question's embedding request) to be streaming.
+        await deps.Simulator.WaitUntilAsync(s => s.ChatRequests > chatBefore && s.InFlight > 0, FlowBound, ct);
         using (var cancel = stack.Request(HttpMethod.Post, $"api/chat/tasks/{victim}/cancel"))
         using (var response = await stack.Chat.Http.SendAsync(cancel, ct))
         {
