@@ -27,6 +27,7 @@ public static class DocumentsApi
             .WithMetadata(new RequestSizeLimitAttribute(maxUploadBytes + 64 * 1024));
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);
+        group.MapGet("/{id:guid}/chunks", Chunks);
         group.MapDelete("/{id:guid}", Delete);
         return app;
     }
@@ -151,6 +152,41 @@ public static class DocumentsApi
         var owner = user.GetUserId();
         var document = await db.Documents.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && d.Owner == owner, cancellationToken);
         return document is null ? NotFound() : TypedResults.Ok(DocumentView.From(document));
+    }
+
+    /// <summary>The chunks of the caller's document in document order, keyset-paged by ordinal (used by EvaluationService's suite generation).</summary>
+    private static async Task<Results<Ok<Page<DocumentChunkView>>, ProblemHttpResult>> Chunks(
+        Guid id, int? limit, string? cursor, ClaimsPrincipal user, ChatDbContext db, CancellationToken cancellationToken)
+    {
+        if (!PageCursor.ValidLimit(limit))
+        {
+            return Problem.Validation($"limit must be between 1 and {PageCursor.MaxLimit}.");
+        }
+
+        if (!ChunkCursor.TryDecode(cursor, out var after))
+        {
+            return Problem.Of(400, ChatErrorCodes.InvalidCursor, "Validation failed", "The cursor is not valid.");
+        }
+
+        var owner = user.GetUserId();
+        if (!await db.Documents.AsNoTracking().AnyAsync(d => d.Id == id && d.Owner == owner, cancellationToken))
+        {
+            return NotFound();
+        }
+
+        var take = limit ?? PageCursor.DefaultLimit;
+        var query = db.Chunks.AsNoTracking().Where(c => c.DocumentId == id && c.Owner == owner);
+        if (after is not null)
+        {
+            var lastOrdinal = after.Ordinal;
+            query = query.Where(c => c.Ordinal > lastOrdinal);
+        }
+
+        var items = await query.OrderBy(c => c.Ordinal).Take(take + 1)
+            .Select(c => new DocumentChunkView(c.Id, c.Ordinal, c.Text, c.Page, c.Heading))
+            .ToListAsync(cancellationToken);
+        var next = items.Count > take ? new ChunkCursor(items[take - 1].Index).Encode() : null;
+        return TypedResults.Ok(new Page<DocumentChunkView>(items.Take(take).ToList(), next));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(

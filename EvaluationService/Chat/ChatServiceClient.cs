@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EvaluationService.Auth;
 
 namespace EvaluationService.Chat;
 
@@ -9,7 +10,7 @@ namespace EvaluationService.Chat;
 /// Typed client for ChatService. Its resilience pipeline (see <see cref="ChatServiceResilience"/>) has no retries
 /// and a per-call timeout taken from <see cref="CaseTimeoutKey"/>, so one case never outlives its budget.
 /// </summary>
-public sealed class ChatServiceClient(HttpClient http, ChatTokenProvider tokens)
+public sealed class ChatServiceClient(HttpClient http, ServiceTokenProvider tokens)
 {
     /// <summary>Per-request timeout read by the pipeline's timeout strategy.</summary>
     public static readonly HttpRequestOptionsKey<TimeSpan> CaseTimeoutKey = new("evaluation.case-timeout");
@@ -36,87 +37,70 @@ public sealed class ChatServiceClient(HttpClient http, ChatTokenProvider tokens)
         }
     }
 
-    /// <summary>
-    /// Chunks of a document. Uses <c>GET /api/documents/{id}/chunks</c>; when ChatService has no such endpoint (404/405)
-    /// falls back to <c>GET /api/documents/{id}</c> and reads its <c>chunks</c> or <c>text</c>/<c>content</c> member.
-    /// </summary>
-    public async Task<IReadOnlyList<ChatDocumentChunk>> GetChunksAsync(string documentId, string owner, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var escaped = Uri.EscapeDataString(documentId);
-        using (var chunks = await GetAsync($"/api/documents/{escaped}/chunks", owner, timeout, cancellationToken))
-        {
-            if (chunks.StatusCode is not (HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed))
-            {
-                return await ReadChunksAsync(chunks, documentId, null, cancellationToken);
-            }
-        }
+    /// <summary>Largest page ChatService serves on <c>GET /api/documents/{id}/chunks</c>.</summary>
+    public const int ChunkPageSize = 100;
 
-        using var document = await GetAsync($"/api/documents/{escaped}", owner, timeout, cancellationToken);
-        return await ReadChunksAsync(document, documentId, null, cancellationToken);
+    /// <summary>
+    /// Up to <paramref name="maxChunks"/> chunks of the owner's document, in document order: <c>GET /api/documents/{id}</c>
+    /// for the title, then <c>GET /api/documents/{id}/chunks?limit&amp;cursor</c> page by page. Another user's or a missing
+    /// document → <see cref="ChatServiceException"/> with status 404. <paramref name="timeout"/> bounds each call.
+    /// </summary>
+    public async Task<IReadOnlyList<ChatDocumentChunk>> GetChunksAsync(string documentId, string owner, int maxChunks, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxChunks, 1);
+        var escaped = Uri.EscapeDataString(documentId);
+        var document = await GetJsonAsync<ChatDocumentInfo>($"/api/documents/{escaped}", documentId, owner, timeout, cancellationToken);
+        var result = new List<ChatDocumentChunk>();
+        string? cursor = null;
+        do
+        {
+            var limit = Math.Min(ChunkPageSize, maxChunks - result.Count);
+            var path = $"/api/documents/{escaped}/chunks?limit={limit}" + (cursor is null ? string.Empty : $"&cursor={Uri.EscapeDataString(cursor)}");
+            var page = await GetJsonAsync<ChatChunkPage>(path, documentId, owner, timeout, cancellationToken);
+            foreach (var item in page.Items ?? [])
+            {
+                if (!string.IsNullOrWhiteSpace(item.Text))
+                {
+                    var title = item.Heading is { Length: > 0 } heading ? $"{document.Title ?? documentId} / {heading}" : document.Title;
+                    result.Add(new ChatDocumentChunk(documentId, title, item.Id, item.Text));
+                }
+            }
+
+            cursor = page.Items is { Count: > 0 } ? page.NextCursor : null;
+        }
+        while (cursor is not null && result.Count < maxChunks);
+
+        return result;
     }
 
-    private async Task<HttpResponseMessage> GetAsync(string path, string owner, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<T> GetJsonAsync<T>(string path, string documentId, string owner, TimeSpan timeout, CancellationToken cancellationToken)
+        where T : class
     {
         using var message = new HttpRequestMessage(HttpMethod.Get, path);
         message.Options.Set(CaseTimeoutKey, timeout);
         Authorize(message, owner);
-        return await http.SendAsync(message, cancellationToken);
-    }
-
-    private static async Task<IReadOnlyList<ChatDocumentChunk>> ReadChunksAsync(HttpResponseMessage response, string documentId, string? title,
-        CancellationToken cancellationToken)
-    {
+        using var response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw new ChatServiceException(CodeFor(response.StatusCode), $"ChatService answered {(int)response.StatusCode} for document {documentId}.",
                 (int)response.StatusCode);
         }
 
-        using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-        var root = json.RootElement;
-        if (root.ValueKind == JsonValueKind.Object)
+        try
         {
-            title ??= Text(root, "title");
-            if (root.TryGetProperty("chunks", out var nested) || root.TryGetProperty("items", out nested))
-            {
-                root = nested;
-            }
-            else if ((Text(root, "text") ?? Text(root, "content")) is { } whole)
-            {
-                return [new ChatDocumentChunk(documentId, title, $"{documentId}:0", whole)];
-            }
+            return await response.Content.ReadFromJsonAsync<T>(JsonSerializerOptions.Web, cancellationToken)
+                   ?? throw new ChatServiceException("CHAT_INVALID_RESPONSE", $"ChatService answered an empty body for document {documentId}.");
         }
-
-        if (root.ValueKind != JsonValueKind.Array)
+        catch (JsonException ex)
         {
-            return [];
+            throw new ChatServiceException("CHAT_INVALID_RESPONSE", $"ChatService answered malformed JSON for document {documentId}: {ex.Message}");
         }
-
-        var result = new List<ChatDocumentChunk>();
-        var index = 0;
-        foreach (var item in root.EnumerateArray())
-        {
-            var text = Text(item, "text") ?? Text(item, "content");
-            if (!string.IsNullOrWhiteSpace(text))
-            {
-                result.Add(new ChatDocumentChunk(documentId, title ?? Text(item, "title"),
-                    Text(item, "chunkId") ?? Text(item, "id") ?? $"{documentId}:{index}", text));
-            }
-
-            index++;
-        }
-
-        return result;
     }
-
-    private static string? Text(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value)
-            ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.ValueKind == JsonValueKind.Number ? value.GetRawText() : null
-            : null;
 
     private void Authorize(HttpRequestMessage message, string owner)
     {
-        if (tokens.TokenFor(owner) is { } token)
+        if (tokens.TokenFor(ServiceAuthOptions.Chat, owner) is { } token)
         {
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using DurableJobs;
+using EvaluationService.Auth;
 using EvaluationService.Chat;
 using EvaluationService.Data;
 using EvaluationService.Options;
@@ -11,7 +12,6 @@ using EvaluationService.Suites;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using OllamaSharp;
-using ServiceDefaults.Auth;
 using ServiceDefaults.Data;
 using ServiceDefaults.Redis;
 
@@ -28,17 +28,11 @@ public static class Extensions
         var services = builder.Services;
         services.AddOptions<EvaluationOptions>().BindConfiguration(EvaluationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ChatServiceOptions>().BindConfiguration(ChatServiceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ChatAuthOptions>().BindConfiguration(ChatAuthOptions.Section)
-            .Validate<IOptions<JwtOptions>>((o, jwt) => o.Mode != ChatAuthMode.DevSigningKey || !string.IsNullOrEmpty(jwt.Value.SigningKey),
-                "Evaluation:ChatAuth:Mode=DevSigningKey needs Auth:SigningKey; in production set Mode=StaticToken with a client-credentials token.")
-            .Validate(o => o.Mode != ChatAuthMode.StaticToken || !string.IsNullOrWhiteSpace(o.Token),
-                "Evaluation:ChatAuth:Mode=StaticToken needs Evaluation:ChatAuth:Token.")
-            .ValidateOnStart();
+        services.AddServiceTokens();
         services.AddOptions<JudgeOptions>().BindConfiguration(JudgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DistributorOptions>().BindConfiguration(DistributorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
-        services.AddSingleton<ChatTokenProvider>();
         services.AddChatServiceClient();
         services.AddHttpClient<DistributorClient>((sp, http) =>
             http.BaseAddress = sp.GetRequiredService<IOptions<DistributorOptions>>().Value.BaseAddress);

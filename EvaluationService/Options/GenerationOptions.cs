@@ -17,6 +17,17 @@ public sealed class GenerationOptions
     [Range(1, 86_400)]
     public int JobTimeoutSeconds { get; set; } = 1_800;
 
+    /// <summary>At most this many chunks are read from ChatService per document (pages of 100).</summary>
+    [Range(1, 10_000)]
+    public int MaxChunksPerDocument { get; set; } = 200;
+
+    /// <summary>
+    /// Chunks read per requested case and document (proposals can be discarded): a document contributes at most
+    /// <c>min(MaxChunksPerDocument, count × CandidatesPerCase)</c> chunks.
+    /// </summary>
+    [Range(1, 100)]
+    public int CandidatesPerCase { get; set; } = 3;
+
     /// <summary>Chunk text sent to the LLM is cut to this many characters.</summary>
     [Range(100, 100_000)]
     public int MaxChunkChars { get; set; } = 4_000;

@@ -114,7 +114,16 @@ public sealed class OutboxRelay(
         var backoff = Math.Min(options.Value.MaxBackoffMs, options.Value.InitialBackoffMs * Math.Pow(2, Math.Min(message.Attempts - 1, 20)));
         // why: a rejected (4xx) event will not be accepted later either; it waits at the longest backoff for an operator.
         message.NextAttemptAt = time.GetUtcNow() + TimeSpan.FromMilliseconds(result.Permanent ? options.Value.MaxBackoffMs : backoff);
-        logger.LogWarning("Outbox message {MessageId} ({Type}) not delivered (attempt {Attempts}): {Error}", message.Id, message.Type, message.Attempts,
-            result.Error);
+        if (result.Unauthorized)
+        {
+            // why: an operator can fix the credentials; the event is retried with the normal backoff and delivered once they do.
+            logger.LogError("Outbox message {MessageId} ({Type}) refused by the distributor (attempt {Attempts}), a configuration error: {Error}",
+                message.Id, message.Type, message.Attempts, result.Error);
+        }
+        else
+        {
+            logger.LogWarning("Outbox message {MessageId} ({Type}) not delivered (attempt {Attempts}): {Error}", message.Id, message.Type,
+                message.Attempts, result.Error);
+        }
     }
 }

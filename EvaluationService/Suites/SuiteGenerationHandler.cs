@@ -58,20 +58,26 @@ public sealed class SuiteGenerationHandler(
 
     private async Task<GenerationReport> GenerateAsync(IChatClient client, Suite suite, GenerationJobPayload payload, CancellationToken cancellationToken)
     {
-        var chunks = new List<ChatDocumentChunk>();
+        var perDocument = new List<IReadOnlyList<ChatDocumentChunk>>();
         var errors = new List<string>();
+        var maxChunks = (int)Math.Min(options.Value.MaxChunksPerDocument, (long)payload.Count * options.Value.CandidatesPerCase);
         foreach (var documentId in payload.DocumentIds)
         {
             try
             {
-                chunks.AddRange(await chat.GetChunksAsync(documentId, payload.Owner, TimeSpan.FromSeconds(chatOptions.Value.DocumentTimeoutSeconds),
-                    cancellationToken));
+                perDocument.Add(await chat.GetChunksAsync(documentId, payload.Owner, maxChunks,
+                    TimeSpan.FromSeconds(chatOptions.Value.DocumentTimeoutSeconds), cancellationToken));
             }
             catch (ChatServiceException ex) when (ex.StatusCode is 404 or 403)
             {
                 errors.Add($"document {documentId}: {ex.Message}");
             }
         }
+
+        // why: round-robin over the documents, so the cases cover every document instead of the first one's opening chunks.
+        var chunks = Enumerable.Range(0, perDocument.Count == 0 ? 0 : perDocument.Max(d => d.Count))
+            .SelectMany(i => perDocument.Where(d => i < d.Count).Select(d => d[i]))
+            .ToList();
 
         int proposed = 0, quoteMissing = 0, invalid = 0, llmErrors = 0;
         var accepted = new List<SuiteCase>();
@@ -112,7 +118,8 @@ public sealed class SuiteGenerationHandler(
         }
 
         var report = new GenerationReport(chunks.Count, proposed, accepted.Count, quoteMissing, invalid, llmErrors, errors.Take(20).ToList());
-        suite.Cases.AddRange(accepted);
+        // why: the cases carry their ids already; added through the navigation EF would take them for existing rows (UPDATE → 0 rows).
+        db.SuiteCases.AddRange(accepted);
         suite.Status = accepted.Count > 0 ? SuiteStatus.Ready : SuiteStatus.Failed;
         suite.GenerationReport = JsonSerializer.Serialize(report, JsonSerializerOptions.Web);
         await db.SaveChangesAsync(cancellationToken);
@@ -161,8 +168,10 @@ public sealed class SuiteGenerationHandler(
 
     private async Task FailAsync(Suite suite, string error, CancellationToken cancellationToken)
     {
-        suite.Status = SuiteStatus.Failed;
-        suite.GenerationReport = JsonSerializer.Serialize(new GenerationReport(0, 0, 0, 0, 0, 0, [error]), JsonSerializerOptions.Web);
-        await db.SaveChangesAsync(cancellationToken);
+        // why: a direct UPDATE, so whatever the failed attempt left in the change tracker cannot make this write fail too.
+        db.ChangeTracker.Clear();
+        var report = JsonSerializer.Serialize(new GenerationReport(0, 0, 0, 0, 0, 0, [error]), JsonSerializerOptions.Web);
+        await db.Suites.Where(s => s.Id == suite.Id)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, SuiteStatus.Failed).SetProperty(s => s.GenerationReport, report), cancellationToken);
     }
 }

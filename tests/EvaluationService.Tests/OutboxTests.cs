@@ -16,7 +16,7 @@ public sealed class OutboxTests(DependenciesFixture dependencies) : IAsyncLifeti
     public async Task InitializeAsync()
     {
         _chat = await FakeChatService.StartAsync();
-        _distributor = new FakeDistributor(FreePort.Next());
+        _distributor = new FakeDistributor(FreePort.Next(), EvaluationApp.SigningKey);
     }
 
     public async Task DisposeAsync()
@@ -52,5 +52,35 @@ public sealed class OutboxTests(DependenciesFixture dependencies) : IAsyncLifeti
         Assert.EndsWith($"/api/evaluations/{run.Id}/report", accepted.Payload.GetProperty("reportUrl").GetString());
         Assert.True(sent.Attempts >= 3);
         Assert.Equal(1, _distributor.Rejected);
+        Assert.Equal(0, _distributor.Unauthorized);
+        Assert.All(_distributor.Subjects, s => Assert.Equal("evaluationservice", s));
+    }
+
+    [Fact]
+    public async Task Evaluation_completed_refused_as_unauthorized_keeps_retrying_and_is_delivered_once_the_credentials_are_fixed()
+    {
+        var environment = await EvaluationApp.CreateEnvironmentAsync(dependencies);
+        await using var app = EvaluationApp.Start(environment, _chat.BaseAddress, _distributor.BaseAddress);
+        // The distributor trusts another key than the one EvaluationService signs with: every send is answered 401.
+        _distributor.SigningKey = "a-different-signing-key-0123456789abcdefghijkl";
+        await _distributor.StartAsync();
+        var client = app.ClientFor("alice");
+        var suite = await client.CreateSuiteAsync("outbox-auth", new CaseInput("q", "an answer"));
+
+        var run = await client.StartRunAsync(new CreateEvaluationRequest(suite.Id));
+        await client.WaitUntilEndedAsync(run.Id, TimeSpan.FromSeconds(60));
+        var refused = await Eventually.UntilAsync(
+            _ => app.WithDbAsync(db => db.Outbox.AsNoTracking().SingleAsync(m => m.IdempotencyKey == run.Id.ToString())),
+            m => m.Attempts >= 3, TimeSpan.FromSeconds(30), "a 401 is a configuration error: the relay should keep retrying");
+        Assert.Null(refused.SentAt);
+        Assert.Contains("401", refused.LastError, StringComparison.Ordinal);
+        Assert.True(_distributor.Unauthorized >= 3);
+
+        _distributor.SigningKey = EvaluationApp.SigningKey; // the operator fixes the configuration
+        await Eventually.UntilAsync(
+            _ => app.WithDbAsync(db => db.Outbox.AsNoTracking().SingleAsync(m => m.IdempotencyKey == run.Id.ToString())),
+            m => m.SentAt is not null, TimeSpan.FromSeconds(30), "the event should be delivered once the credentials are accepted");
+        var accepted = Assert.Single(_distributor.Accepted);
+        Assert.Equal(run.Id.ToString(), accepted.IdempotencyKey);
     }
 }

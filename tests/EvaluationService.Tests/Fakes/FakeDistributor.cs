@@ -4,17 +4,32 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using ServiceDefaults.Auth;
 
 namespace EvaluationService.Tests.Fakes;
 
-/// <summary>A remote double of DistributorService's <c>POST /api/events</c> on a fixed loopback port, startable late.</summary>
+/// <summary>
+/// A remote double of DistributorService's <c>POST /api/events</c> on a fixed loopback port, startable late. Like the real
+/// service it requires a bearer token signed with <see cref="SigningKey"/> (issuer/audience of the dev tokens): 401 otherwise.
+/// </summary>
 public sealed class FakeDistributor : IAsyncDisposable
 {
     private readonly ConcurrentQueue<(string Type, string IdempotencyKey, JsonElement Payload)> _accepted = new();
     private WebApplication? _app;
+    private readonly ConcurrentQueue<string> _subjects = new();
     private int _failuresLeft;
+    private int _unauthorized;
 
-    public FakeDistributor(int port) => Port = port;
+    public FakeDistributor(int port, string signingKey)
+    {
+        Port = port;
+        SigningKey = signingKey;
+    }
+
+    /// <summary>The key a token must be signed with; change it to simulate a fixed (or broken) configuration.</summary>
+    public string SigningKey { get; set; }
 
     public int Port { get; }
 
@@ -23,6 +38,12 @@ public sealed class FakeDistributor : IAsyncDisposable
     public IReadOnlyList<(string Type, string IdempotencyKey, JsonElement Payload)> Accepted => _accepted.ToArray();
 
     public int Rejected { get; private set; }
+
+    /// <summary>Requests answered 401 (no token, or not a valid one).</summary>
+    public int Unauthorized => Volatile.Read(ref _unauthorized);
+
+    /// <summary>The <c>sub</c> of every accepted token.</summary>
+    public IReadOnlyCollection<string> Subjects => _subjects.ToArray();
 
     /// <summary>Starts listening; the first <paramref name="failFirst"/> requests are answered 503.</summary>
     public async Task StartAsync(int failFirst = 0, CancellationToken cancellationToken = default)
@@ -34,6 +55,13 @@ public sealed class FakeDistributor : IAsyncDisposable
         _app = builder.Build();
         _app.MapPost("/api/events", async (HttpContext context) =>
         {
+            if (await SubjectOfValidTokenAsync(context) is not { } subject)
+            {
+                Interlocked.Increment(ref _unauthorized);
+                return Results.Unauthorized();
+            }
+
+            _subjects.Enqueue(subject);
             if (Interlocked.Decrement(ref _failuresLeft) >= 0)
             {
                 Rejected++;
@@ -47,6 +75,24 @@ public sealed class FakeDistributor : IAsyncDisposable
             return Results.Accepted();
         });
         await _app.StartAsync(cancellationToken);
+    }
+
+    private async Task<string?> SubjectOfValidTokenAsync(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(header["Bearer ".Length..], new TokenValidationParameters
+        {
+            ValidIssuer = "aspire-chat-dev",
+            ValidAudience = "aspire-chat",
+            IssuerSigningKey = DevTokenIssuer.SigningKeyFrom(SigningKey),
+            ValidateLifetime = true,
+        });
+        return result.IsValid ? result.ClaimsIdentity.FindFirst("sub")?.Value : null;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,8 +1,0 @@
-namespace EvaluationService.Options;
-
-public enum ChatAuthMode
-{
-    DevSigningKey,
-    StaticToken,
-    None,
-}
