@@ -34,7 +34,7 @@ public sealed class FaultMatrixTests(SystemDependencies deps, ITestOutputHelper 
         var ct = budget.Token;
         var stack = await deps.GetStackAsync(nameof(FaultMatrixTests), ct);
         await FaultInjector.ClearAsync(deps, ct);
-        await AllReadyAsync(stack, "before the fault", ct);
+        await StartCleanAsync(stack, ct);
         var pids = stack.All.ToDictionary(s => s.Kind, s => s.ProcessId);
 
         var failures = new ConcurrentQueue<string>();
@@ -69,6 +69,35 @@ public sealed class FaultMatrixTests(SystemDependencies deps, ITestOutputHelper 
         }
 
         Assert.True(failures.IsEmpty, $"{dependency} × {fault}:\n" + string.Join('\n', failures) + LogTails(stack));
+    }
+
+    [Fact]
+    public async Task A_row_starts_with_every_breaker_closed_even_when_an_earlier_row_left_them_open()
+    {
+        using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var ct = budget.Token;
+        var stack = await deps.GetStackAsync(nameof(FaultMatrixTests), ct);
+        await FaultInjector.ClearAsync(deps, ct);
+        var opened = new List<string>();
+        foreach (var service in stack.All)
+        {
+            foreach (var (name, _) in await stack.CircuitBreakersAsync(service, ct))
+            {
+                await stack.CircuitBreakerActionAsync(service, name, "isolate", ct);
+                opened.Add($"{service.Name}/{name}");
+            }
+        }
+
+        Assert.True(opened.Count > 0, "no service lists a circuit breaker: the clean-start reset would have nothing to do");
+        output.WriteLine($"isolated: {string.Join(", ", opened)}");
+
+        await StartCleanAsync(stack, ct);
+
+        foreach (var service in stack.All)
+        {
+            var notClosed = (await stack.CircuitBreakersAsync(service, ct)).Where(b => b.State != "Closed").ToArray();
+            Assert.True(notClosed.Length == 0, $"{service.Name} breakers not closed after the clean start: {string.Join(", ", notClosed)}");
+        }
     }
 
     private async Task WatchAsync(ServiceProcess service, Readiness expected, ConcurrentQueue<string> failures, CancellationToken ct)
@@ -118,6 +147,18 @@ public sealed class FaultMatrixTests(SystemDependencies deps, ITestOutputHelper 
 
             await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
         }
+    }
+
+    /// <summary>
+    /// Every row starts from the same state: dependencies restored (above), every breaker of every service closed
+    /// through the admin API (an earlier row, e.g. Ollama × Erroring, may have left one open for its break duration),
+    /// and every service's readiness <c>Healthy</c>. Recovery itself is asserted at the end of each row without this help.
+    /// </summary>
+    private async Task StartCleanAsync(SystemStack stack, CancellationToken ct)
+    {
+        var reset = await stack.ResetCircuitBreakersAsync(ct);
+        output.WriteLine($"breakers reset (state before): {(reset.Count == 0 ? "none registered" : string.Join(", ", reset))}");
+        await stack.WaitAllHealthyAsync(RecoveryBound, "before the fault (dependencies restored, breakers reset)", ct);
     }
 
     private static async Task AllReadyAsync(SystemStack stack, string when, CancellationToken ct)

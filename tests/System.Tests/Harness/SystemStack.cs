@@ -119,6 +119,65 @@ public sealed class SystemStack : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Closes every circuit breaker of every service through the admin API (<c>GET /admin/circuit-breakers</c>, then
+    /// <c>POST /admin/circuit-breakers/{name}/reset</c>), so a test starts without a breaker an earlier test opened.
+    /// Returns every breaker with the state it had before the reset, as "Service/name: State".
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ResetCircuitBreakersAsync(CancellationToken cancellationToken)
+    {
+        var before = new List<string>();
+        foreach (var service in All)
+        {
+            foreach (var (name, state) in await CircuitBreakersAsync(service, cancellationToken))
+            {
+                await CircuitBreakerActionAsync(service, name, "reset", cancellationToken);
+                before.Add($"{service.Name}/{name}: {state}");
+            }
+        }
+
+        return before;
+    }
+
+    /// <summary><c>GET /admin/circuit-breakers</c> of one service: each breaker's name and state.</summary>
+    public async Task<IReadOnlyList<(string Name, string State)>> CircuitBreakersAsync(ServiceProcess service, CancellationToken cancellationToken)
+    {
+        using var list = Request(HttpMethod.Get, "admin/circuit-breakers", admin: true);
+        using var response = await service.Http.SendAsync(list, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{service.Name} GET /admin/circuit-breakers answered {(int)response.StatusCode}: {body}");
+        }
+
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.EnumerateArray()
+            .Select(b => (b.GetProperty("name").GetString()!, b.GetProperty("state").GetString() ?? "?"))
+            .ToArray();
+    }
+
+    /// <summary><c>POST /admin/circuit-breakers/{name}/{action}</c> (<c>isolate</c> or <c>reset</c>), which must answer 200.</summary>
+    public async Task CircuitBreakerActionAsync(ServiceProcess service, string name, string action, CancellationToken cancellationToken)
+    {
+        using var post = Request(HttpMethod.Post, $"admin/circuit-breakers/{Uri.EscapeDataString(name)}/{action}", admin: true);
+        using var answer = await service.Http.SendAsync(post, cancellationToken);
+        if (!answer.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException(
+                $"{service.Name} POST /admin/circuit-breakers/{name}/{action} answered {(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
+    /// <summary>Waits until every service's readiness says <c>Healthy</c> (not merely 200: Degraded is 200 too).</summary>
+    public async Task WaitAllHealthyAsync(TimeSpan bound, string when, CancellationToken cancellationToken)
+    {
+        foreach (var service in All)
+        {
+            await Eventually.UntilAsync(ct => ProbeReadyAsync(service, ct), ready => ready is { Code: 200, Status: "Healthy" }, bound,
+                $"{service.Name} /health/ready should be Healthy {when}", cancellationToken);
+        }
+    }
+
     /// <summary>GET /health/ready: status code, the body's <c>status</c> and how long the answer took (timeout → code 0).</summary>
     public static async Task<ProbeResult> ProbeReadyAsync(ServiceProcess service, CancellationToken cancellationToken) =>
         await ProbeAsync(service, "health/ready", cancellationToken);
