@@ -131,7 +131,7 @@ public sealed class LlmGenerator
         // total budget alone ends the wait: running out of the caller's time is not an Ollama fault the breaker should count.
         cancellationToken.ThrowIfCancellationRequested();
         var left = totalBudget - _time.GetElapsedTime(started);
-        using var watchdog = new CancellationTokenSource(left < _options.FirstTokenTimeout ? Timeout.InfiniteTimeSpan : _options.FirstTokenTimeout, _time);
+        using var watchdog = new CancellationTokenSource(left < _options.FirstTokenTimeout ? Timeout.InfiniteTimeSpan : _options.FirstTokenTimeout, _time); // why: infinite only when the (shorter) total budget on cancellationToken already bounds the wait
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token);
         var finished = false;
         try

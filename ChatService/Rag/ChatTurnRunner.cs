@@ -141,7 +141,7 @@ public sealed class ChatTurnRunner(
                 await onToken(cached.Answer, cancellationToken);
                 metrics.Answered("cached");
                 return await StoreAsync(turn, cached.Answer, cached.Citations, new GenerationResult(cached.Answer, cached.PromptTokens,
-                    cached.CompletionTokens, 0, false, null, null), 0, degraded: false, cached: true, CancellationToken.None);
+                    cached.CompletionTokens, 0, false, null, null), 0, degraded: false, cached: true, CancellationToken.None); // why: StoreAsync bounds the write itself (persist timeout); a finished answer is stored even if the caller left
             }
         }
 
@@ -182,14 +182,14 @@ public sealed class ChatTurnRunner(
             throw;
         }
 
-        var answer = await StoreAsync(turn, result.Text, citations, result, retrievalMs, degraded: false, cached: false, CancellationToken.None);
+        var answer = await StoreAsync(turn, result.Text, citations, result, retrievalMs, degraded: false, cached: false, CancellationToken.None); // why: StoreAsync bounds the write itself (persist timeout); a finished answer is stored even if the caller left
         var outcome = result.Partial ? "partial" : "complete";
         metrics.Answered(outcome);
         await PublishFinishedAsync(turn, answer, outcome, CancellationToken.None); // why: the answer is stored; the (bounded, best-effort) notice must go out even if the caller left
         if (cacheKey is not null && !result.Partial)
         {
             await answers.SetAsync(cacheKey, new CachedAnswer(result.Text, citations, result.PromptTokens ?? 0, result.CompletionTokens ?? 0),
-                CancellationToken.None);
+                CancellationToken.None); // why: best-effort cache write bounded by the Redis timeouts; an outage is a miss
         }
 
         return answer;

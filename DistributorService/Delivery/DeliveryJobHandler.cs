@@ -198,7 +198,7 @@ public sealed partial class DeliveryJobHandler(
     {
         // The attempt happened: record it even when the job is being cancelled (bounded by the command timeout).
         // One statement: the attempt row always, the status change only while this job still owns the distribution.
-        var token = cancellationToken.IsCancellationRequested ? CancellationToken.None : cancellationToken;
+        var token = cancellationToken.IsCancellationRequested ? CancellationToken.None : cancellationToken; // why: bounded by the 15 s command timeout; the attempt happened and must be recorded
         var now = time.GetUtcNow();
         var error = Truncate(outcome.Error);
         await db.Database.ExecuteSqlInterpolatedAsync($"""

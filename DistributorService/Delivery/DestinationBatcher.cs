@@ -40,7 +40,7 @@ public sealed class DestinationBatcher(DeliverySender sender, TimeProvider time)
 
         if (full is not null)
         {
-            _ = FlushAsync(target, full, CancellationToken.None);
+            _ = FlushAsync(target, full, CancellationToken.None); // why: the batch belongs to several callers; its send is bounded by the destination timeout
         }
         else if (first)
         {
@@ -53,7 +53,7 @@ public sealed class DestinationBatcher(DeliverySender sender, TimeProvider time)
 
     private async Task FlushAfterAsync(DeliveryTarget target, PendingBatch batch, TimeSpan maxWait)
     {
-        await Task.Delay(maxWait, time, CancellationToken.None);
+        await Task.Delay(maxWait, time, CancellationToken.None); // why: bounded by the destination's batch maxWaitMs
         lock (_gate)
         {
             if (batch.Sealed)
@@ -65,7 +65,7 @@ public sealed class DestinationBatcher(DeliverySender sender, TimeProvider time)
             _open.TryRemove(new KeyValuePair<Guid, PendingBatch>(target.Id, batch));
         }
 
-        await FlushAsync(target, batch, CancellationToken.None);
+        await FlushAsync(target, batch, CancellationToken.None); // why: shared batch; bounded by the destination timeout
     }
 
     private async Task FlushAsync(DeliveryTarget target, PendingBatch batch, CancellationToken cancellationToken)
@@ -76,14 +76,14 @@ public sealed class DestinationBatcher(DeliverySender sender, TimeProvider time)
             var outcome = await sender.SendAsync(target, $"batch_{Guid.CreateVersion7(time.GetUtcNow())}", body, cancellationToken);
             foreach (var item in batch.Items)
             {
-                item.Result.TrySetResult(outcome);
+                item.Result.TrySetResult(outcome); // why: a TaskCompletionSource, not Task.Result
             }
         }
         catch (Exception ex)
         {
             foreach (var item in batch.Items)
             {
-                item.Result.TrySetException(ex);
+                item.Result.TrySetException(ex); // why: a TaskCompletionSource, not Task.Result
             }
         }
     }

@@ -39,7 +39,7 @@ public sealed class DestinationBreakers(CircuitBreakerRegistry registry, IOption
             MinimumThroughput = breaker.MinimumThroughput,
             SamplingDuration = breaker.SamplingDuration,
             BreakDuration = breaker.BreakDuration,
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { IsTransientFailure: true }),
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { IsTransientFailure: true }), // why: Polly's outcome value, not Task.Result
         });
         return builder.Build();
     }

@@ -24,7 +24,7 @@ public static class HttpCeiling
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
 
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-        using var client = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
+        using var client = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) }; // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
         // Warm-up: JIT, connections.
         await LoadAsync(client, concurrency, TimeSpan.FromSeconds(1), new LatencyRecorder(), cancellationToken);
         var recorder = new LatencyRecorder();

@@ -62,7 +62,7 @@ public static class PostgresCeiling
         }
         finally
         {
-            await ExecAsync(dataSource, $"DROP TABLE IF EXISTS {table}", CancellationToken.None);
+            await ExecAsync(dataSource, $"DROP TABLE IF EXISTS {table}", CancellationToken.None); // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
         }
     }
 

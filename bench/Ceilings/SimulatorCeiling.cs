@@ -12,7 +12,7 @@ public static class SimulatorCeiling
     public static async Task<Figure> MeasureAsync(Uri simulator, int concurrency, TimeSpan duration, int latencyMs, CancellationToken cancellationToken)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency };
-        using var client = new HttpClient(handler) { BaseAddress = simulator, Timeout = TimeSpan.FromSeconds(30) };
+        using var client = new HttpClient(handler) { BaseAddress = simulator, Timeout = TimeSpan.FromSeconds(30) }; // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
         using (var faults = await client.PostAsJsonAsync("_sim/faults",
                    new { chat = latencyMs > 0 ? new { fixedLatencyMs = latencyMs } : new { fixedLatencyMs = 0 } }, cancellationToken))
         {
@@ -57,7 +57,7 @@ public static class SimulatorCeiling
         }));
         var rate = calls / stopwatch.Elapsed.TotalSeconds;
         var (p50, p99, _) = recorder.Summary();
-        using (var reset = await client.PostAsync("_sim/reset", null, CancellationToken.None))
+        using (var reset = await client.PostAsync("_sim/reset", null, CancellationToken.None)) // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
         {
             reset.EnsureSuccessStatusCode();
         }

@@ -24,9 +24,9 @@ internal static class BenchProgram
         await using var postgres = new PostgresServer();
         await using var redis = new RedisServer();
         await using var chroma = new ChromaServer();
-        await Task.WhenAll(postgres.StartAsync(CancellationToken.None), redis.StartAsync(CancellationToken.None), chroma.StartAsync(CancellationToken.None));
+        await Task.WhenAll(postgres.StartAsync(CancellationToken.None), redis.StartAsync(CancellationToken.None), chroma.StartAsync(CancellationToken.None)); // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
         await using var simulator = await OllamaSimulatorServer.StartAsync();
-        var database = await postgres.CreateDatabaseAsync("chatbench", CancellationToken.None);
+        var database = await postgres.CreateDatabaseAsync("chatbench", CancellationToken.None); // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
         var endpoint = simulator.BaseAddress.ToString().TrimEnd('/');
 
         await using var factory = new BenchFactory(new Dictionary<string, string?>

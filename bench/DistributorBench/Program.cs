@@ -19,8 +19,8 @@ Console.WriteLine($"DistributorBench: {options.Events} events burst, {options.Ra
 var loadBefore = File.ReadAllText("/proc/loadavg").Trim();
 await using var postgres = new PostgresServer();
 await using var redis = new RedisServer();
-await Task.WhenAll(postgres.StartAsync(CancellationToken.None), redis.StartAsync(CancellationToken.None));
-var database = await postgres.CreateDatabaseAsync("distbench", CancellationToken.None);
+await Task.WhenAll(postgres.StartAsync(CancellationToken.None), redis.StartAsync(CancellationToken.None)); // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
+var database = await postgres.CreateDatabaseAsync("distbench", CancellationToken.None); // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
 
 var pgCeiling = await Ceilings.PostgresCommitsPerSecondAsync(database, TimeSpan.FromSeconds(3));
 var redisCeiling = await Ceilings.RedisXaddPerSecondAsync(redis.ConnectionString, TimeSpan.FromSeconds(3));
@@ -46,7 +46,7 @@ var settings = new Dictionary<string, string>
 };
 await using var service = await ServiceHost.StartAsync(settings);
 var cpu = new CpuMeter(service.ProcessId, postgres.ProcessId, redis.ProcessId);
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) }; // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
     DevTokenIssuer.Mint(signingKey, "bench", admin: true, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(2)));
 

@@ -149,7 +149,7 @@ public sealed class JobRun(string postgres, string redis, int pool) : IAsyncDisp
     {
         if (_host is not null)
         {
-            await _host.StopAsync(CancellationToken.None);
+            await _host.StopAsync(CancellationToken.None); // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
             _host.Dispose();
         }
     }

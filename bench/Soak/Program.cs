@@ -29,7 +29,7 @@ int? pid = Arg("--pid") is { } p ? int.Parse(p, CultureInfo.InvariantCulture) : 
 var userToken = DevTokenIssuer.Mint(signingKey, "soak-user", false, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(2));
 var adminToken = DevTokenIssuer.Mint(signingKey, "soak-admin", true, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(2));
 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2, PooledConnectionLifetime = TimeSpan.FromMinutes(2) };
-using var http = new HttpClient(handler) { BaseAddress = chatUrl, Timeout = Timeout.InfiniteTimeSpan };
+using var http = new HttpClient(handler) { BaseAddress = chatUrl, Timeout = Timeout.InfiniteTimeSpan }; // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", userToken);
 var probe = new ServiceProbe(http, pid, adminToken);
 
