@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 
 namespace ChatBench;
 
@@ -24,12 +23,11 @@ internal sealed class LatencyRecorder(string name)
         }
     }
 
-    public string Report()
+    public ScenarioResult Report()
     {
         _wall.Stop();
         var sorted = _ms.Order().ToArray();
         double Pct(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-        return string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {sorted.Length} | {sorted.Length / _wall.Elapsed.TotalSeconds:F1} | {Pct(0.50):F1} | {Pct(0.99):F1} | {_errors} |");
+        return new ScenarioResult(name, sorted.Length, sorted.Length / _wall.Elapsed.TotalSeconds, Pct(0.50), Pct(0.95), Pct(0.99), _errors);
     }
 }

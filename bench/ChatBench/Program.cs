@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
@@ -15,10 +16,12 @@ internal static class BenchProgram
 {
     public static async Task Main(string[] args)
     {
-        // Usage: dotnet run -c Release --project bench/ChatBench [-- requests concurrency fixedLatencyMs]
-        var requests = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 1000;
-        var concurrency = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 32;
-        var fixedLatencyMs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 200;
+        // Usage: dotnet run -c Release --project bench/ChatBench [-- requests concurrency fixedLatencyMs] [--json FILE]
+        var (positional, jsonPath) = ParseArguments(args);
+        var requests = positional.Count > 0 ? int.Parse(positional[0], CultureInfo.InvariantCulture) : 1000;
+        var concurrency = positional.Count > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : 32;
+        var fixedLatencyMs = positional.Count > 2 ? int.Parse(positional[2], CultureInfo.InvariantCulture) : 200;
+        var startedAt = DateTimeOffset.UtcNow;
         const string signingKey = "chat-bench-signing-key-0123456789abcdef-xyz";
 
         await using var postgres = new PostgresServer();
@@ -73,20 +76,20 @@ internal static class BenchProgram
         Console.WriteLine("|---|---|---|---|---|---|");
 
         simulator.Faults.Chat = FaultSettings.None;
-        Console.WriteLine(await Scenarios.RunAsync("simulator /api/chat direct (ceiling)", requests, concurrency, i => Scenarios.DirectSimulatorAsync(direct, i)));
-        Console.WriteLine(await Scenarios.RunAsync("chroma query top-5 direct (ceiling)", requests, concurrency, _ => Scenarios.ChromaQueryAsync(chromaHttp)));
-        Console.WriteLine(await Scenarios.RunAsync("ChatService /api/chat, instant LLM", requests, concurrency, i => Scenarios.ChatAsync(chat, i)));
+        var directInstant = Print(await Scenarios.RunAsync("simulator /api/chat direct (ceiling)", requests, concurrency, i => Scenarios.DirectSimulatorAsync(direct, i)));
+        var chromaDirect = Print(await Scenarios.RunAsync("chroma query top-5 direct (ceiling)", requests, concurrency, _ => Scenarios.ChromaQueryAsync(chromaHttp)));
+        var chatInstant = Print(await Scenarios.RunAsync("ChatService /api/chat, instant LLM", requests, concurrency, i => Scenarios.ChatAsync(chat, i)));
 
         simulator.Faults.Chat = new FaultSettings { FixedLatencyMs = fixedLatencyMs };
-        Console.WriteLine(await Scenarios.RunAsync($"simulator direct, fixed {fixedLatencyMs} ms", requests / 4, concurrency, i => Scenarios.DirectSimulatorAsync(direct, i)));
-        Console.WriteLine(await Scenarios.RunAsync($"ChatService /api/chat, fixed {fixedLatencyMs} ms LLM", requests / 4, concurrency, i => Scenarios.ChatAsync(chat, i)));
+        var directFixed = Print(await Scenarios.RunAsync($"simulator direct, fixed {fixedLatencyMs} ms", requests / 4, concurrency, i => Scenarios.DirectSimulatorAsync(direct, i)));
+        var chatFixed = Print(await Scenarios.RunAsync($"ChatService /api/chat, fixed {fixedLatencyMs} ms LLM", requests / 4, concurrency, i => Scenarios.ChatAsync(chat, i)));
 
         simulator.Faults.Chat = new FaultSettings { Hang = true };
         using var hungChats = new CancellationTokenSource();
         var waiting = Enumerable.Range(0, 200).Select(i => Scenarios.ChatAsync(chat, i, hungChats.Token)).ToList();
         await simulator.WaitUntilAsync(s => s.InFlight >= 200, TimeSpan.FromSeconds(60));
         using var probe = factory.CreateClient();
-        Console.WriteLine(await Scenarios.RunAsync("/health/ready while 200 chats wait on a hung LLM", 500, 4, async _ =>
+        var readyUnderHang = Print(await Scenarios.RunAsync("/health/ready while 200 chats wait on a hung LLM", 500, 4, async _ =>
         {
             using var response = await probe.GetAsync("/health/ready");
             return response.IsSuccessStatusCode;
@@ -94,6 +97,78 @@ internal static class BenchProgram
         await hungChats.CancelAsync();
         await Task.WhenAll(waiting.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
         simulator.Faults.Chat = FaultSettings.None;
+
+        if (jsonPath is not null)
+        {
+            var figures = Figures(directInstant, chromaDirect, chatInstant, directFixed, chatFixed, readyUnderHang, fixedLatencyMs, concurrency);
+            var environment = new Dictionary<string, string>
+            {
+                ["cores"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
+                ["requests"] = requests.ToString(CultureInfo.InvariantCulture),
+                ["concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
+                ["fixedLatencyMs"] = fixedLatencyMs.ToString(CultureInfo.InvariantCulture),
+            };
+            using var writeBudget = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await new BenchResult("ChatBench", startedAt, figures, environment).WriteAsync(jsonPath, writeBudget.Token);
+        }
+    }
+
+    private static ScenarioResult Print(ScenarioResult result)
+    {
+        Console.WriteLine(result.Row());
+        return result;
+    }
+
+    /// <summary>Positional arguments (requests, concurrency, fixed latency) and the optional <c>--json FILE</c>.</summary>
+    private static (List<string> Positional, string? JsonPath) ParseArguments(string[] args)
+    {
+        var positional = new List<string>();
+        string? jsonPath = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--json")
+            {
+                jsonPath = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--json needs a file path");
+            }
+            else
+            {
+                positional.Add(args[i]);
+            }
+        }
+
+        return (positional, jsonPath);
+    }
+
+    private static List<Figure> Figures(ScenarioResult directInstant, ScenarioResult chromaDirect, ScenarioResult chatInstant,
+        ScenarioResult directFixed, ScenarioResult chatFixed, ScenarioResult readyUnderHang, int fixedLatencyMs, int concurrency)
+    {
+        static double? Finite(double value) => double.IsFinite(value) ? value : null;
+        static string Notes(ScenarioResult own, ScenarioResult ceiling) => string.Create(CultureInfo.InvariantCulture,
+            $"{own.Count} requests, {own.Errors} errors; simulator direct this run {ceiling.PerSecond:N1} req/s → {own.PerSecond / ceiling.PerSecond:P1}");
+
+        // The global ceiling name only matches when the fixed latency equals the one bench/Ceilings measured (50 ms);
+        // the in-run ratio figures below hold in every case.
+        var fixedCeiling = fixedLatencyMs == 50 ? "ollama-sim-direct-50ms" : null;
+        return
+        [
+            new("chat-instant-llm", chatInstant.PerSecond, "req/s", "ollama-sim-direct", Notes(chatInstant, directInstant),
+                Finite(chatInstant.P50Ms), Finite(chatInstant.P99Ms)),
+            new("chat-instant-vs-sim-direct", chatInstant.PerSecond / directInstant.PerSecond, "ratio",
+                Notes: string.Create(CultureInfo.InvariantCulture, $"ChatService /api/chat ÷ simulator direct, same run, c={concurrency}")),
+            new("sim-direct-instant", directInstant.PerSecond, "req/s", "ollama-sim-direct", "ChatBench's own simulator-direct ceiling (stream=true)",
+                Finite(directInstant.P50Ms), Finite(directInstant.P99Ms)),
+            new($"chat-fixed-{fixedLatencyMs}ms-llm", chatFixed.PerSecond, "req/s", fixedCeiling, Notes(chatFixed, directFixed),
+                Finite(chatFixed.P50Ms), Finite(chatFixed.P99Ms)),
+            new($"chat-fixed-{fixedLatencyMs}ms-vs-sim-direct", chatFixed.PerSecond / directFixed.PerSecond, "ratio",
+                Notes: string.Create(CultureInfo.InvariantCulture, $"ChatService /api/chat ÷ simulator direct, both with {fixedLatencyMs} ms LLM latency, c={concurrency}")),
+            new($"sim-direct-fixed-{fixedLatencyMs}ms", directFixed.PerSecond, "req/s", fixedCeiling, "ChatBench's own simulator-direct ceiling",
+                Finite(directFixed.P50Ms), Finite(directFixed.P99Ms)),
+            new("chroma-query-direct", chromaDirect.PerSecond, "req/s", Notes: "Chroma top-5 query, direct",
+                P50Ms: Finite(chromaDirect.P50Ms), P99Ms: Finite(chromaDirect.P99Ms)),
+            new("health-ready-p99-hung-llm", readyUnderHang.P99Ms, "ms",
+                Notes: string.Create(CultureInfo.InvariantCulture, $"/health/ready while 200 chats wait on a hung LLM: {readyUnderHang.Count} probes, {readyUnderHang.Errors} not ready, p95 {readyUnderHang.P95Ms:F1} ms"),
+                P50Ms: Finite(readyUnderHang.P50Ms), P99Ms: Finite(readyUnderHang.P99Ms)),
+        ];
     }
 }
 

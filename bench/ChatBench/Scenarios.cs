@@ -8,7 +8,7 @@ internal static class Scenarios
     private static readonly float[] QueryVector = Enumerable.Range(0, 384).Select(i => (float)Math.Sin(i)).ToArray();
     private static string? _collectionId;
 
-    public static async Task<string> RunAsync(string name, int count, int concurrency, Func<int, Task<bool>> call)
+    public static async Task<ScenarioResult> RunAsync(string name, int count, int concurrency, Func<int, Task<bool>> call)
     {
         var recorder = new LatencyRecorder(name);
         recorder.Start();

@@ -10,8 +10,9 @@ using StackExchange.Redis;
 using Testing;
 using WebhookSink;
 
-// Usage: dotnet run -c Release --project bench/DistributorBench -- [--events 2000] [--rate 500] [--slow-events 1000] [--workers 64]
+// Usage: dotnet run -c Release --project bench/DistributorBench -- [--events 2000] [--rate 500] [--slow-events 1000] [--workers 64] [--json FILE]
 var options = BenchOptions.Parse(args);
+var startedAt = DateTimeOffset.UtcNow;
 var ci = CultureInfo.InvariantCulture;
 Console.WriteLine($"DistributorBench: {options.Events} events burst, {options.RateEvents} events at {options.Rate}/s, " +
                   $"{options.SlowEvents} events to a 50 ms sink, {options.Workers} delivery workers; {Environment.ProcessorCount} cores");
@@ -76,6 +77,42 @@ foreach (var (name, run) in new[] { ("fast sink, burst", burst), ("fast sink, pa
 Console.WriteLine();
 Console.WriteLine($"load average before/after: {loadBefore} / {File.ReadAllText("/proc/loadavg").Trim()}");
 Console.WriteLine("latency = distribution delivered_at - event accepted_at (both stamped by the service); deliveries/s = events / (last delivered - first accepted).");
+
+if (options.JsonPath is { } jsonPath)
+{
+    var figures = new List<Figure>
+    {
+        new("intake-only", intakeOnly, "events/s", "http-loopback",
+            string.Create(ci, $"POST /api/events, no subscriber, {options.Events} events, 32 concurrent")),
+        new("own-postgres-commits", pgCeiling, "commits/s", Notes: "DistributorBench's own ceiling: single-row INSERT commits, 16 connections, 3 s"),
+        new("own-redis-xadd", redisCeiling, "msg/s", "redis-xadd", "DistributorBench's own ceiling: XADD, 16 concurrent, 3 s"),
+    };
+    foreach (var (key, label, run) in new[]
+             {
+                 ("fast-burst", "fast sink, burst", burst),
+                 ("fast-paced", string.Create(ci, $"fast sink, paced {options.Rate}/s"), paced),
+                 ("slow-50ms-burst", "50 ms sink, burst", slow),
+             })
+    {
+        figures.Add(new Figure($"deliveries-{key}", run.DeliveriesPerSecond, "deliveries/s", "postgres-claim",
+            string.Create(ci, $"{label}, {run.Events} events; own PostgreSQL commits this run {pgCeiling:N0}/s → {run.DeliveriesPerSecond / pgCeiling:P1}"),
+            run.P50, run.P99));
+        figures.Add(new Figure($"deliveries-{key}-vs-own-postgres-commits", run.DeliveriesPerSecond / pgCeiling, "ratio",
+            Notes: string.Create(ci, $"{run.DeliveriesPerSecond:N0} deliveries/s ÷ {pgCeiling:N0} commits/s, same run")));
+        figures.Add(new Figure($"accepted-to-delivered-{key}-p50", run.P50, "ms", Notes: label));
+        figures.Add(new Figure($"accepted-to-delivered-{key}-p95", run.P95, "ms", Notes: label, P99Ms: run.P99));
+    }
+
+    var environment = new Dictionary<string, string>
+    {
+        ["cores"] = Environment.ProcessorCount.ToString(ci),
+        ["workers"] = options.Workers.ToString(ci),
+        ["loadBefore"] = loadBefore,
+        ["loadAfter"] = File.ReadAllText("/proc/loadavg").Trim(),
+    };
+    using var writeBudget = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+    await new BenchResult("DistributorBench", startedAt, figures, environment).WriteAsync(jsonPath, writeBudget.Token);
+}
 
 async Task CreateDestinationAsync(string name, Uri url, string type)
 {
