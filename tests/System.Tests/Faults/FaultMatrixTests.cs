@@ -174,5 +174,5 @@ public sealed class FaultMatrixTests(SystemDependencies deps, ITestOutputHelper 
         seen.Where((s, i) => i == 0 || seen[i - 1] != s);
 
     private static string LogTails(SystemStack stack) =>
-        string.Concat(stack.All.Select(s => $"\n--- {s.Name} (last lines) ---\n{s.LogTail(15)}"));
+        string.Concat(stack.All.Select(s => $"\n--- {s.Name} (errors) ---\n{s.ErrorLines()}\n--- {s.Name} (last lines) ---\n{s.LogTail(15)}"));
 }

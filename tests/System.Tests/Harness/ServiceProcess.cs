@@ -59,6 +59,18 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The service's build output: <c>&lt;repo&gt;/&lt;Svc&gt;/bin/&lt;Configuration&gt;/net10.0/&lt;Svc&gt;.dll</c>.</summary>
     public string AssemblyPath => Locate(Kind);
 
+    /// <summary>The service's Error and Critical log lines (unhandled exceptions among them), newest last.</summary>
+    public string ErrorLines(int lines = 10)
+    {
+        lock (_logLock)
+        {
+            return string.Join('\n', _log.Where(l => (l.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal)
+                                                       || l.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal))
+                                                      && !l.Contains("__EFMigrationsHistory", StringComparison.Ordinal))
+                .TakeLast(lines));
+        }
+    }
+
     public string LogTail(int lines = 60)
     {
         lock (_logLock)
