@@ -134,16 +134,9 @@ public static class DocumentsApi
 
         var owner = user.GetUserId();
         var take = limit ?? PageCursor.DefaultLimit;
-        var query = db.Documents.AsNoTracking().Where(d => d.Owner == owner);
-        if (after is not null)
-        {
-            var (at, lastId) = (after.CreatedAt, after.Id);
-            query = query.Where(d => EF.Functions.LessThan(ValueTuple.Create(d.CreatedAt, d.Id), ValueTuple.Create(at, lastId)));
-        }
-
-        var items = await query.OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(take + 1).ToListAsync(cancellationToken);
-        var next = items.Count > take ? new PageCursor(items[take - 1].CreatedAt, items[take - 1].Id).Encode() : null;
-        return TypedResults.Ok(new Page<DocumentView>(items.Take(take).Select(DocumentView.From).ToList(), next));
+        var (items, next) = await KeysetPage.ReadAsync(db.Documents.AsNoTracking().Where(d => d.Owner == owner), after, take,
+            newestFirst: true, cancellationToken);
+        return TypedResults.Ok(new Page<DocumentView>(items.Select(DocumentView.From).ToList(), next));
     }
 
     private static async Task<Results<Ok<DocumentView>, ProblemHttpResult>> Get(

@@ -72,16 +72,9 @@ public static class SessionsApi
 
         var owner = user.GetUserId();
         var take = limit ?? PageCursor.DefaultLimit;
-        var query = db.Sessions.AsNoTracking().Where(s => s.Owner == owner);
-        if (after is not null)
-        {
-            var (at, lastId) = (after.CreatedAt, after.Id);
-            query = query.Where(s => EF.Functions.LessThan(ValueTuple.Create(s.CreatedAt, s.Id), ValueTuple.Create(at, lastId)));
-        }
-
-        var items = await query.OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id).Take(take + 1).ToListAsync(cancellationToken);
-        var next = items.Count > take ? new PageCursor(items[take - 1].CreatedAt, items[take - 1].Id).Encode() : null;
-        return TypedResults.Ok(new Page<SessionView>(items.Take(take).Select(View).ToList(), next));
+        var (items, next) = await KeysetPage.ReadAsync(db.Sessions.AsNoTracking().Where(s => s.Owner == owner), after, take,
+            newestFirst: true, cancellationToken);
+        return TypedResults.Ok(new Page<SessionView>(items.Select(View).ToList(), next));
     }
 
     private static async Task<Results<Ok<Page<MessageView>>, ProblemHttpResult>> Messages(
@@ -99,16 +92,9 @@ public static class SessionsApi
         }
 
         var take = limit ?? PageCursor.DefaultLimit;
-        var query = db.Messages.AsNoTracking().Where(m => m.SessionId == id && m.Owner == owner);
-        if (after is not null)
-        {
-            var (at, lastId) = (after.CreatedAt, after.Id);
-            query = query.Where(m => EF.Functions.GreaterThan(ValueTuple.Create(m.CreatedAt, m.Id), ValueTuple.Create(at, lastId)));
-        }
-
-        var items = await query.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).Take(take + 1).ToListAsync(cancellationToken);
-        var next = items.Count > take ? new PageCursor(items[take - 1].CreatedAt, items[take - 1].Id).Encode() : null;
-        return TypedResults.Ok(new Page<MessageView>(items.Take(take).Select(MessageView.From).ToList(), next));
+        var (items, next) = await KeysetPage.ReadAsync(db.Messages.AsNoTracking().Where(m => m.SessionId == id && m.Owner == owner),
+            after, take, newestFirst: false, cancellationToken);
+        return TypedResults.Ok(new Page<MessageView>(items.Select(MessageView.From).ToList(), next));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(

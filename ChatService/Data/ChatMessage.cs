@@ -1,7 +1,7 @@
 namespace ChatService.Data;
 
 /// <summary>One user or assistant turn. Assistant turns carry citations, usage, timings and quality flags.</summary>
-public sealed class ChatMessage
+public sealed class ChatMessage : IKeysetItem
 {
     public Guid Id { get; set; }
 

@@ -1,7 +1,7 @@
 namespace ChatService.Data;
 
 /// <summary>A conversation owned by one user.</summary>
-public sealed class ChatSession
+public sealed class ChatSession : IKeysetItem
 {
     public Guid Id { get; set; }
 

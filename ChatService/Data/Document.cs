@@ -1,7 +1,7 @@
 namespace ChatService.Data;
 
 /// <summary>An uploaded document; its bytes live in <see cref="DocumentContent"/>, its text in <see cref="DocumentChunk"/>s.</summary>
-public sealed class Document
+public sealed class Document : IKeysetItem
 {
     public Guid Id { get; set; }
 
