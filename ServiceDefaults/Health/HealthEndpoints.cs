@@ -41,7 +41,7 @@ internal static class HealthEndpoints
     {
         var services = context.RequestServices;
         var report = await cache.GetAsync(null, cancellationToken);
-        var process = Process.GetCurrentProcess();
+        using var process = Process.GetCurrentProcess();
         var body = new
         {
             status = report.Status.ToString(),
