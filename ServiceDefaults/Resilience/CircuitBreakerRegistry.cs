@@ -21,14 +21,15 @@ public sealed class CircuitBreakerRegistry
 
     public bool Remove(string name) => _breakers.TryRemove(name, out _);
 
-    /// <summary>Adds a circuit breaker named <paramref name="name"/> whose state the registry can see and control.</summary>
+    /// <summary>
+    /// Adds a circuit breaker named <paramref name="name"/> whose state the registry can see and control. Safe to call
+    /// more than once for the same name (a pipeline rebuilt, or built twice by racing first calls).
+    /// </summary>
     public ResiliencePipelineBuilder<T> AddNamedCircuitBreaker<T>(ResiliencePipelineBuilder<T> pipeline, string name,
         CircuitBreakerStrategyOptions<T> options)
     {
-        var handles = GetOrAdd(name);
         options.Name = name;
-        options.StateProvider = handles.StateProvider;
-        options.ManualControl = handles.ManualControl;
+        GetOrAdd(name).Observe(options);
         return pipeline.AddCircuitBreaker(options);
     }
 
@@ -36,10 +37,8 @@ public sealed class CircuitBreakerRegistry
     public ResiliencePipelineBuilder AddNamedCircuitBreaker(ResiliencePipelineBuilder pipeline, string name,
         CircuitBreakerStrategyOptions options)
     {
-        var handles = GetOrAdd(name);
         options.Name = name;
-        options.StateProvider = handles.StateProvider;
-        options.ManualControl = handles.ManualControl;
+        GetOrAdd(name).Observe(options);
         return pipeline.AddCircuitBreaker(options);
     }
 }

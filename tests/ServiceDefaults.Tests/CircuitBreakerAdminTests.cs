@@ -34,6 +34,42 @@ public sealed class CircuitBreakerAdminTests
     }
 
     [Fact]
+    public async Task A_named_breaker_built_twice_works_and_reports_the_state_of_the_pipeline_in_use()
+    {
+        // Polly's registry builds a pipeline inside ConcurrentDictionary.GetOrAdd, so two racing first calls build it
+        // twice; a Polly state provider can belong to one strategy only and the second build used to throw.
+        var registry = new CircuitBreakerRegistry();
+        var options = () => new CircuitBreakerStrategyOptions
+        {
+            FailureRatio = 0.5,
+            MinimumThroughput = 2,
+            BreakDuration = TimeSpan.FromMinutes(1),
+            ShouldHandle = new PredicateBuilder().Handle<InvalidOperationException>(),
+        };
+        var discarded = registry.AddNamedCircuitBreaker(new ResiliencePipelineBuilder(), "chroma", options()).Build();
+        var used = registry.AddNamedCircuitBreaker(new ResiliencePipelineBuilder(), "chroma", options()).Build();
+        var breaker = Assert.Single(registry.All);
+        Assert.Equal("Closed", breaker.State);
+
+        for (var i = 0; i < 2; i++)
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+                await used.ExecuteAsync<int>(_ => throw new InvalidOperationException("down")));
+        }
+
+        Assert.Equal("Open", breaker.State);
+        await Assert.ThrowsAsync<BrokenCircuitException>(async () => await used.ExecuteAsync(_ => ValueTask.FromResult(1)));
+
+        await breaker.ManualControl.CloseAsync();
+        Assert.Equal("Closed", breaker.State);
+        await breaker.ManualControl.IsolateAsync();
+        Assert.Equal("Isolated", breaker.State);
+        await Assert.ThrowsAsync<IsolatedCircuitException>(async () => await discarded.ExecuteAsync(_ => ValueTask.FromResult(1)));
+        await breaker.ManualControl.CloseAsync();
+        Assert.Equal(3, await used.ExecuteAsync(_ => ValueTask.FromResult(3)));
+    }
+
+    [Fact]
     public async Task Unknown_breaker_is_404_and_non_admin_is_403()
     {
         await using var app = await TestApp.StartAsync();
