@@ -20,14 +20,16 @@ namespace DurableJobs.Workers;
 /// PostgreSQL, acknowledges the entries and hands the claimed jobs to <see cref="QueueOptions.Concurrency"/> executors
 /// through a bounded channel: back-pressure instead of unbounded memory. Without Redis the claim loop claims straight
 /// from PostgreSQL. A heartbeat loop renews the leases of held jobs, picks up cancel requests and publishes the
-/// worker's presence. Stopping: claiming stops at once, running handlers get until the host's shutdown timeout,
-/// then their tokens fire and their leases are released (the attempt is not counted).
+/// worker's presence. Stopping: claiming stops at once, running handlers get until the host's shutdown timeout
+/// minus a reserve (<see cref="DrainReserve"/>), then their tokens fire and their leases are released (the attempt is
+/// not counted), all within the shutdown timeout.
 /// </summary>
 internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
 {
     private readonly string _queue;
     private readonly QueueOptions _queueOptions;
     private readonly DurableJobsOptions _options;
+    private readonly HostOptions _hostOptions;
     private readonly IServiceScopeFactory _scopes;
     private readonly RedisLink _redis;
     private readonly JobDispatcher _dispatcher;
@@ -54,6 +56,7 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
         string queue,
         IOptionsMonitor<QueueOptions> queueOptions,
         IOptions<DurableJobsOptions> options,
+        IOptions<HostOptions> hostOptions,
         IServiceScopeFactory scopes,
         RedisLink redis,
         JobDispatcher dispatcher,
@@ -66,6 +69,7 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
         _queue = queue;
         _queueOptions = queueOptions.Get(queue);
         _options = options.Value;
+        _hostOptions = hostOptions.Value;
         _scopes = scopes;
         _redis = redis;
         _dispatcher = dispatcher;
@@ -101,15 +105,20 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
             return;
         }
 
-        // At the host's shutdown timeout the handlers' tokens fire; until then they may finish normally.
-        using (cancellationToken.Register(static s => ((QueueWorker)s!).Abort(), this))
+        // The whole drain fits inside the host's shutdown timeout: running handlers may finish normally until the
+        // shutdown timeout minus a reserve, then their tokens fire and the reserve is for writing their outcomes
+        // (releasing their leases), so the process exits within the shutdown timeout and no job stays leased to it.
+        var reserve = DrainReserve(_hostOptions.ShutdownTimeout, _options.OutcomeWriteTimeout);
+        using var handlersDeadline = new CancellationTokenSource(_hostOptions.ShutdownTimeout - reserve, _time);
+        using var stopHandlers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, handlersDeadline.Token);
+        using (stopHandlers.Token.Register(static s => ((QueueWorker)s!).Abort(), this))
         {
             try
             {
-                await _run.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await _run.WaitAsync(stopHandlers.Token).ConfigureAwait(false);
                 return;
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stopHandlers.IsCancellationRequested)
             {
                 LogShutdownTimeout(_logger, _queue, _held.Count);
             }
@@ -117,14 +126,23 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
 
         try
         {
-            await _run.WaitAsync(_options.OutcomeWriteTimeout, _time, CancellationToken.None).ConfigureAwait(false); // why: bounded by OutcomeWriteTimeout
+            await _run.WaitAsync(reserve / 2, _time, CancellationToken.None).ConfigureAwait(false); // why: bounded by half the drain reserve
         }
         catch (TimeoutException)
         {
             // Handlers that ignore their token cannot be stopped, but their jobs must not stay leased to a dead process.
-            await ReleaseAsync([.. _held.Values], CancellationToken.None).ConfigureAwait(false); // why: ReleaseAsync bounds itself with OutcomeWriteTimeout
+            using var releaseBound = new CancellationTokenSource(reserve / 2, _time);
+            LogHandlersIgnoredShutdown(_logger, _queue, _held.Count);
+            await ReleaseAsync([.. _held.Values], releaseBound.Token).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The part of the shutdown timeout kept for writing outcomes after the handlers' tokens fire: the outcome-write
+    /// timeout, but never more than half the shutdown timeout (handlers keep at least the other half).
+    /// </summary>
+    internal static TimeSpan DrainReserve(TimeSpan shutdownTimeout, TimeSpan outcomeWriteTimeout) =>
+        outcomeWriteTimeout < shutdownTimeout / 2 ? outcomeWriteTimeout : shutdownTimeout / 2;
 
     /// <summary>Disposal without a stop behaves like a killed process: nothing more is written, leases simply lapse.</summary>
     public async ValueTask DisposeAsync()
@@ -788,6 +806,9 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shutdown timeout reached with {Count} jobs of queue {Queue} still held; cancelling and releasing them")]
     private static partial void LogShutdownTimeout(ILogger logger, string queue, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handlers of queue {Queue} did not end after their tokens fired; releasing the {Count} jobs they hold")]
+    private static partial void LogHandlersIgnoredShutdown(ILogger logger, string queue, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing a job outcome of queue {Queue} failed (try {Attempt}); retrying")]
     private static partial void LogWriteRetry(ILogger logger, string queue, int attempt, Exception exception);

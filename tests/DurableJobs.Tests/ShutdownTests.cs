@@ -43,6 +43,37 @@ public sealed class ShutdownTests(DependenciesFixture dependencies, ITestOutputH
     }
 
     [Fact]
+    public async Task Shutdown_ends_within_the_shutdown_timeout_and_releases_the_lease_even_when_a_handler_ignores_its_token()
+    {
+        var stopping = await StartHostAsync(Settings("stopping", new JobScript(async (job, _) =>
+        {
+            using var __ = _ledger.Enter(job, "stopping");
+            _started.TrySetResult();
+            // Ignores its token: the drain cannot end this handler, only stop waiting for it.
+            await new TaskCompletionSource().Task;
+            return null;
+        })) with
+        {
+            ShutdownTimeout = TimeSpan.FromSeconds(2),
+            // Longer than the shutdown timeout: the drain must still fit inside the shutdown timeout.
+            JobsOptions = o => o.OutcomeWriteTimeout = TimeSpan.FromSeconds(30),
+        });
+        var id = (await stopping.EnqueueAsync(stopping.Request(), Timeout)).Job.Id;
+        await _started.Task.WaitAsync(Deadline, Timeout);
+
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        await stopping.StopAsync();
+        stopwatch.Stop();
+
+        // A correctness bound, not a speed claim: the old drain waited shutdown timeout + outcome-write timeout (32 s).
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2) + TimeSpan.FromSeconds(3),
+            $"stopping took {stopwatch.Elapsed.TotalSeconds:0.0} s with a 2 s shutdown timeout");
+        var row = await stopping.RowAsync(id, Timeout);
+        Assert.Equal(JobState.Queued, row.State);
+        Assert.Null(row.LeaseOwner);
+    }
+
+    [Fact]
     public async Task Shutdown_lets_a_running_job_finish_within_the_shutdown_timeout()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
