@@ -1,9 +1,11 @@
 using System.Text.Json;
 using DistributorService.Data;
 using DistributorService.Intake;
+using DistributorService.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using ServiceDefaults.Problems;
 
@@ -26,11 +28,12 @@ public static class EventsApi
     private static async Task<Results<Accepted<EventAccepted>, ProblemHttpResult>> Accept(
         EventRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyHeader,
-        DistributorDbContext db,
-        EventIntake intake,
+        IServiceScopeFactory scopes,
         IntakeGate gate,
         HttpContext context,
         ILoggerFactory loggers,
+        IOptions<DistributorOptions> options,
+        TimeProvider time,
         CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Type) || request.Type.Length > MaxTypeLength)
@@ -54,25 +57,69 @@ public static class EventsApi
             return Problem.Validation("the Idempotency-Key header and the idempotencyKey field differ");
         }
 
+        // The answer never waits longer than IntakeTimeout, whatever PostgreSQL does: a hung server keeps Npgsql in a
+        // statement (and its cancellation handshake) for the command timeout and more, so the work runs in its own scope
+        // and the request stops waiting at the budget. Abandoned work rolls back instead of committing.
+        var abandoned = 0;
+        var work = AcceptInOwnScopeAsync(scopes, gate, request.Type.Trim(), payload.GetRawText(), key, () => Volatile.Read(ref abandoned) == 1);
+        var logger = loggers.CreateLogger(typeof(EventsApi));
         try
         {
-            if (await gate.IsPausedAsync(db, cancellationToken))
+            var accepted = await work.WaitAsync(options.Value.IntakeTimeout, time, cancellationToken);
+            if (accepted is null)
             {
                 context.Response.Headers.RetryAfter = "30";
                 return Problem.Of(StatusCodes.Status503ServiceUnavailable, DistributorErrorCodes.IntakePaused, "Intake is paused",
                     "An operator paused intake (POST /admin/intake/resume); retry later.");
             }
 
-            var result = await intake.AcceptAsync(request.Type.Trim(), payload.GetRawText(), key, cancellationToken);
-            return TypedResults.Accepted($"/api/events/{result.Answer.EventId}", result.Answer);
+            return TypedResults.Accepted($"/api/events/{accepted.Answer.EventId}", accepted.Answer);
         }
-        catch (Exception ex) when (IsDatabaseUnavailable(ex))
+        catch (Exception ex) when (ex is TimeoutException || IsDatabaseUnavailable(ex) || cancellationToken.IsCancellationRequested)
         {
-            // EF wraps transient Npgsql failures in InvalidOperationException; whatever the wrapper, nothing was stored.
-            loggers.CreateLogger(typeof(EventsApi)).LogWarning(ex, "Intake refused: PostgreSQL is unavailable");
+            Volatile.Write(ref abandoned, 1);
+            _ = ObserveAbandonedAsync(work, logger);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            // Whatever the wrapper (EF wraps transient Npgsql failures in InvalidOperationException), nothing was stored.
+            logger.LogWarning(ex is TimeoutException ? null : ex, "Intake refused: PostgreSQL is unavailable or did not answer within {Budget}",
+                options.Value.IntakeTimeout);
             context.Response.Headers.RetryAfter = "5";
             return Problem.Unavailable(ErrorCodes.DependencyUnavailable, "PostgreSQL is unavailable; the event was not accepted.",
                 TimeSpan.FromSeconds(5));
+        }
+    }
+
+    /// <summary>The gate check and the intake transaction in a scope of their own; null when intake is paused.</summary>
+    private static async Task<IntakeResult?> AcceptInOwnScopeAsync(IServiceScopeFactory scopes, IntakeGate gate, string type, string payload,
+        string? key, Func<bool> abandoned)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DistributorDbContext>();
+        // Not the request's token: a cancelled token makes Npgsql run its cancellation handshake, which a hung server never
+        // answers; each statement is bounded by the command timeout and the caller by IntakeTimeout (it never waits for this).
+        var unbounded = CancellationToken.None; // why: bounded by the command timeout; the caller waits at most IntakeTimeout
+        if (await gate.IsPausedAsync(db, unbounded))
+        {
+            return null;
+        }
+
+        return await scope.ServiceProvider.GetRequiredService<EventIntake>().AcceptAsync(type, payload, key, unbounded, abandoned);
+    }
+
+    /// <summary>Lets abandoned intake work finish (or fail) in the background without an unobserved exception.</summary>
+    private static async Task ObserveAbandonedAsync(Task work, ILogger logger)
+    {
+        try
+        {
+            await work.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            logger.LogDebug(ex, "Abandoned intake ended: {Error}", ex.Message);
         }
     }
 

@@ -14,7 +14,12 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
 {
     public const string AllTypes = "*";
 
-    public async Task<IntakeResult> AcceptAsync(string type, string payloadJson, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <param name="abandoned">
+    /// Asked just before the commit: when it answers true (the caller stopped waiting and answered 503), the transaction
+    /// is rolled back instead, so an event the caller was told was refused is not delivered later.
+    /// </param>
+    public async Task<IntakeResult> AcceptAsync(string type, string payloadJson, string? idempotencyKey, CancellationToken cancellationToken,
+        Func<bool>? abandoned = null)
     {
         if (idempotencyKey is not null && await FindAsync(idempotencyKey, cancellationToken) is { } existing)
         {
@@ -56,8 +61,16 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
                 }
             }
 
-            // One SaveChanges = one transaction: the event, its distributions and their jobs, or nothing.
+            // One transaction: the event, its distributions and their jobs, or nothing.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
+            if (abandoned?.Invoke() == true)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                throw new IntakeAbandonedException();
+            }
+
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException ex) when (idempotencyKey is not null && ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {

@@ -29,6 +29,14 @@ public sealed class DistributorOptions
     [Required, ValidateObjectMembers]
     public DestinationLimits Destinations { get; set; } = new();
 
+    /// <summary>
+    /// Bound on everything <c>POST /api/events</c> does in PostgreSQL (pool wait, idempotency lookup, the transaction).
+    /// When it runs out the event is not accepted: 503 <c>DEPENDENCY_UNAVAILABLE</c>. Below the command timeout, so a
+    /// hung database answers in about this long (plus Npgsql's 2 s cancellation wait) instead of once per statement.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan IntakeTimeout { get; set; } = TimeSpan.FromSeconds(8);
+
     /// <summary>Page size when a list request gives no <c>limit</c>.</summary>
     [Range(1, 1000)]
     public int DefaultPageSize { get; set; } = 50;

@@ -129,6 +129,59 @@ public sealed class ResilienceTests(DependenciesFixture deps)
     }
 
     [Fact]
+    public async Task Intake_answers_503_within_its_budget_when_postgres_hangs_and_accepts_again_when_it_resumes()
+    {
+        await using var postgres = new PostgresServer();
+        await postgres.StartAsync(CancellationToken.None);
+        var database = await postgres.CreateDatabaseAsync("dist_pghang", CancellationToken.None);
+        await using var app = await DistributorApp.StartAsync(deps, s => s["Distributor:IntakeTimeout"] = "00:00:02", database: database);
+        await app.Client.PostEventAsync("warm.up", new { });
+
+        // SIGSTOP: connections stay open and every statement waits (the 15 s command timeout would apply per statement).
+        var refusedKey = Guid.NewGuid().ToString("N");
+        await postgres.PauseAsync(CancellationToken.None);
+        try
+        {
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            using (var refused = await app.Client.SendEventAsync("chat.message", new { text = "lost?" }, idempotencyKey: refusedKey))
+            {
+                stopwatch.Stop();
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+                Assert.Contains("DEPENDENCY_UNAVAILABLE", await refused.Content.ReadAsStringAsync());
+            }
+
+            // A budget bound, not a speed claim: 2 s intake budget + Npgsql's 2 s cancellation wait, far below the 15 s
+            // a single statement would wait for its command timeout.
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"intake answered after {stopwatch.Elapsed.TotalSeconds:0.0} s");
+        }
+        finally
+        {
+            await postgres.ResumeAsync(CancellationToken.None);
+        }
+
+        await Eventually.UntilAsync(async () =>
+        {
+            using var response = await app.Client.SendEventAsync("chat.message", new { text = "back" });
+            return response.StatusCode == HttpStatusCode.Accepted;
+        }, Deadline, "intake should accept again once PostgreSQL resumes");
+
+        // The refused event's work went on in the background once PostgreSQL resumed: it must have rolled back, not
+        // committed an event its caller was told was refused. Wait until no other session of this database is busy.
+        await using var connection = new Npgsql.NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await Eventually.UntilAsync(async () =>
+        {
+            await using var busy = new Npgsql.NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')",
+                connection);
+            return (long)(await busy.ExecuteScalarAsync())! == 0;
+        }, Deadline, "the abandoned intake should end once PostgreSQL resumes");
+        await using var stored = new Npgsql.NpgsqlCommand("SELECT count(*) FROM events WHERE \"IdempotencyKey\" = @key", connection);
+        stored.Parameters.AddWithValue("key", refusedKey);
+        Assert.Equal(0L, (long)(await stored.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
     public async Task Paused_intake_refuses_events_until_resumed()
     {
         await using var app = await DistributorApp.StartAsync(deps);
