@@ -111,17 +111,17 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
         var reserve = DrainReserve(_hostOptions.ShutdownTimeout, _options.OutcomeWriteTimeout);
         using var handlersDeadline = new CancellationTokenSource(_hostOptions.ShutdownTimeout - reserve, _time);
         using var stopHandlers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, handlersDeadline.Token);
-        using (stopHandlers.Token.Register(static s => ((QueueWorker)s!).Abort(), this))
+        try
         {
-            try
-            {
-                await _run.WaitAsync(stopHandlers.Token).ConfigureAwait(false);
-                return;
-            }
-            catch (OperationCanceledException) when (stopHandlers.IsCancellationRequested)
-            {
-                LogShutdownTimeout(_logger, _queue, _held.Count);
-            }
+            await _run.WaitAsync(stopHandlers.Token).ConfigureAwait(false);
+            return;
+        }
+        catch (OperationCanceledException) when (stopHandlers.IsCancellationRequested)
+        {
+            // Called here, not from a registration on the token: WaitAsync's own registration can complete this await
+            // inline from the cancel callback, and leaving a using block would then unregister Abort before it ran.
+            LogShutdownTimeout(_logger, _queue, _held.Count);
+            Abort();
         }
 
         try
@@ -157,6 +157,7 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
 
     private void Abort()
     {
+        LogAborting(_logger, _queue, _held.Count);
         _aborted = true;
         foreach (var held in _held.Values)
         {
@@ -423,6 +424,7 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
         using var activity = _telemetry.StartExecution(_queue, job.Id, job.Attempt, job.TraceParent);
 
         var result = await InvokeHandlerAsync(held).ConfigureAwait(false);
+        LogHandlerReturned(_logger, job.Id, _queue, result.Outcome, held.Reason, _time.GetElapsedTime(started).TotalMilliseconds);
         held.Settling = true;
         var outcome = await SettleAsync(held, result).ConfigureAwait(false);
         activity?.SetTag("jobs.outcome", outcome);
@@ -449,6 +451,12 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
         catch (PermanentJobException ex)
         {
             return new AttemptResult(AttemptResult.Kind.PermanentFailure, ErrorCode: ex.Code, ErrorMessage: ex.Message, Exception: ex);
+        }
+        catch (OperationCanceledException) when (held.Reason == HeldJob.StopReason.None && _stopClaiming.IsCancellationRequested)
+        {
+            // The handler stopped itself because the host is stopping (e.g. on ApplicationStopping) before the drain
+            // deadline fired its token: a shutdown, so the job is released and the attempt not counted.
+            return new AttemptResult(AttemptResult.Kind.Shutdown);
         }
         catch (Exception ex) when (held.Reason != HeldJob.StopReason.None)
         {
@@ -806,6 +814,12 @@ internal sealed partial class QueueWorker : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shutdown timeout reached with {Count} jobs of queue {Queue} still held; cancelling and releasing them")]
     private static partial void LogShutdownTimeout(ILogger logger, string queue, int count);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Handler of job {JobId} of queue {Queue} returned {Outcome} (stop reason {Reason}) after {ElapsedMs} ms")]
+    private static partial void LogHandlerReturned(ILogger logger, Guid jobId, string queue, AttemptResult.Kind outcome, HeldJob.StopReason reason, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Cancelling the {Count} held jobs of queue {Queue}")]
+    private static partial void LogAborting(ILogger logger, string queue, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handlers of queue {Queue} did not end after their tokens fired; releasing the {Count} jobs they hold")]
     private static partial void LogHandlersIgnoredShutdown(ILogger logger, string queue, int count);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using DurableJobs.Tests.Infrastructure;
 using Testing;
 using Xunit.Abstractions;
@@ -14,10 +16,12 @@ public sealed class ShutdownTests(DependenciesFixture dependencies, ITestOutputH
     [Fact]
     public async Task Shutdown_releases_the_lease_of_a_job_that_cannot_finish_in_time()
     {
+        var tokenFired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stopping = await StartHostAsync(Settings("stopping", new JobScript(async (job, ct) =>
         {
             using var _ = _ledger.Enter(job, "stopping");
             _started.TrySetResult();
+            using var fired = ct.Register(() => tokenFired.TrySetResult());
             await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, ct);
             return null;
         })) with { ShutdownTimeout = TimeSpan.FromMilliseconds(300) });
@@ -25,6 +29,9 @@ public sealed class ShutdownTests(DependenciesFixture dependencies, ITestOutputH
         await _started.Task.WaitAsync(Deadline, Timeout);
 
         await stopping.StopAsync();
+
+        // The handler's token fired during the stop (not later, at disposal): a handler that honours it ends in the drain.
+        Assert.True(tokenFired.Task.IsCompleted, "the stop returned without cancelling the running handler's token");
 
         var row = await stopping.RowAsync(id, Timeout);
         Assert.Equal(JobState.Queued, row.State);
@@ -70,6 +77,30 @@ public sealed class ShutdownTests(DependenciesFixture dependencies, ITestOutputH
             $"stopping took {stopwatch.Elapsed.TotalSeconds:0.0} s with a 2 s shutdown timeout");
         var row = await stopping.RowAsync(id, Timeout);
         Assert.Equal(JobState.Queued, row.State);
+        Assert.Null(row.LeaseOwner);
+    }
+
+    [Fact]
+    public async Task A_handler_that_stops_itself_because_the_host_is_stopping_is_released_not_counted_as_failed()
+    {
+        IHostApplicationLifetime? lifetime = null;
+        var stopping = await StartHostAsync(Settings("stopping", new JobScript(async (job, ct) =>
+        {
+            using var _ = _ledger.Enter(job, "stopping");
+            _started.TrySetResult();
+            // Like a long run that checkpoints and gives way on ApplicationStopping, before the drain fires its token.
+            await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, lifetime!.ApplicationStopping);
+            return null;
+        })) with { ShutdownTimeout = TimeSpan.FromSeconds(20) });
+        lifetime = stopping.Host.Services.GetRequiredService<IHostApplicationLifetime>();
+        var id = (await stopping.EnqueueAsync(stopping.Request(), Timeout)).Job.Id;
+        await _started.Task.WaitAsync(Deadline, Timeout);
+
+        await stopping.StopAsync();
+
+        var row = await stopping.RowAsync(id, Timeout);
+        Assert.Equal(JobState.Queued, row.State);
+        Assert.Equal(0, row.Attempt);
         Assert.Null(row.LeaseOwner);
     }
 
