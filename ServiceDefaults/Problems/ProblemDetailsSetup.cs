@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -26,8 +27,12 @@ internal static class ProblemDetailsSetup
     }
 }
 
-/// <summary>Maps exceptions that escape a handler to a status and code; the message of an unknown error is never shown.</summary>
-internal sealed class ExceptionToProblem(IProblemDetailsService problems) : IExceptionHandler
+/// <summary>
+/// Maps exceptions that escape a handler to a status and code; the message of an unknown error is never shown to the
+/// caller but always logged (since .NET 10 the exception handler middleware does not log exceptions an
+/// <see cref="IExceptionHandler"/> handled, so without this an unexpected 500 would leave no trace).
+/// </summary>
+internal sealed partial class ExceptionToProblem(IProblemDetailsService problems, ILogger<ExceptionToProblem> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -42,6 +47,15 @@ internal sealed class ExceptionToProblem(IProblemDetailsService problems) : IExc
                 (499, ErrorCodes.RequestTimeout, "Request cancelled"),
             _ => (500, ErrorCodes.InternalError, "An unexpected error occurred"),
         };
+
+        if (status >= 500 && status != 503)
+        {
+            LogUnexpected(logger, context.Request.Method, context.Request.Path, status, code, exception);
+        }
+        else
+        {
+            LogMapped(logger, context.Request.Method, context.Request.Path, status, code, exception.GetType().Name, exception.Message);
+        }
 
         context.Response.StatusCode = status;
         if (status == 503)
@@ -58,6 +72,12 @@ internal sealed class ExceptionToProblem(IProblemDetailsService problems) : IExc
             Exception = exception,
         });
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {Status} {Code}")]
+    private static partial void LogUnexpected(ILogger logger, string method, string path, int status, string code, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered {Status} {Code}: {ExceptionType}: {Error}")]
+    private static partial void LogMapped(ILogger logger, string method, string path, int status, string code, string exceptionType, string error);
 
     /// <summary>
     /// A database or Redis outage, however it is wrapped: EF's execution strategy wraps a transient NpgsqlException

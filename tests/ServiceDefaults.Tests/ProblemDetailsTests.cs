@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace ServiceDefaults.Tests;
@@ -35,10 +36,15 @@ public sealed class ProblemDetailsTests
     [Fact]
     public async Task Unhandled_error_is_a_problem_with_code_and_trace_id_and_no_internals()
     {
-        await using var app = await TestApp.StartAsync(map: MapFailing);
+        var logs = new CapturingLoggerProvider();
+        await using var app = await TestApp.StartAsync(configure: b => b.Logging.AddProvider(logs), map: MapFailing);
 
         var response = await app.Client.SendAsync(app.Request(HttpMethod.Get, "/api/boom"));
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        // Hidden from the caller, never from the operator: the exception is logged at Error with its details.
+        var logged = Assert.Single(logs.Entries, e => e.Level == LogLevel.Error && e.Exception is InvalidOperationException);
+        Assert.Contains("/api/boom", logged.Message, StringComparison.Ordinal);
+        Assert.Contains("hunter2", logged.Exception!.Message, StringComparison.Ordinal);
         var body = await response.Content.ReadAsStringAsync();
         Assert.DoesNotContain("hunter2", body, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", body, StringComparison.Ordinal);
@@ -104,5 +110,29 @@ public sealed class ProblemDetailsTests
         var response = await app.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("PAYLOAD_TOO_LARGE", (await ProblemOf(response)).GetProperty("code").GetString());
+    }
+}
+
+/// <summary>Keeps every log entry written through it, for assertions on what an operator would see.</summary>
+internal sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, string Category, string Message, Exception? Exception)> _entries = new();
+
+    public IReadOnlyCollection<(LogLevel Level, string Category, string Message, Exception? Exception)> Entries => _entries.ToArray();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner._entries.Enqueue((logLevel, category, formatter(state, exception), exception));
     }
 }
