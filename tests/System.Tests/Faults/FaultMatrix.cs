@@ -14,16 +14,15 @@ public static class FaultMatrix
     [
         //  dependency            fault            chat        evaluation  distributor  API cells                                                    quick
         new(Dependency.PostgreSql, Fault.Down,     NotReady,   NotReady,   NotReady,    [ChatRefusedDependencyUnavailable, IntakeRefused, EvaluationRefused], true),
-        // Full run only until fixed: intermittently intake does not answer within 25 s while PostgreSQL is paused (two
-        // statements each waiting out the 15 s command timeout plus Npgsql's cancellation), seen 1 in ~6 runs.
-        new(Dependency.PostgreSql, Fault.Paused,   NotReady,   NotReady,   NotReady,    [IntakeRefused],                                             false),
+        new(Dependency.PostgreSql, Fault.Paused,   NotReady,   NotReady,   NotReady,    [IntakeRefused],                                             true),
         new(Dependency.PostgreSql, Fault.Slow,     Up,         Up,         Up,          [IntakeAccepted],                                            false),
         new(Dependency.PostgreSql, Fault.Erroring, NotReady,   NotReady,   NotReady,    [IntakeRefused],                                             false),
         new(Dependency.Redis,      Fault.Down,     Degraded,   Degraded,   Degraded,    [IntakeAccepted, ChatAnswers],                               true),
         new(Dependency.Redis,      Fault.Paused,   Degraded,   Degraded,   Degraded,    [IntakeAccepted],                                            true),
         new(Dependency.Redis,      Fault.Slow,     Up,         Up,         Up,          [IntakeAccepted],                                            false),
         new(Dependency.Redis,      Fault.Erroring, Degraded,   Degraded,   Degraded,    [IntakeAccepted],                                            false),
-        // Full run only until fixed: intermittently POST /api/chat answers 500 INTERNAL_ERROR while Chroma is down, seen 1 in ~6 runs.
+        // Full run only until fixed: POST /api/chat answered 500 while Chroma is down in about 1 full run in 4. One cause (a
+        // breaker race in a cold process) is fixed; the row failed once more afterwards. 500s are now logged with the exception.
         new(Dependency.Chroma,     Fault.Down,     Degraded,   Unaffected, Unaffected,  [ChatAnswers],                                               false),
         new(Dependency.Chroma,     Fault.Paused,   Degraded,   Unaffected, Unaffected,  [ChatAnswers],                                               false),
         new(Dependency.Chroma,     Fault.Slow,     Up,         Unaffected, Unaffected,  [],                                                          false),

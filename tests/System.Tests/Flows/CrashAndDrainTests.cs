@@ -20,8 +20,12 @@ public sealed class CrashAndDrainTests(SystemDependencies deps, ITestOutputHelpe
 {
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>Releasing leases after the shutdown timeout is bounded by <c>Jobs:OutcomeWriteTimeout</c> (3 s here), plus process teardown.</summary>
-    private static readonly TimeSpan DrainBound = ShutdownTimeout + TimeSpan.FromSeconds(3) + TimeSpan.FromSeconds(4);
+    /// <summary>
+    /// The drain (handlers cancelled at the shutdown timeout minus the outcome-write reserve, leases released) fits in
+    /// the shutdown timeout; the slack is process teardown on a loaded 2-core machine, far below the 3 s a drain that
+    /// overran by the outcome-write timeout would add.
+    /// </summary>
+    private static readonly TimeSpan DrainBound = ShutdownTimeout + TimeSpan.FromSeconds(1.5);
 
     private static readonly TimeSpan InFlightBound = TimeSpan.FromSeconds(45);
     private static readonly TimeSpan CompletionBound = TimeSpan.FromSeconds(90);
@@ -92,6 +96,7 @@ public sealed class CrashAndDrainTests(SystemDependencies deps, ITestOutputHelpe
             {
                 var drained = await service.TerminateAsync(DrainBound, ct);
                 output.WriteLine($"{service.Name} exited {drained.TotalSeconds:0.0} s after SIGTERM (exit code {service.LastExitCode})");
+                output.WriteLine(service.WarningLines(12));
                 var running = await RunningJobsAsync(stack.DatabaseOf(kind), ct);
                 Assert.True(running.Count == 0,
                     $"{service.Name} exited but left jobs running (leases not released): {string.Join(", ", running)}\n{service.LogTail(40)}");

@@ -71,6 +71,18 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The last <paramref name="lines"/> log lines at Warning level or above.</summary>
+    public string WarningLines(int lines = 20)
+    {
+        lock (_logLock)
+        {
+            return string.Join('\n', _log.Where(l => l.Contains("\"LogLevel\":\"Warning\"", StringComparison.Ordinal)
+                                                      || l.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal)
+                                                      || l.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal))
+                .TakeLast(lines));
+        }
+    }
+
     public string LogTail(int lines = 60)
     {
         lock (_logLock)
