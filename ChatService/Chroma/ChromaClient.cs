@@ -21,7 +21,43 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
 
     public bool IsConfigured => http.BaseAddress is not null;
 
-    public async Task UpsertAsync(string embeddingModel, IReadOnlyList<ChromaRecord> records, CancellationToken cancellationToken)
+    public Task UpsertAsync(string embeddingModel, IReadOnlyList<ChromaRecord> records, CancellationToken cancellationToken) =>
+        Readable(() => UpsertCoreAsync(embeddingModel, records, cancellationToken), cancellationToken);
+
+    /// <summary>Nearest chunks of <paramref name="owner"/>, optionally restricted to <paramref name="documentIds"/>.</summary>
+    public Task<IReadOnlyList<ChromaMatch>> QueryAsync(string embeddingModel, float[] embedding, int count, string owner,
+        IReadOnlyCollection<Guid>? documentIds, CancellationToken cancellationToken) =>
+        Readable(() => QueryCoreAsync(embeddingModel, embedding, count, owner, documentIds, cancellationToken), cancellationToken);
+
+    public Task DeleteDocumentAsync(string embeddingModel, Guid documentId, CancellationToken cancellationToken) =>
+        Readable(() => DeleteDocumentCoreAsync(embeddingModel, documentId, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// One failure type for callers: a response that cannot be read (cut short: <see cref="IOException"/>; not the JSON
+    /// expected: <see cref="JsonException"/>, <see cref="KeyNotFoundException"/>, <see cref="InvalidOperationException"/>)
+    /// is Chroma being unavailable, like an error status. Transport errors and the pipeline's own exceptions pass as they are.
+    /// </summary>
+    private static async Task<T> Readable<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException
+                                   && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ChromaUnavailableException($"Chroma's answer could not be read: {ex.GetType().Name}: {ex.Message}", ex);
+        }
+    }
+
+    private static Task Readable(Func<Task> call, CancellationToken cancellationToken) =>
+        Readable(async () =>
+        {
+            await call();
+            return true;
+        }, cancellationToken);
+
+    private async Task UpsertCoreAsync(string embeddingModel, IReadOnlyList<ChromaRecord> records, CancellationToken cancellationToken)
     {
         if (records.Count == 0)
         {
@@ -43,8 +79,7 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
         await SendAsync(embeddingModel, HttpMethod.Post, $"{Prefix}/collections/{id}/upsert", body, cancellationToken);
     }
 
-    /// <summary>Nearest chunks of <paramref name="owner"/>, optionally restricted to <paramref name="documentIds"/>.</summary>
-    public async Task<IReadOnlyList<ChromaMatch>> QueryAsync(string embeddingModel, float[] embedding, int count, string owner,
+    private async Task<IReadOnlyList<ChromaMatch>> QueryCoreAsync(string embeddingModel, float[] embedding, int count, string owner,
         IReadOnlyCollection<Guid>? documentIds, CancellationToken cancellationToken)
     {
         var id = await CollectionIdAsync(embeddingModel, cancellationToken);
@@ -87,7 +122,7 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
         return matches;
     }
 
-    public async Task DeleteDocumentAsync(string embeddingModel, Guid documentId, CancellationToken cancellationToken)
+    private async Task DeleteDocumentCoreAsync(string embeddingModel, Guid documentId, CancellationToken cancellationToken)
     {
         var id = await CollectionIdAsync(embeddingModel, cancellationToken);
         var body = new JsonObject { ["where"] = new JsonObject { ["document_id"] = documentId.ToString("N") } };

@@ -151,6 +151,14 @@ public sealed partial class HybridRetriever(
             logger.LogWarning("Vector search unavailable, using full text only: {Error}", ex.Message);
             return null;
         }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The branch is optional: whatever else Chroma or the embedding client throws (a truncated response is an
+            // IOException, not an HttpRequestException), the caller gets the full-text answer, and the log gets the
+            // exception with its stack so an unexpected one is still seen.
+            logger.LogWarning(ex, "Vector search failed unexpectedly ({ExceptionType}), using full text only", ex.GetType().Name);
+            return null;
+        }
     }
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]

@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ChatService.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Testing;
 
 namespace ChatService.Tests;
@@ -37,6 +41,30 @@ public sealed class DependencyOutageTests(DependenciesFixture deps, SharedSimula
         await chroma.RestartAsync(CancellationToken.None);
         var ready = await alice.WaitForDocumentStatusAsync(id, "ready", TimeSpan.FromSeconds(60));
         Assert.Equal(JsonValueKind.Null, ready.GetProperty("error").ValueKind);
+    }
+
+    [Fact]
+    public async Task Chroma_answering_what_the_client_cannot_read_leaves_chat_answering_from_full_text()
+    {
+        // A "Chroma" that answers 200 {} to everything: no collection id, no ids. Reading it used to throw
+        // KeyNotFoundException, which no caller treated as Chroma being unavailable (chat answered 500).
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        await using var fake = builder.Build();
+        fake.MapFallback(() => Results.Text("{}", "application/json"));
+        await fake.StartAsync();
+        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, new Uri(fake.Urls.First()), simulator.Server,
+            FastBreakers);
+        using var alice = new ChatApiClient(app.ClientFor(Users.New("alice")));
+
+        var id = await alice.UploadTextAsync("volcanoes.md", SampleDocuments.Volcano);
+        var pending = await alice.WaitForDocumentStatusAsync(id, "pending_index", TimeSpan.FromSeconds(30));
+        Assert.Contains("could not be read", pending.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        var answer = await alice.ChatJsonAsync(new { message = "How long did the Hekla eruption of 1947 last?" });
+        Assert.Contains(answer.GetProperty("citations").EnumerateArray(), c => c.GetProperty("documentId").GetGuid() == id);
+        Assert.False(answer.GetProperty("degraded").GetBoolean());
     }
 
     [Fact]
