@@ -21,9 +21,7 @@ public static class FaultMatrix
         new(Dependency.Redis,      Fault.Paused,   Degraded,   Degraded,   Degraded,    [IntakeAccepted],                                            true),
         new(Dependency.Redis,      Fault.Slow,     Up,         Up,         Up,          [IntakeAccepted],                                            false),
         new(Dependency.Redis,      Fault.Erroring, Degraded,   Degraded,   Degraded,    [IntakeAccepted],                                            false),
-        // Full run only until fixed: POST /api/chat answered 500 while Chroma is down in about 1 full run in 4. One cause (a
-        // breaker race in a cold process) is fixed; the row failed once more afterwards. 500s are now logged with the exception.
-        new(Dependency.Chroma,     Fault.Down,     Degraded,   Unaffected, Unaffected,  [ChatAnswers],                                               false),
+        new(Dependency.Chroma,     Fault.Down,     Degraded,   Unaffected, Unaffected,  [ChatAnswers],                                               true),
         new(Dependency.Chroma,     Fault.Paused,   Degraded,   Unaffected, Unaffected,  [ChatAnswers],                                               false),
         new(Dependency.Chroma,     Fault.Slow,     Up,         Unaffected, Unaffected,  [],                                                          false),
         new(Dependency.Chroma,     Fault.Erroring, Degraded,   Unaffected, Unaffected,  [ChatAnswers],                                               false),
