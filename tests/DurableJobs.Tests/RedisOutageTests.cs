@@ -77,8 +77,11 @@ public sealed class RedisOutageTests(DependenciesFixture dependencies, ITestOutp
         var worker = await StartHostAsync(Settings("worker", Quick("worker"), _redis.ConnectionString));
 
         await Eventually.UntilAsync(() => _ledger.Completed >= 20, Deadline, "the sweeper should re-dispatch the flushed jobs", Timeout);
-        var rows = await worker.RowsAsync(Timeout);
-        Assert.All(rows, r => Assert.Equal(JobState.Succeeded, r.State));
+        // The handler's completion is counted before its outcome row is written (successes are group-committed): wait
+        // for the rows rather than reading them the instant the last handler returned.
+        var rows = await Eventually.UntilAsync(worker.RowsAsync, r => r.All(j => j.State == JobState.Succeeded), Deadline,
+            "every re-dispatched job's row should be succeeded", Timeout);
+        Assert.Equal(20, rows.Count);
         Assert.All(ids, id => Assert.Equal(1, _ledger.Completions[id]));
     }
 
