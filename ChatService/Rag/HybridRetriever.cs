@@ -143,20 +143,15 @@ public sealed partial class HybridRetriever(
             var matches = await chroma.QueryAsync(model, vector, count, owner, documentIds?.ToList(), timeout.Token);
             return matches.Select(m => m.Id).ToList();
         }
-        catch (Exception ex) when (ex is LlmUnavailableException or ChromaUnavailableException or HttpRequestException
-                                       or BrokenCircuitException or TimeoutRejectedException or OllamaSharp.Models.Exceptions.OllamaException
-                                       or System.Text.Json.JsonException
-                                   || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            logger.LogWarning("Vector search unavailable, using full text only: {Error}", ex.Message);
-            return null;
-        }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            // The branch is optional: whatever else Chroma or the embedding client throws (a truncated response is an
-            // IOException, not an HttpRequestException), the caller gets the full-text answer, and the log gets the
-            // exception with its stack so an unexpected one is still seen.
-            logger.LogWarning(ex, "Vector search failed unexpectedly ({ExceptionType}), using full text only", ex.GetType().Name);
+            // The branch is optional: whatever Chroma or the embedding model does, the caller gets the full-text answer.
+            // An expected outage is logged by its message; anything else with its stack, so an unexpected one is seen.
+            var expected = ex is LlmUnavailableException or ChromaUnavailableException or HttpRequestException or BrokenCircuitException
+                or TimeoutRejectedException or OllamaSharp.Models.Exceptions.OllamaException or System.Text.Json.JsonException
+                or OperationCanceledException;
+            logger.LogWarning(expected ? null : ex, "Vector search unavailable ({ExceptionType}), using full text only: {Error}",
+                ex.GetType().Name, ex.Message);
             return null;
         }
     }

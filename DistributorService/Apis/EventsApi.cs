@@ -75,7 +75,7 @@ public static class EventsApi
 
             return TypedResults.Accepted($"/api/events/{accepted.Answer.EventId}", accepted.Answer);
         }
-        catch (Exception ex) when (ex is TimeoutException || IsDatabaseUnavailable(ex) || cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (IsDatabaseUnavailable(ex) || cancellationToken.IsCancellationRequested) // WaitAsync's TimeoutException included
         {
             Volatile.Write(ref abandoned, 1);
             _ = ObserveAbandonedAsync(work, logger);
