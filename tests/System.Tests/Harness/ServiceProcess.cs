@@ -59,26 +59,25 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The service's build output: <c>&lt;repo&gt;/&lt;Svc&gt;/bin/&lt;Configuration&gt;/net10.0/&lt;Svc&gt;.dll</c>.</summary>
     public string AssemblyPath => Locate(Kind);
 
+    private static readonly string[] ErrorLevels = ["Error", "Critical"];
+    private static readonly string[] WarningLevels = ["Warning", "Error", "Critical"];
+
     /// <summary>The service's Error and Critical log lines (unhandled exceptions among them), newest last.</summary>
-    public string ErrorLines(int lines = 10)
-    {
-        lock (_logLock)
-        {
-            return string.Join('\n', _log.Where(l => (l.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal)
-                                                       || l.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal))
-                                                      && !l.Contains("__EFMigrationsHistory", StringComparison.Ordinal))
-                .TakeLast(lines));
-        }
-    }
+    public string ErrorLines(int lines = 10) => LinesAt(ErrorLevels, lines);
 
     /// <summary>The last <paramref name="lines"/> log lines at Warning level or above.</summary>
-    public string WarningLines(int lines = 20)
+    public string WarningLines(int lines = 20) => LinesAt(WarningLevels, lines);
+
+    /// <summary>
+    /// The last lines logged at one of <paramref name="levels"/>, without EF's first-start probe of the migrations
+    /// history table (an Error line on every new database, harmless).
+    /// </summary>
+    private string LinesAt(string[] levels, int lines)
     {
         lock (_logLock)
         {
-            return string.Join('\n', _log.Where(l => l.Contains("\"LogLevel\":\"Warning\"", StringComparison.Ordinal)
-                                                      || l.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal)
-                                                      || l.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal))
+            return string.Join('\n', _log.Where(l => levels.Any(level => l.Contains($"\"LogLevel\":\"{level}\"", StringComparison.Ordinal))
+                                                      && !l.Contains("__EFMigrationsHistory", StringComparison.Ordinal))
                 .TakeLast(lines));
         }
     }
