@@ -42,6 +42,8 @@ public static class ConnectionStrings
         csb.MaxPoolSize = options.MaxPoolSize;
         csb.Timeout = options.PoolWaitSeconds;
         csb.CommandTimeout = options.CommandTimeoutSeconds;
+        csb.MaxAutoPrepare = options.MaxAutoPrepare;
+        csb.AutoPrepareMinUsages = options.AutoPrepareMinUsages;
         return csb.ConnectionString;
     }
 }

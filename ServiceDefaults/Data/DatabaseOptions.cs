@@ -23,6 +23,17 @@ public sealed class DatabaseOptions
     [Range(1, 1024)]
     public int DbContextPoolSize { get; set; } = 128;
 
+    /// <summary>
+    /// Npgsql <c>Max Auto Prepare</c>: how many of the most used statements each connection keeps prepared on the
+    /// server, so PostgreSQL parses and plans them once per connection instead of on every execution (0 turns it off).
+    /// </summary>
+    [Range(0, 1000)]
+    public int MaxAutoPrepare { get; set; } = 64;
+
+    /// <summary>Npgsql <c>Auto Prepare Min Usages</c>: executions of a statement on a connection before it is prepared.</summary>
+    [Range(1, 100)]
+    public int AutoPrepareMinUsages { get; set; } = 2;
+
     /// <summary>Apply committed EF migrations at start-up.</summary>
     public bool MigrateOnStartup { get; set; } = true;
 
