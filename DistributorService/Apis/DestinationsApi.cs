@@ -104,11 +104,17 @@ public static class DestinationsApi
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
         Guid id, [AsParameters] Services s, CancellationToken cancellationToken)
     {
+        // One transaction: the destination and its distributions (their attempts follow by cascade). There is no
+        // foreign key doing this (see DistributionConfiguration), so it is done here.
+        await using var transaction = await s.Db.Database.BeginTransactionAsync(cancellationToken);
         var deleted = await s.Db.Destinations.Where(d => d.Id == id).ExecuteDeleteAsync(cancellationToken);
         if (deleted == 0)
         {
             return Problem.NotFound("Destination");
         }
+
+        await s.Db.Distributions.Where(d => d.DestinationId == id).ExecuteDeleteAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
 
         s.Catalog.Invalidate(id);
         s.Connections.Forget(id);

@@ -44,6 +44,7 @@ public static class ConnectionStrings
         csb.CommandTimeout = options.CommandTimeoutSeconds;
         csb.MaxAutoPrepare = options.MaxAutoPrepare;
         csb.AutoPrepareMinUsages = options.AutoPrepareMinUsages;
+        csb.NoResetOnClose = !options.ResetOnClose;
         return csb.ConnectionString;
     }
 }

@@ -121,6 +121,45 @@ public sealed class ApiTests(DependenciesFixture deps) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deleting_a_destination_deletes_its_distributions_and_attempts_and_leaves_the_others()
+    {
+        await using var sink = await WebhookSink.WebhookSinkServer.StartAsync();
+        var doomed = await _app.Client.CreateDestinationAsync(DistributorClient.Destination(sink.UrlFor("/hooks/doomed"), name: "doomed",
+            eventTypes: ["deleted.test"]));
+        var kept = await _app.Client.CreateDestinationAsync(DistributorClient.Destination(sink.UrlFor("/hooks/kept"), name: "kept",
+            eventTypes: ["deleted.test"]));
+        var accepted = await _app.Client.PostEventAsync("deleted.test", new { n = 1 });
+        foreach (var distribution in accepted.Distributions)
+        {
+            await _app.Client.WaitForStatusAsync(distribution.Id, DistributorService.Data.DistributionStatus.Succeeded, TimeSpan.FromSeconds(30));
+        }
+
+        using (var delete = await _app.Client.Http.DeleteAsync($"/api/destinations/{doomed.Id}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+
+        using (var again = await _app.Client.Http.DeleteAsync($"/api/destinations/{doomed.Id}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        }
+
+        using (var gone = await _app.Client.Http.GetAsync($"/api/destinations/{doomed.Id}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+
+        await using var scope = _app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DistributorService.Data.DistributorDbContext>();
+        var doomedDistribution = accepted.Distributions.Single(d => d.DestinationId == doomed.Id).Id;
+        Assert.False(await db.Distributions.AnyAsync(d => d.DestinationId == doomed.Id));
+        Assert.False(await db.Set<DistributorService.Data.DeliveryAttempt>().AnyAsync(a => a.DistributionId == doomedDistribution));
+        var survivor = await _app.Client.GetDistributionAsync(accepted.Distributions.Single(d => d.DestinationId == kept.Id).Id);
+        Assert.Equal(DistributorService.Data.DistributionStatus.Succeeded, survivor.Status);
+        Assert.Single(survivor.Attempts!);
+    }
+
+    [Fact]
     public async Task Distributions_list_filters_by_destination_and_status_and_pages_with_a_cursor()
     {
         var a = await _app.Client.CreateDestinationAsync(DistributorClient.Destination(new Uri("http://127.0.0.1:9/a"), eventTypes: ["list"]));

@@ -33,4 +33,39 @@ public sealed class DatabaseTests(DependenciesFixture deps)
         var statements = (long)(await count.ExecuteScalarAsync(budget.Token))!;
         Assert.Equal(prepared ? 1 : 0, statements);
     }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("true", true)]
+    public async Task Session_state_is_kept_across_pool_returns_only_when_reset_on_close_is_off(string? resetOnClose, bool reset)
+    {
+        await using var app = await DistributorApp.StartAsync(deps, s =>
+        {
+            if (resetOnClose is not null)
+            {
+                s["Database:ResetOnClose"] = resetOnClose;
+            }
+        });
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        // The service's effective connection settings, on a pool of its own so the same physical connection comes back.
+        var configured = app.Services.GetRequiredKeyedService<NpgsqlDataSource>("distdb").ConnectionString;
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(configured) { MaxPoolSize = 1 }.ConnectionString);
+        await using (var first = await dataSource.OpenConnectionAsync(budget.Token))
+        {
+            await using var set = new NpgsqlCommand("SET application_name = 'left-behind'", first);
+            await set.ExecuteNonQueryAsync(budget.Token);
+        }
+
+        await using var second = await dataSource.OpenConnectionAsync(budget.Token);
+        await using var show = new NpgsqlCommand("SHOW application_name", second);
+        var name = (string)(await show.ExecuteScalarAsync(budget.Token))!;
+        if (reset)
+        {
+            Assert.NotEqual("left-behind", name);
+        }
+        else
+        {
+            Assert.Equal("left-behind", name);
+        }
+    }
 }

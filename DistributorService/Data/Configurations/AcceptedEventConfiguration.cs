@@ -12,7 +12,7 @@ internal sealed class AcceptedEventConfiguration : IEntityTypeConfiguration<Acce
         builder.Property(e => e.Type).HasMaxLength(200);
         builder.Property(e => e.Payload).HasColumnType("jsonb");
         builder.Property(e => e.IdempotencyKey).HasMaxLength(200);
-        builder.HasIndex(e => e.IdempotencyKey).IsUnique();
+        builder.HasIndex(e => e.IdempotencyKey).IsUnique().HasFilter("\"IdempotencyKey\" IS NOT NULL");
         builder.HasIndex(e => e.AcceptedAt);
         builder.HasMany(e => e.Distributions).WithOne(d => d.Event).HasForeignKey(d => d.EventId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -49,7 +49,8 @@ namespace DistributorService.Data.Migrations
                     b.HasIndex("AcceptedAt");
 
                     b.HasIndex("IdempotencyKey")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
                     b.ToTable("events", (string)null);
                 });
@@ -267,14 +268,16 @@ namespace DistributorService.Data.Migrations
                     b.HasIndex("Sequence")
                         .IsUnique();
 
+                    b.HasIndex("UpdatedAt")
+                        .HasDatabaseName("IX_distributions_unfinished_UpdatedAt")
+                        .HasFilter("\"Status\" IN ('pending', 'processing')");
+
                     b.HasIndex("DestinationId", "Sequence");
 
                     b.HasIndex("EventId", "DestinationId")
                         .IsUnique();
 
                     b.HasIndex("Status", "Sequence");
-
-                    b.HasIndex("Status", "UpdatedAt");
 
                     b.ToTable("distributions", (string)null);
                 });
@@ -451,12 +454,6 @@ namespace DistributorService.Data.Migrations
 
             modelBuilder.Entity("DistributorService.Data.Distribution", b =>
                 {
-                    b.HasOne("DistributorService.Data.Destination", null)
-                        .WithMany()
-                        .HasForeignKey("DestinationId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-
                     b.HasOne("DistributorService.Data.AcceptedEvent", "Event")
                         .WithMany("Distributions")
                         .HasForeignKey("EventId")
