@@ -39,7 +39,7 @@ public sealed class DatabaseOptions
     /// <c>SET SESSION AUTHORIZATION DEFAULT</c>, <c>pg_advisory_unlock_all()</c> and four more statements with the
     /// next command). Only a service that never leaves session state behind (no <c>SET</c>, no session advisory
     /// locks, no temporary tables, no <c>LISTEN</c>) may turn it off: the distributor does, because EF opens a
-    /// connection per statement and the reset was ~7 extra statements per delivered event.
+    /// connection per statement, the reset came about 3 times per delivered event (~20 statements).
     /// </summary>
     public bool ResetOnClose { get; set; } = true;
 
