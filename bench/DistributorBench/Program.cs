@@ -71,24 +71,29 @@ var burst = await Runner.RunAsync(http, database, "bench.fast", options.Events, 
 var paced = await Runner.RunAsync(http, database, "bench.fast", options.RateEvents, rate: options.Rate, concurrency: 32, cpu);
 var sustained = await Runner.RunAsync(http, database, "bench.fast", options.SustainedEvents, rate: options.SustainedRate, concurrency: 32, cpu);
 var slow = await Runner.RunAsync(http, database, "bench.slow", options.SlowEvents, rate: null, concurrency: 32, cpu);
+(string Key, string Label, RunResult Run)[] scenarios =
+[
+    ("fast-burst", "fast sink, burst", burst),
+    ("fast-paced", string.Create(ci, $"fast sink, paced {options.Rate}/s"), paced),
+    ("fast-sustained", string.Create(ci, $"fast sink, paced {options.SustainedRate}/s"), sustained),
+    ("slow-50ms-burst", "50 ms sink, burst", slow),
+];
 
 Console.WriteLine();
 Console.WriteLine("scenario                         events  intake/s  deliveries/s   p50 ms   p95 ms   p99 ms   max ms");
 Console.WriteLine(string.Create(ci, $"{"intake only (no subscriber)",-32} {options.Events,6} {intakeOnly,9:0}"));
-burst.Print("fast sink, burst", ci);
-paced.Print(string.Create(ci, $"fast sink, paced {options.Rate}/s"), ci);
-sustained.Print(string.Create(ci, $"fast sink, paced {options.SustainedRate}/s"), ci);
-slow.Print("50 ms sink, burst", ci);
-Console.WriteLine();
-foreach (var (name, run) in new[]
-         {
-             ("fast sink, burst", burst), (string.Create(ci, $"fast sink, paced {options.Rate}/s"), paced),
-             (string.Create(ci, $"fast sink, paced {options.SustainedRate}/s"), sustained), ("50 ms sink, burst", slow),
-         })
+foreach (var (_, label, run) in scenarios)
 {
-    Console.WriteLine(name);
+    run.Print(label, ci);
+}
+
+Console.WriteLine();
+foreach (var (_, label, run) in scenarios)
+{
+    Console.WriteLine(label);
     run.PrintDetails();
 }
+
 Console.WriteLine();
 Console.WriteLine($"load average before/after: {loadBefore} / {File.ReadAllText("/proc/loadavg").Trim()}");
 Console.WriteLine("latency = distribution delivered_at - event accepted_at (both stamped by the service); deliveries/s = events / (last delivered - first accepted).");
@@ -102,13 +107,7 @@ if (options.JsonPath is { } jsonPath)
         new("own-postgres-commits", pgCeiling, "commits/s", Notes: "DistributorBench's own ceiling: single-row INSERT commits, 16 connections, 3 s"),
         new("own-redis-xadd", redisCeiling, "msg/s", "redis-xadd", "DistributorBench's own ceiling: XADD, 16 concurrent, 3 s"),
     };
-    foreach (var (key, label, run) in new[]
-             {
-                 ("fast-burst", "fast sink, burst", burst),
-                 ("fast-paced", string.Create(ci, $"fast sink, paced {options.Rate}/s"), paced),
-                 ("fast-sustained", string.Create(ci, $"fast sink, paced {options.SustainedRate}/s"), sustained),
-                 ("slow-50ms-burst", "50 ms sink, burst", slow),
-             })
+    foreach (var (key, label, run) in scenarios)
     {
         figures.Add(new Figure($"deliveries-{key}", run.DeliveriesPerSecond, "deliveries/s", "postgres-claim",
             string.Create(ci, $"{label}, {run.Events} events; own PostgreSQL commits this run {pgCeiling:N0}/s → {run.DeliveriesPerSecond / pgCeiling:P1}"),

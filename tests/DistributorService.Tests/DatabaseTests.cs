@@ -12,13 +12,7 @@ public sealed class DatabaseTests(DependenciesFixture deps)
     [InlineData("0", false)]
     public async Task Repeated_statements_are_prepared_on_the_server_unless_auto_prepare_is_off(string? maxAutoPrepare, bool prepared)
     {
-        await using var app = await DistributorApp.StartAsync(deps, s =>
-        {
-            if (maxAutoPrepare is not null)
-            {
-                s["Database:MaxAutoPrepare"] = maxAutoPrepare;
-            }
-        });
+        await using var app = await StartWithAsync("Database:MaxAutoPrepare", maxAutoPrepare);
         using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var dataSource = app.Services.GetRequiredKeyedService<NpgsqlDataSource>("distdb");
         await using var connection = await dataSource.OpenConnectionAsync(budget.Token);
@@ -39,13 +33,7 @@ public sealed class DatabaseTests(DependenciesFixture deps)
     [InlineData("true", true)]
     public async Task Session_state_is_kept_across_pool_returns_only_when_reset_on_close_is_off(string? resetOnClose, bool reset)
     {
-        await using var app = await DistributorApp.StartAsync(deps, s =>
-        {
-            if (resetOnClose is not null)
-            {
-                s["Database:ResetOnClose"] = resetOnClose;
-            }
-        });
+        await using var app = await StartWithAsync("Database:ResetOnClose", resetOnClose);
         using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         // The service's effective connection settings, on a pool of its own so the same physical connection comes back.
         var configured = app.Services.GetRequiredKeyedService<NpgsqlDataSource>("distdb").ConnectionString;
@@ -68,4 +56,14 @@ public sealed class DatabaseTests(DependenciesFixture deps)
             Assert.Equal("left-behind", name);
         }
     }
+
+    /// <summary>An instance with <paramref name="setting"/> set to <paramref name="value"/>, or left at the service's default when null.</summary>
+    private Task<DistributorApp> StartWithAsync(string setting, string? value) =>
+        DistributorApp.StartAsync(deps, s =>
+        {
+            if (value is not null)
+            {
+                s[setting] = value;
+            }
+        });
 }
