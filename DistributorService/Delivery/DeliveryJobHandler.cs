@@ -19,6 +19,7 @@ public sealed partial class DeliveryJobHandler(
     DestinationCatalog catalog,
     DeliverySender sender,
     DestinationBatcher batcher,
+    DeliveryLedger ledger,
     DistributorMetrics metrics,
     IOptionsMonitor<DistributorOptions> options,
     TimeProvider time,
@@ -30,32 +31,13 @@ public sealed partial class DeliveryJobHandler(
     {
         var distributionId = job.GetPayload<DeliveryJobPayload>().DistributionId;
         var startedAt = time.GetUtcNow();
-        // The common path is one round trip: read the distribution, its event and its destination's state, and mark it
-        // `processing` when this job owns it, it is not final, its destination is active and no backoff is pending.
-        var rows = await db.Database.SqlQuery<LoadedDelivery>($"""
-            WITH current AS (
-                SELECT d."Id", d."EventId", d."DestinationId", d."Status", d."JobId", d."AttemptCount", d."NextAttemptAt",
-                       x."Id" IS NOT NULL AS "DestinationExists", coalesce(x."Enabled" AND NOT x."Paused", false) AS "DestinationActive",
-                       x."UpdatedAt" AS "DestinationVersion"
-                FROM distributions d LEFT JOIN destinations x ON x."Id" = d."DestinationId"
-                WHERE d."Id" = {distributionId}),
-            claimed AS (
-                UPDATE distributions d SET "Status" = {DistributionStatus.Processing}, "AttemptCount" = d."AttemptCount" + 1, "UpdatedAt" = {startedAt}
-                FROM current c
-                WHERE d."Id" = c."Id" AND d."JobId" = {job.JobId} AND d."Status" NOT IN ({DistributionStatus.Succeeded}, {DistributionStatus.Failed})
-                  AND c."DestinationActive" AND (d."NextAttemptAt" IS NULL OR d."NextAttemptAt" <= {startedAt})
-                RETURNING d."AttemptCount")
-            SELECT c."Id", c."Status", c."JobId", c."AttemptCount", c."NextAttemptAt", c."DestinationId", c."DestinationExists",
-                   c."DestinationActive", c."DestinationVersion", e."Id" AS "EventId", e."Type" AS "EventType", e."AcceptedAt", e."Payload",
-                   (SELECT "AttemptCount" FROM claimed) AS "ClaimedNumber"
-            FROM current c JOIN events e ON e."Id" = c."EventId"
-            """).ToListAsync(cancellationToken);
-        if (rows.Count == 0)
+        // The common path is one round trip shared with other attempts (DeliveryLedger): read the distribution, its event and
+        // its destination's state, and mark it `processing` when this job owns it.
+        if (await ledger.ClaimAsync(distributionId, job.JobId, startedAt, cancellationToken) is not { } row)
         {
             throw new PermanentJobException(DeliveryErrorCodes.DistributionNotFound, $"Distribution {distributionId} does not exist.");
         }
 
-        var row = rows[0];
         // A dead-lettered distribution whose own job runs again was replayed through the job admin API: deliver it.
         if (row.JobId != job.JobId || row.Status is DistributionStatus.Succeeded or DistributionStatus.Failed)
         {
@@ -117,30 +99,24 @@ public sealed partial class DeliveryJobHandler(
             ? await batcher.SubmitAsync(target, body, cancellationToken)
             : await sender.SendAsync(target, row.Id.ToString(), body, cancellationToken);
 
-        var attempt = new DeliveryAttempt
-        {
-            DistributionId = row.Id,
-            Number = number,
-            StartedAt = startedAt,
-            DurationMs = (long)outcome.Duration.TotalMilliseconds,
-            StatusCode = outcome.StatusCode,
-            ErrorCode = outcome.ErrorCode,
-            Error = Truncate(outcome.Error),
-        };
+        var durationMs = (long)outcome.Duration.TotalMilliseconds;
+        AttemptRecord Record(string status, DateTimeOffset? deliveredAt = null, DateTimeOffset? nextAttemptAt = null) =>
+            new(row.Id, job.JobId, number, startedAt, durationMs, outcome.StatusCode, outcome.ErrorCode, Truncate(outcome.Error), status,
+                time.GetUtcNow(), deliveredAt, nextAttemptAt);
         metrics.AttemptFinished(outcome);
 
         if (outcome.Succeeded)
         {
             var deliveredAt = time.GetUtcNow();
-            await RecordAsync(attempt, row.Id, job.JobId, DistributionStatus.Succeeded, outcome, deliveredAt, null, cancellationToken);
+            await ledger.RecordAsync(Record(DistributionStatus.Succeeded, deliveredAt: deliveredAt));
             metrics.DistributionFinished(DistributionStatus.Succeeded, target.Id, deliveredAt - row.AcceptedAt);
-            LogDelivered(row.Id, target.Name, number, outcome.StatusCode, attempt.DurationMs);
+            LogDelivered(row.Id, target.Name, number, outcome.StatusCode, durationMs);
             return new { statusCode = outcome.StatusCode, attempt = number };
         }
 
         if (!outcome.Retryable)
         {
-            await RecordAsync(attempt, row.Id, job.JobId, DistributionStatus.Failed, outcome, null, null, cancellationToken);
+            await ledger.RecordAsync(Record(DistributionStatus.Failed));
             metrics.DistributionFinished(DistributionStatus.Failed, target.Id, null);
             LogFailed(row.Id, target.Name, number, outcome.ErrorCode, outcome.StatusCode, outcome.Error);
             throw new PermanentJobException(outcome.ErrorCode ?? DeliveryErrorCodes.Destination4xx, outcome.Error ?? "Delivery failed.");
@@ -148,14 +124,14 @@ public sealed partial class DeliveryJobHandler(
 
         if (job.Attempt >= job.MaxAttempts)
         {
-            await RecordAsync(attempt, row.Id, job.JobId, DistributionStatus.DeadLettered, outcome, null, null, cancellationToken);
+            await ledger.RecordAsync(Record(DistributionStatus.DeadLettered));
             metrics.DistributionFinished(DistributionStatus.DeadLettered, target.Id, null);
             LogDeadLettered(row.Id, target.Name, number, job.MaxAttempts, outcome.ErrorCode, outcome.StatusCode, outcome.Error);
         }
         else
         {
             var next = time.GetUtcNow() + Backoff(target, job.Attempt, outcome.RetryAfter);
-            await RecordAsync(attempt, row.Id, job.JobId, DistributionStatus.Pending, outcome, null, next, cancellationToken);
+            await ledger.RecordAsync(Record(DistributionStatus.Pending, nextAttemptAt: next));
             LogRetrying(row.Id, target.Name, number, job.MaxAttempts, outcome.ErrorCode, outcome.StatusCode, outcome.Error, next);
         }
 
@@ -193,25 +169,6 @@ public sealed partial class DeliveryJobHandler(
         return retryAfter is { } asked && asked > delay ? asked : delay;
     }
 
-    private async Task RecordAsync(DeliveryAttempt attempt, Guid distributionId, Guid jobId, string status, DeliveryOutcome outcome,
-        DateTimeOffset? deliveredAt, DateTimeOffset? nextAttemptAt, CancellationToken cancellationToken)
-    {
-        // The attempt happened: record it even when the job is being cancelled (bounded by the command timeout).
-        // One statement: the attempt row always, the status change only while this job still owns the distribution.
-        var token = cancellationToken.IsCancellationRequested ? CancellationToken.None : cancellationToken; // why: bounded by the 15 s command timeout; the attempt happened and must be recorded
-        var now = time.GetUtcNow();
-        var error = Truncate(outcome.Error);
-        await db.Database.ExecuteSqlInterpolatedAsync($"""
-            WITH attempt AS (
-                INSERT INTO delivery_attempts ("DistributionId", "Number", "StartedAt", "DurationMs", "StatusCode", "ErrorCode", "Error")
-                VALUES ({attempt.DistributionId}, {attempt.Number}, {attempt.StartedAt}, {attempt.DurationMs}, {attempt.StatusCode}, {attempt.ErrorCode}, {attempt.Error}))
-            UPDATE distributions
-            SET "Status" = {status}, "UpdatedAt" = {now}, "DeliveredAt" = {deliveredAt}, "NextAttemptAt" = {nextAttemptAt},
-                "LastStatusCode" = {outcome.StatusCode}, "LastErrorCode" = {outcome.ErrorCode}, "LastError" = {error}
-            WHERE "Id" = {distributionId} AND "JobId" = {jobId}
-            """, token);
-    }
-
     private async Task FinishAsync(Guid distributionId, JobContext job, string status, int? statusCode, string code, string error,
         CancellationToken cancellationToken) =>
         await db.Distributions.Where(d => d.Id == distributionId && d.JobId == job.JobId)
@@ -234,25 +191,6 @@ public sealed partial class DeliveryJobHandler(
     }
 
     private static string? Truncate(string? value) => value is { Length: > 1000 } ? value[..1000] : value;
-
-    /// <summary>The row of the one-statement load-and-claim of an attempt.</summary>
-    private sealed class LoadedDelivery
-    {
-        public Guid Id { get; init; }
-        public required string Status { get; init; }
-        public Guid? JobId { get; init; }
-        public int AttemptCount { get; init; }
-        public DateTimeOffset? NextAttemptAt { get; init; }
-        public Guid DestinationId { get; init; }
-        public bool DestinationExists { get; init; }
-        public bool DestinationActive { get; init; }
-        public DateTimeOffset? DestinationVersion { get; init; }
-        public Guid EventId { get; init; }
-        public required string EventType { get; init; }
-        public DateTimeOffset AcceptedAt { get; init; }
-        public required string Payload { get; init; }
-        public int? ClaimedNumber { get; init; }
-    }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
         Message = "Distribution {DistributionId} delivered to {Destination} on attempt {Attempt} with status {StatusCode} in {DurationMs} ms")]

@@ -43,6 +43,9 @@ public static class Extensions
         builder.Services.AddScoped<EventIntake>();
         builder.Services.AddScoped<ParkedDistributions>();
 
+        // Before the job workers: hosted services stop in reverse order, so the ledger writes what their last attempts queued.
+        builder.Services.AddSingleton<DeliveryLedger>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryLedger>());
         builder.Services.AddDurableJobs<DistributorDbContext>()
             .AddQueue<DeliveryJobHandler>(DeliveryJobHandler.Queue, q =>
             {

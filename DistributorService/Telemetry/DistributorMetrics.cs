@@ -17,6 +17,7 @@ public sealed class DistributorMetrics
     private readonly Counter<long> _finished;
     private readonly Histogram<double> _latency;
     private readonly Histogram<double> _attemptDuration;
+    private readonly Histogram<int> _ledgerBatch;
     private volatile DistributionCounts _counts = DistributionCounts.Empty;
     private long _deliveredHere;
 
@@ -29,6 +30,9 @@ public sealed class DistributorMetrics
         _latency = meter.CreateHistogram<double>("distributor.delivery.latency", "s", "From event accepted to delivered.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600] });
         _attemptDuration = meter.CreateHistogram<double>("distributor.attempt.duration", "s", "Duration of one HTTP attempt.");
+        _ledgerBatch = meter.CreateHistogram<int>("distributor.ledger.batch.size", "{item}",
+            "Attempt claims and records written per round trip (DeliveryLedger); outcome split means the batch failed and each item went alone.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
         meter.CreateObservableGauge("distributor.distributions", () =>
             _counts.ByStatus.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("status", kv.Key))),
             "{distribution}", "Distributions by status (periodic snapshot).");
@@ -45,6 +49,9 @@ public sealed class DistributorMetrics
     public long DeliveredHere => Interlocked.Read(ref _deliveredHere);
 
     public void Accepted(int distributions) => _accepted.Add(1, new KeyValuePair<string, object?>("distributions", distributions > 0));
+
+    public void LedgerBatch(int items, bool written) =>
+        _ledgerBatch.Record(items, new KeyValuePair<string, object?>("outcome", written ? "written" : "split"));
 
     public void AttemptFinished(DeliveryOutcome outcome)
     {
