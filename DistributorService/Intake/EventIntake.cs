@@ -61,7 +61,10 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
                 }
             }
 
-            // One transaction: the event, its distributions and their jobs, or nothing.
+            // One transaction: the event, its distributions and their jobs, or nothing. Inside a caller's transaction EF
+            // wraps SaveChanges in a savepoint (SAVEPOINT before, RELEASE after: two more round trips per event, seen
+            // in a profile as a tenth of the service's CPU); a failure here rolls the whole transaction back anyway.
+            db.Database.AutoSavepointsEnabled = false;
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             if (abandoned?.Invoke() == true)

@@ -29,6 +29,21 @@ internal sealed class CpuMeter(int servicePid, int? postgresPid, int? redisPid)
                $"{Part("postgres", before.Postgres, after.Postgres)}  {Part("redis", before.Redis, after.Redis)}";
     }
 
+    private static double ReapedChildrenSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // fields[13] = cutime, fields[14] = cstime: waited-for children
+            return (long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture)) / TicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     private static double ProcessSeconds(int pid)
     {
         try
@@ -44,10 +59,13 @@ internal sealed class CpuMeter(int servicePid, int? postgresPid, int? redisPid)
         }
     }
 
-    /// <summary>The postmaster and its backends (children) currently alive.</summary>
+    /// <summary>
+    /// The postmaster, its backends alive now, and those that ended (their time is added to the postmaster's cutime and
+    /// cstime when it reaps them; without these the figure went negative when backends ended during a scenario).
+    /// </summary>
     private static double TreeSeconds(int root)
     {
-        var total = ProcessSeconds(root);
+        var total = ProcessSeconds(root) + ReapedChildrenSeconds(root);
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == root)
