@@ -14,7 +14,7 @@ namespace DistributorService.Delivery;
 /// One writer loop takes everything that arrived while its previous round trip was in flight and sends it as one
 /// batch of at most two statements in one implicit transaction: no added wait when idle (a lone claim goes at once),
 /// and under load one round trip and one commit serve many attempts instead of two each. Each row is still fenced by
-/// its job id. A batch that fails is retried item by item, so one bad item fails only its own caller. Bounded: the
+/// its job id. A batch the server refuses is retried item by item, so one bad item fails only its own caller. Bounded: the
 /// queue holds <see cref="Capacity"/> items (writers wait), every round trip has the database's command timeout.
 /// A single writer also means the claims and records of one batch never wait for each other's row locks.
 /// </summary>
@@ -83,7 +83,7 @@ public sealed partial class DeliveryLedger : IHostedService
     /// <summary>Claims the distribution for this attempt (see <see cref="LoadedDelivery"/>); null when it does not exist.</summary>
     public async Task<LoadedDelivery?> ClaimAsync(Guid distributionId, Guid jobId, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
-        var claim = new Claim(distributionId, jobId, startedAt);
+        var claim = new Claim(distributionId, jobId, startedAt, cancellationToken);
         await _queue.Writer.WriteAsync(claim, cancellationToken);
         return await claim.Task.WaitAsync(cancellationToken);
     }
@@ -130,7 +130,15 @@ public sealed partial class DeliveryLedger : IHostedService
             {
                 if (item is Claim claim)
                 {
-                    claims.Add(claim);
+                    // A caller that gave up (its job was cancelled or timed out) is not claimed for.
+                    if (claim.CallerToken.IsCancellationRequested)
+                    {
+                        claim.TrySetCanceled(claim.CallerToken);
+                    }
+                    else
+                    {
+                        claims.Add(claim);
+                    }
                 }
                 else
                 {
@@ -138,15 +146,21 @@ public sealed partial class DeliveryLedger : IHostedService
                 }
             }
 
+            if (claims.Count + records.Count == 0)
+            {
+                continue;
+            }
+
             try
             {
                 await WriteAsync(claims, records);
                 _metrics.LedgerBatch(claims.Count + records.Count, written: true);
             }
-            catch (Exception ex) when (claims.Count + records.Count > 1)
+            catch (PostgresException ex) when (claims.Count + records.Count > 1)
             {
+                // The server refused the batch (one bad item, a lock conflict): that must not fail the neighbours, so each goes
+                // alone. Anything else (connection lost, timeout) would fail them alike: they fail together below.
                 _metrics.LedgerBatch(claims.Count + records.Count, written: false);
-                // One bad item (or a lock conflict) must not fail its neighbours: each goes alone.
                 LogBatchFailed(claims.Count, records.Count, ex.Message);
                 foreach (var claim in claims)
                 {
@@ -269,9 +283,11 @@ public sealed partial class DeliveryLedger : IHostedService
         r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8), r.GetGuid(9), r.GetString(10), r.GetFieldValue<DateTimeOffset>(11),
         r.GetString(12), r.IsDBNull(13) ? null : r.GetInt32(13));
 
-    private sealed class Claim(Guid distributionId, Guid jobId, DateTimeOffset startedAt)
+    private sealed class Claim(Guid distributionId, Guid jobId, DateTimeOffset startedAt, CancellationToken callerToken)
         : TaskCompletionSource<LoadedDelivery?>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
+        public CancellationToken CallerToken { get; } = callerToken;
+
         public Guid DistributionId { get; } = distributionId;
         public Guid JobId { get; } = jobId;
         public DateTimeOffset StartedAt { get; } = startedAt;

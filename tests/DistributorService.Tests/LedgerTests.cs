@@ -25,12 +25,12 @@ public sealed class LedgerTests(DependenciesFixture deps) : IAsyncLifetime
     public async Task Items_queued_during_a_round_trip_are_written_together_and_a_failing_one_fails_alone()
     {
         using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        // Five distributions without jobs (their destination is paused), then given job ids and an active destination
+        // Six distributions without jobs (their destination is paused), then given job ids and an active destination
         // directly in the table, so only this test's calls touch them.
         var destination = await _app.Client.CreateDestinationAsync(DistributorClient.Destination(new Uri("http://127.0.0.1:9/ledger"), eventTypes: ["ledger"]));
         (await _app.Client.Http.PostAsync($"/api/destinations/{destination.Id}/pause", null)).EnsureSuccessStatusCode();
         var ids = new List<Guid>();
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 6; i++)
         {
             ids.Add((await _app.Client.PostEventAsync("ledger", new { i })).Distributions.Single().Id);
         }
@@ -69,6 +69,12 @@ public sealed class LedgerTests(DependenciesFixture deps) : IAsyncLifetime
         // Longer than the column (60): this record cannot be written.
         var bad = ledger.RecordAsync(Record(ids[4], jobs[4], DistributionStatus.Pending, errorCode: new string('X', 100)));
 
+        // A caller that gives up while queued is not claimed for.
+        using var gaveUp = new CancellationTokenSource();
+        var abandoned = ledger.ClaimAsync(ids[5], jobs[5], now, gaveUp.Token);
+        await gaveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+
         await held.RollbackAsync(budget.Token);
 
         Assert.Equal(1, (await first.WaitAsync(Deadline, budget.Token))!.ClaimedNumber);
@@ -84,7 +90,7 @@ public sealed class LedgerTests(DependenciesFixture deps) : IAsyncLifetime
         var error = await Assert.ThrowsAsync<PostgresException>(() => bad.WaitAsync(Deadline, budget.Token));
         Assert.Equal(PostgresErrorCodes.StringDataRightTruncation, error.SqlState);
 
-        // The five queued items went as one batch, which failed on the bad record and was split.
+        // The five items still wanted went as one batch, which failed on the bad record and was split.
         lock (batches)
         {
             Assert.Contains((1, "written"), batches);
@@ -98,9 +104,9 @@ public sealed class LedgerTests(DependenciesFixture deps) : IAsyncLifetime
         }
 
         Assert.Equal([DistributionStatus.Processing, DistributionStatus.Processing, DistributionStatus.Pending, DistributionStatus.Succeeded,
-            DistributionStatus.Pending], views.Select(v => v.Status));
-        Assert.Equal([1, 1, 0, 0, 0], views.Select(v => v.AttemptCount));
-        Assert.Equal([0, 0, 0, 1, 0], views.Select(v => v.Attempts?.Count ?? 0));
+            DistributionStatus.Pending, DistributionStatus.Pending], views.Select(v => v.Status));
+        Assert.Equal([1, 1, 0, 0, 0, 0], views.Select(v => v.AttemptCount));
+        Assert.Equal([0, 0, 0, 1, 0, 0], views.Select(v => v.Attempts?.Count ?? 0));
     }
 
     private static AttemptRecord Record(Guid distribution, Guid job, string status, string? errorCode)
