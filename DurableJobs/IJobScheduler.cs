@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace DurableJobs;
 
 /// <summary>
@@ -26,6 +28,16 @@ public interface IJobScheduler
     /// <see cref="EnqueueAsync"/> when the key may repeat.
     /// </summary>
     JobRecord Stage(JobRequest request);
+
+    /// <summary>
+    /// For a caller that writes its own rows with one Npgsql batch inside a transaction opened through the DbContext
+    /// (<c>Database.BeginTransactionAsync</c>): validates the requests and returns the INSERT of their rows as one batch
+    /// command to add to that batch (run it on the DbContext's connection and transaction), with the new job ids in
+    /// request order. The jobs are dispatched when that transaction commits; nothing is dispatched when it rolls back.
+    /// No change tracking: the cheapest way to store many jobs with the caller's rows. A repeated idempotency key
+    /// makes the batch fail with a unique violation, as with <see cref="Stage"/>.
+    /// </summary>
+    (NpgsqlBatchCommand Command, IReadOnlyList<Guid> Ids) StageCommand(IReadOnlyList<JobRequest> requests);
 
     /// <summary>
     /// Puts queued jobs on their streams (for rows written outside the DbContext's tracking); not needed after

@@ -6,6 +6,7 @@ using DurableJobs.Monitoring;
 using DurableJobs.Storage;
 using DurableJobs.Workers;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace DurableJobs;
 
@@ -68,6 +69,29 @@ internal sealed class JobScheduler(
         };
         store.Context.Add(record);
         return record;
+    }
+
+    public (NpgsqlBatchCommand Command, IReadOnlyList<Guid> Ids) StageCommand(IReadOnlyList<JobRequest> requests)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        if (store.Context.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("StageCommand needs a transaction opened through the DbContext: the jobs are dispatched when it commits.");
+        }
+
+        var traceParent = Activity.Current?.Id;
+        var jobs = requests.Select(r => Validate(r) with { TraceParent = traceParent }).ToList();
+        foreach (var job in jobs)
+        {
+            pending.AwaitCommit(store.Context, new DispatchItem(job.Id, job.Queue));
+        }
+
+        foreach (var queue in jobs.GroupBy(j => j.Queue, StringComparer.Ordinal))
+        {
+            telemetry.Enqueued(queue.Key, queue.Count());
+        }
+
+        return (store.InsertManyCommand(jobs), jobs.Select(j => j.Id).ToList());
     }
 
     public async Task DispatchAsync(IEnumerable<Guid> jobIds, CancellationToken cancellationToken)

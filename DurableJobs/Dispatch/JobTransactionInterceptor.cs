@@ -27,6 +27,23 @@ internal sealed class JobTransactionInterceptor(PendingDispatches pending, JobDi
         }
     }
 
+    /// <summary>
+    /// A new transaction starts with nothing pending: a previous one on this (pooled) context that was disposed without
+    /// commit or rollback left its jobs here, and they must never be dispatched by a later commit.
+    /// </summary>
+    public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
+    {
+        Drop(eventData);
+        return result;
+    }
+
+    public override ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result,
+        CancellationToken cancellationToken = default)
+    {
+        Drop(eventData);
+        return ValueTask.FromResult(result);
+    }
+
     public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Drop(eventData);
 
     public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData,

@@ -38,6 +38,28 @@ internal sealed class JobStore
     /// </summary>
     private string LockedInIdOrder => $"WITH locked AS MATERIALIZED (SELECT id FROM {_table} WHERE id = ANY(@ids) ORDER BY id FOR UPDATE)";
 
+    /// <summary>The INSERT of many new jobs as one command for a caller's batch (see <see cref="IJobScheduler.StageCommand"/>).</summary>
+    public NpgsqlBatchCommand InsertManyCommand(IReadOnlyList<NewJob> jobs)
+    {
+        var command = new NpgsqlBatchCommand($"""
+            INSERT INTO {_table} (id, queue, state, owner, payload, idempotency_key, attempt, max_attempts, timeout_ms, cancel_requested, trace_parent)
+            SELECT id, queue, 'queued', owner, payload::jsonb, idempotency_key, 0, max_attempts, timeout_ms, false, trace_parent
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::text[])
+                AS j(id, queue, owner, payload, idempotency_key, max_attempts, timeout_ms, trace_parent)
+            """);
+        void Add<T>(Func<NewJob, T> column, NpgsqlDbType type) =>
+            command.Parameters.Add(new NpgsqlParameter { Value = jobs.Select(column).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | type });
+        Add(j => j.Id, NpgsqlDbType.Uuid);
+        Add(j => j.Queue, NpgsqlDbType.Text);
+        Add(j => j.Owner, NpgsqlDbType.Text);
+        Add(j => j.Payload, NpgsqlDbType.Text);
+        Add(j => j.IdempotencyKey, NpgsqlDbType.Text);
+        Add(j => j.MaxAttempts, NpgsqlDbType.Integer);
+        Add(j => (long)j.Timeout.TotalMilliseconds, NpgsqlDbType.Bigint);
+        Add(j => j.TraceParent, NpgsqlDbType.Text);
+        return command;
+    }
+
     public async Task<(JobSnapshot Job, bool Created)> InsertAsync(NewJob job, CancellationToken cancellationToken)
     {
         var sql = $"""

@@ -1,5 +1,7 @@
 using DurableJobs.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Microsoft.Extensions.DependencyInjection;
 using Testing;
 using Xunit.Abstractions;
@@ -89,5 +91,58 @@ public sealed class TransactionTests(DependenciesFixture dependencies, ITestOutp
 
         Assert.Equal(3, await host.Redis.StreamLengthAsync(Stream));
         Assert.All(ids, id => Assert.Equal(1, _ledger.Completions[id]));
+    }
+
+    [Fact]
+    public async Task Jobs_staged_as_a_batch_command_run_after_the_callers_commit_and_vanish_with_its_rollback()
+    {
+        var host = await StartHostAsync(Settings("a", Completes));
+        List<Guid> committed, rolledBack, abandoned;
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var context = scope.ServiceProvider.GetRequiredService<TestJobsContext>();
+            var scheduler = scope.ServiceProvider.GetRequiredService<IJobScheduler>();
+            Assert.Throws<InvalidOperationException>(() => scheduler.StageCommand([host.Request()]));
+
+            rolledBack = await StageInBatchAsync(context, scheduler, host, commit: false);
+            // Disposed without commit or rollback: the next transaction on this context must not dispatch these.
+            abandoned = await StageInBatchAsync(context, scheduler, host, commit: null);
+            committed = await StageInBatchAsync(context, scheduler, host, commit: true);
+        }
+
+        foreach (var id in committed)
+        {
+            await WaitForStateAsync(host, id, JobState.Succeeded, "each job of the committed batch should run");
+        }
+
+        foreach (var id in rolledBack.Concat(abandoned))
+        {
+            Assert.Null(await host.GetAsync(id, Timeout));
+        }
+
+        Assert.Equal(2, await host.Redis.StreamLengthAsync(Stream));
+        Assert.All(committed, id => Assert.Equal(1, _ledger.Completions[id]));
+    }
+
+    /// <summary>Two jobs and a note written by one Npgsql batch in a DbContext transaction, then committed, rolled back or left (null).</summary>
+    private async Task<List<Guid>> StageInBatchAsync(TestJobsContext context, IJobScheduler scheduler, JobsTestHost host, bool? commit)
+    {
+        await using var transaction = await context.Database.BeginTransactionAsync(Timeout);
+        var (command, ids) = scheduler.StageCommand([host.Request(new { n = 1 }), host.Request(new { n = 2 })]);
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)context.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction());
+        batch.BatchCommands.Add(command);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT 1"));
+        await batch.ExecuteNonQueryAsync(Timeout);
+        Assert.Equal(0, await host.Redis.StreamLengthAsync(Stream));
+        if (commit == true)
+        {
+            await transaction.CommitAsync(Timeout);
+        }
+        else if (commit == false)
+        {
+            await transaction.RollbackAsync(Timeout);
+        }
+
+        return [.. ids];
     }
 }
