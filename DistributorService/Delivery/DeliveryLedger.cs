@@ -248,33 +248,37 @@ public sealed partial class DeliveryLedger : IHostedService
         }
     }
 
-    private static NpgsqlBatchCommand ClaimCommand(List<Claim> claims)
+    private static NpgsqlBatchCommand ClaimCommand(List<Claim> claims) => new(ClaimSql)
     {
-        var command = new NpgsqlBatchCommand(ClaimSql);
-        command.Parameters.Add(new NpgsqlParameter { Value = claims.Select(c => c.DistributionId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = claims.Select(c => c.JobId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = claims.Select(c => c.StartedAt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-        return command;
-    }
+        Parameters =
+        {
+            PgArray.Of(claims.Select(c => c.DistributionId), NpgsqlDbType.Uuid),
+            PgArray.Of(claims.Select(c => c.JobId), NpgsqlDbType.Uuid),
+            PgArray.Of(claims.Select(c => c.StartedAt), NpgsqlDbType.TimestampTz),
+        },
+    };
 
     private static NpgsqlBatchCommand RecordCommand(List<Record> records)
     {
-        var command = new NpgsqlBatchCommand(RecordSql);
-        void Add<T>(Func<AttemptRecord, T> column, NpgsqlDbType type) =>
-            command.Parameters.Add(new NpgsqlParameter { Value = records.Select(r => column(r.Attempt)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | type });
-        Add(r => r.DistributionId, NpgsqlDbType.Uuid);
-        Add(r => r.JobId, NpgsqlDbType.Uuid);
-        Add(r => r.Number, NpgsqlDbType.Integer);
-        Add(r => r.StartedAt, NpgsqlDbType.TimestampTz);
-        Add(r => r.DurationMs, NpgsqlDbType.Bigint);
-        Add(r => r.StatusCode, NpgsqlDbType.Integer);
-        Add(r => r.ErrorCode, NpgsqlDbType.Text);
-        Add(r => r.Error, NpgsqlDbType.Text);
-        Add(r => r.Status, NpgsqlDbType.Text);
-        Add(r => r.UpdatedAt, NpgsqlDbType.TimestampTz);
-        Add(r => r.DeliveredAt, NpgsqlDbType.TimestampTz);
-        Add(r => r.NextAttemptAt, NpgsqlDbType.TimestampTz);
-        return command;
+        var attempts = records.Select(r => r.Attempt).ToList();
+        return new NpgsqlBatchCommand(RecordSql)
+        {
+            Parameters =
+            {
+                PgArray.Of(attempts.Select(r => r.DistributionId), NpgsqlDbType.Uuid),
+                PgArray.Of(attempts.Select(r => r.JobId), NpgsqlDbType.Uuid),
+                PgArray.Of(attempts.Select(r => r.Number), NpgsqlDbType.Integer),
+                PgArray.Of(attempts.Select(r => r.StartedAt), NpgsqlDbType.TimestampTz),
+                PgArray.Of(attempts.Select(r => r.DurationMs), NpgsqlDbType.Bigint),
+                PgArray.Of(attempts.Select(r => r.StatusCode), NpgsqlDbType.Integer),
+                PgArray.Of(attempts.Select(r => r.ErrorCode), NpgsqlDbType.Text),
+                PgArray.Of(attempts.Select(r => r.Error), NpgsqlDbType.Text),
+                PgArray.Of(attempts.Select(r => r.Status), NpgsqlDbType.Text),
+                PgArray.Of(attempts.Select(r => r.UpdatedAt), NpgsqlDbType.TimestampTz),
+                PgArray.Of(attempts.Select(r => r.DeliveredAt), NpgsqlDbType.TimestampTz),
+                PgArray.Of(attempts.Select(r => r.NextAttemptAt), NpgsqlDbType.TimestampTz),
+            },
+        };
     }
 
     private static LoadedDelivery Read(NpgsqlDataReader r) => new(

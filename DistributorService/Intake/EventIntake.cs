@@ -109,9 +109,9 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
         command.Parameters.Add(new NpgsqlParameter { Value = accepted.Payload, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)accepted.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = accepted.AcceptedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = accepted.Distributions.Select(d => d.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = accepted.Distributions.Select(d => d.DestinationId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = accepted.Distributions.Select(d => d.JobId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(PgArray.Of(accepted.Distributions.Select(d => d.Id), NpgsqlDbType.Uuid));
+        command.Parameters.Add(PgArray.Of(accepted.Distributions.Select(d => d.DestinationId), NpgsqlDbType.Uuid));
+        command.Parameters.Add(PgArray.Of(accepted.Distributions.Select(d => d.JobId), NpgsqlDbType.Uuid));
         return command;
     }
 

@@ -29,14 +29,17 @@ internal sealed class CpuMeter(int servicePid, int? postgresPid, int? redisPid)
                $"{Part("postgres", before.Postgres, after.Postgres)}  {Part("redis", before.Redis, after.Redis)}";
     }
 
-    private static double ReapedChildrenSeconds(int pid)
+    // proc(5) stat fields after pid and comm: [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime (waited-for children).
+    private static double ReapedChildrenSeconds(int pid) => Seconds(pid, 13, 14);
+
+    private static double ProcessSeconds(int pid) => Seconds(pid, 11, 12);
+
+    private static double Seconds(int pid, int first, int second)
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            // fields[13] = cutime, fields[14] = cstime: waited-for children
-            return (long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture)) / TicksPerSecond;
+            var fields = StatFields(File.ReadAllText($"/proc/{pid}/stat"));
+            return (long.Parse(fields[first], CultureInfo.InvariantCulture) + long.Parse(fields[second], CultureInfo.InvariantCulture)) / TicksPerSecond;
         }
         catch (IOException)
         {
@@ -44,20 +47,7 @@ internal sealed class CpuMeter(int servicePid, int? postgresPid, int? redisPid)
         }
     }
 
-    private static double ProcessSeconds(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            // fields[11] = utime, fields[12] = stime (1-based 14/15 in proc(5), minus pid and comm)
-            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
+    private static string[] StatFields(string stat) => stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
 
     /// <summary>
     /// The postmaster, its backends alive now, and those that ended (their time is added to the postmaster's cutime and
@@ -75,8 +65,7 @@ internal sealed class CpuMeter(int servicePid, int? postgresPid, int? redisPid)
 
             try
             {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var fields = StatFields(File.ReadAllText(Path.Combine(dir, "stat")));
                 if (int.Parse(fields[1], CultureInfo.InvariantCulture) == root)
                 {
                     total += (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
