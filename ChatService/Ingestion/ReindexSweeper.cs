@@ -30,6 +30,11 @@ public sealed class ReindexSweeper(
             {
                 logger.LogWarning("Re-index sweep failed: {Error}", ex.Message);
             }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Never end the sweeper (an exception escaping ExecuteAsync stops the host); the next tick tries again.
+                logger.LogError(ex, "Re-index sweep failed unexpectedly");
+            }
         }
     }
 

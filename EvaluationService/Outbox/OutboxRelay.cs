@@ -49,6 +49,13 @@ public sealed class OutboxRelay(
             {
                 logger.LogWarning(ex, "Outbox relay could not reach its database; retrying");
             }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Anything else (a driver fault during an outage was seen: a NullReferenceException out of Npgsql) must not
+                // end the relay: an exception escaping ExecuteAsync stops the whole host. The batch's transaction rolled
+                // back, so its rows are sent on a later pass.
+                logger.LogError(ex, "Outbox relay pass failed unexpectedly; retrying");
+            }
 
             try
             {

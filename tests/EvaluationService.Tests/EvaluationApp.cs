@@ -6,6 +6,7 @@ using EvaluationService.Data;
 using EvaluationService.Data.Entities;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceDefaults.Auth;
@@ -23,8 +24,13 @@ public sealed class EvaluationApp : WebApplicationFactory<Program>
     private static int _redisDatabase;
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    private EvaluationApp(Dictionary<string, string?> settings) => _settings = settings;
+    private EvaluationApp(Dictionary<string, string?> settings, Action<IServiceCollection>? services)
+    {
+        _settings = settings;
+        _services = services;
+    }
 
     public static async Task<TestEnvironment> CreateEnvironmentAsync(DependenciesFixture dependencies, CancellationToken cancellationToken = default)
     {
@@ -33,8 +39,9 @@ public sealed class EvaluationApp : WebApplicationFactory<Program>
         return new TestEnvironment(dependencies.Postgres.ConnectionStringFor(database), $"{dependencies.Redis.ConnectionString},defaultDatabase={redisDb}");
     }
 
+    /// <param name="services">Changes to the service's registrations (e.g. a fault in one of its HTTP clients).</param>
     public static EvaluationApp Start(TestEnvironment environment, Uri chatService, Uri? distributor = null,
-        IReadOnlyDictionary<string, string?>? overrides = null)
+        IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -60,7 +67,7 @@ public sealed class EvaluationApp : WebApplicationFactory<Program>
             settings[key] = value;
         }
 
-        var app = new EvaluationApp(settings);
+        var app = new EvaluationApp(settings, services);
         _ = app.Server; // start now, so start-up failures surface in the test that caused them
         return app;
     }
@@ -71,6 +78,11 @@ public sealed class EvaluationApp : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
         }
     }
 

@@ -1,8 +1,10 @@
 using EvaluationService.Apis;
 using EvaluationService.Data.Entities;
+using EvaluationService.Outbox;
 using EvaluationService.Runs;
 using EvaluationService.Tests.Fakes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Testing;
 
 namespace EvaluationService.Tests;
@@ -56,6 +58,34 @@ public sealed class OutboxTests(DependenciesFixture dependencies) : IAsyncLifeti
         Assert.All(_distributor.Subjects, s => Assert.Equal("evaluationservice", s));
     }
 
+    /// <summary>
+    /// Seen in a full CI run: during a PostgreSQL outage Npgsql threw a NullReferenceException out of a query, the relay's
+    /// loop only caught the expected exception types, and the unhandled exception stopped the whole host.
+    /// </summary>
+    [Fact]
+    public async Task The_relay_survives_an_unexpected_exception_and_delivers_on_its_next_pass()
+    {
+        var environment = await EvaluationApp.CreateEnvironmentAsync(dependencies);
+        await _distributor.StartAsync();
+        var fault = new ThrowOnce();
+        await using var app = EvaluationApp.Start(environment, _chat.BaseAddress, _distributor.BaseAddress,
+            services: s => s.AddHttpClient<DistributorClient>().AddHttpMessageHandler(() => fault));
+        var client = app.ClientFor("alice");
+        var suite = await client.CreateSuiteAsync("outbox-fault", new CaseInput("q", "an answer"));
+
+        var run = await client.StartRunAsync(new CreateEvaluationRequest(suite.Id));
+        await client.WaitUntilEndedAsync(run.Id, TimeSpan.FromSeconds(60));
+        await Eventually.UntilAsync(
+            _ => app.WithDbAsync(db => db.Outbox.AsNoTracking().SingleAsync(m => m.IdempotencyKey == run.Id.ToString())),
+            m => m.SentAt is not null, TimeSpan.FromSeconds(30), "the relay should keep running after the unexpected exception");
+
+        Assert.Equal(1, fault.Thrown);
+        var accepted = Assert.Single(_distributor.Accepted);
+        Assert.Equal(run.Id.ToString(), accepted.IdempotencyKey);
+        // The host still serves requests.
+        Assert.Equal(RunStatus.Succeeded, (await client.GetRunAsync(run.Id)).Status);
+    }
+
     [Fact]
     public async Task Evaluation_completed_refused_as_unauthorized_keeps_retrying_and_is_delivered_once_the_credentials_are_fixed()
     {
@@ -82,5 +112,24 @@ public sealed class OutboxTests(DependenciesFixture dependencies) : IAsyncLifeti
             m => m.SentAt is not null, TimeSpan.FromSeconds(30), "the event should be delivered once the credentials are accepted");
         var accepted = Assert.Single(_distributor.Accepted);
         Assert.Equal(run.Id.ToString(), accepted.IdempotencyKey);
+    }
+
+    /// <summary>Fails the first send with an exception type no caller expects, then passes requests through.</summary>
+    private sealed class ThrowOnce : DelegatingHandler
+    {
+        private int _calls;
+
+        public int Thrown { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _calls) == 1)
+            {
+                Thrown++;
+                throw new NotSupportedException("simulated driver bug");
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }

@@ -76,9 +76,13 @@ public sealed class WebhookSinkBehaviorTests
         sink.SetBehavior(SinkBehavior.Slow(TimeSpan.FromSeconds(30)));
         using var http = new HttpClient();
         using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(budget.Token);
-        attemptTimeout.CancelAfter(TimeSpan.FromMilliseconds(200));
+        var post = http.PostAsync(sink.UrlFor("/hooks/slow"), Event(), attemptTimeout.Token);
+        // The client's timeout trips once the sink holds the request (a fixed 200 ms timer could fire before the request
+        // even reached a loaded machine's sink, which then saw nothing to cancel).
+        await sink.WaitUntilAsync(s => s.InFlight == 1, ObservationDeadline, budget.Token);
+        await attemptTimeout.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => http.PostAsync(sink.UrlFor("/hooks/slow"), Event(), attemptTimeout.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => post);
 
         await sink.WaitUntilAsync(s => s.CancelledRequests == 1 && s.InFlight == 0, ObservationDeadline, budget.Token);
     }
