@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Testing;
 
@@ -55,6 +56,40 @@ public sealed class DatabaseTests(DependenciesFixture deps)
         {
             Assert.Equal("left-behind", name);
         }
+    }
+
+    [Fact]
+    public async Task Readiness_does_not_report_PostgreSQL_down_because_of_pooled_connections_to_a_restarted_server()
+    {
+        await using var app = await StartWithAsync("Database:MaxAutoPrepare", null);
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var dataSource = app.Services.GetRequiredKeyedService<NpgsqlDataSource>("distdb");
+        // Fill the pool with idle connections, then end every one of their sessions (what a server restart does to them).
+        var held = new List<NpgsqlConnection>();
+        // Ten: more than the service's own background work can consume before the check runs.
+        for (var i = 0; i < 10; i++)
+        {
+            held.Add(await dataSource.OpenConnectionAsync(budget.Token));
+        }
+
+        foreach (var connection in held)
+        {
+            await connection.DisposeAsync();
+        }
+
+        var configured = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString) { Pooling = false };
+        await using (var admin = new NpgsqlConnection(configured.ConnectionString))
+        {
+            await admin.OpenAsync(budget.Token);
+            await using var terminate = new NpgsqlCommand(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", admin);
+            Assert.True((long)(await terminate.ExecuteScalarAsync(budget.Token))! >= held.Count);
+        }
+
+        var health = app.Services.GetRequiredService<HealthCheckService>();
+        var report = await health.CheckHealthAsync(r => r.Name == "postgres", budget.Token);
+
+        Assert.Equal(HealthStatus.Healthy, report.Entries["postgres"].Status);
     }
 
     /// <summary>An instance with <paramref name="setting"/> set to <paramref name="value"/>, or left at the service's default when null.</summary>

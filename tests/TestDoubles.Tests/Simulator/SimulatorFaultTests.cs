@@ -134,9 +134,13 @@ public sealed class SimulatorFaultTests
         using var ollama = new OllamaApiClient(simulator.BaseAddress, "llama3.2");
         simulator.Faults.Chat = new FaultSettings { FirstTokenDelayMs = 30_000 };
         using var firstTokenTimeout = CancellationTokenSource.CreateLinkedTokenSource(budget.Token);
-        firstTokenTimeout.CancelAfter(TimeSpan.FromMilliseconds(300));
+        var reading = ReadAllAsync(ollama, firstTokenTimeout.Token);
+        // The client's timeout trips once the simulator holds the request (a fixed short timer could fire before the
+        // request reached a loaded machine's simulator, which then saw nothing to cancel).
+        await simulator.WaitUntilAsync(s => s.InFlight == 1, ObservationDeadline, budget.Token);
+        await firstTokenTimeout.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ReadAllAsync(ollama, firstTokenTimeout.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
 
         await simulator.WaitUntilAsync(s => s.CancelledRequests == 1 && s.InFlight == 0, ObservationDeadline, budget.Token);
     }
@@ -226,9 +230,11 @@ public sealed class SimulatorFaultTests
         using var ollama = new OllamaApiClient(simulator.BaseAddress, "all-minilm");
         simulator.Faults.Embed = new FaultSettings { Hang = true };
         using var caller = CancellationTokenSource.CreateLinkedTokenSource(budget.Token);
-        caller.CancelAfter(TimeSpan.FromMilliseconds(200));
+        var embedding = ollama.EmbedAsync("Paris", caller.Token);
+        await simulator.WaitUntilAsync(s => s.InFlight == 1, ObservationDeadline, budget.Token);
+        await caller.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ollama.EmbedAsync("Paris", caller.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => embedding);
 
         await simulator.WaitUntilAsync(s => s.CancelledRequests == 1 && s.InFlight == 0, ObservationDeadline, budget.Token);
     }
