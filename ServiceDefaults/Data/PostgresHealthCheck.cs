@@ -5,9 +5,11 @@ namespace ServiceDefaults.Data;
 
 /// <summary>
 /// Readiness: one <c>SELECT 1</c> through the service's own pool, bounded by the check's timeout. After PostgreSQL
-/// restarts, the pool's idle connections are all dead and each fails once; a check that took one of them reported
-/// the database down although it was back (readiness flapped to 503 for seconds after every outage). So a transient
-/// failure drops the pool's idle connections and asks once more on a fresh one: only that answer counts.
+/// restarts, the pool's idle connections are all dead and each fails once (usually an I/O error; full CI runs also saw
+/// Npgsql report a protocol mix-up on such a connection, "Received backend message CommandComplete while expecting
+/// ParseCompleteMessage"); a check that took one of them reported the database down although it was back (readiness
+/// flapped to 503 for seconds after every outage). So a failure drops the pool's idle connections and asks once more
+/// on a fresh one: only that answer counts.
 /// </summary>
 internal sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
 {
@@ -19,7 +21,7 @@ internal sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealth
             {
                 await ProbeAsync(cancellationToken);
             }
-            catch (NpgsqlException ex) when (ex.IsTransient && !cancellationToken.IsCancellationRequested)
+            catch (NpgsqlException) when (!cancellationToken.IsCancellationRequested)
             {
                 dataSource.Clear();
                 await ProbeAsync(cancellationToken);
