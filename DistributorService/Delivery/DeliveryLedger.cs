@@ -290,11 +290,12 @@ public sealed partial class DeliveryLedger : IHostedService
     private sealed class Claim(Guid distributionId, Guid jobId, DateTimeOffset startedAt, CancellationToken callerToken)
         : TaskCompletionSource<LoadedDelivery?>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        public CancellationToken CallerToken { get; } = callerToken;
-
         public Guid DistributionId { get; } = distributionId;
         public Guid JobId { get; } = jobId;
         public DateTimeOffset StartedAt { get; } = startedAt;
+
+        /// <summary>The caller's token: a claim whose caller gave up while queued is not written.</summary>
+        public CancellationToken CallerToken { get; } = callerToken;
     }
 
     private sealed class Record(AttemptRecord attempt) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
+using ServiceDefaults.Data;
 
 namespace DistributorService.Intake;
 
@@ -15,7 +16,6 @@ namespace DistributorService.Intake;
 public sealed class EventIntake(DistributorDbContext db, DestinationCatalog catalog, DeliveryJobs jobs, DistributorMetrics metrics, TimeProvider time)
 {
     public const string AllTypes = "*";
-    private const int DefaultCommandTimeoutSeconds = 15;
 
     /// <param name="abandoned">
     /// Asked just before the commit: when it answers true (the caller stopped waiting and answered 503), the transaction
@@ -60,7 +60,8 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction())
             {
-                Timeout = db.Database.GetCommandTimeout() ?? DefaultCommandTimeoutSeconds,
+                // The DbContext's own command timeout (Database:CommandTimeoutSeconds), which a raw batch does not inherit.
+                Timeout = db.Database.GetCommandTimeout() ?? new DatabaseOptions().CommandTimeoutSeconds,
             };
             // The jobs first: staging them gives each distribution its job id. A paused destination's distribution gets none
             // (parked until resume).
