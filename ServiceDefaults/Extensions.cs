@@ -18,6 +18,7 @@ using ServiceDefaults.Health;
 using ServiceDefaults.Problems;
 using ServiceDefaults.Requests;
 using ServiceDefaults.Resilience;
+using ServiceDefaults.Streaming;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -45,6 +46,7 @@ public static class Extensions
         builder.Services.AddServiceDiscovery();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddTransient<BudgetPropagationHandler>();
+        builder.Services.AddReadWatchdog(defaults.ResponseReadIdleTimeout);
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
             // Short service calls: 10 s per attempt, 30 s in all. LLM-facing clients replace this: see README "HTTP clients".

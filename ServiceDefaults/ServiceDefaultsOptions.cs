@@ -26,4 +26,11 @@ public sealed class ServiceDefaultsOptions
     /// <summary>How long a health report is served from cache before a background refresh.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan HealthCacheDuration { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Longest wait for the next bytes of any outgoing call's response body (every <c>IHttpClientFactory</c> client;
+    /// a client that talks to a model sets its own). A server that stops mid-body fails the read and loses the connection.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan ResponseReadIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -23,8 +23,17 @@ internal static class ChatProblems
         var seconds = services.Limits.Value.RetryAfterSeconds;
         response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         var status = services.Limits.Value.RejectionStatus;
+        var slots = services.Gate.Snapshot();
         return Problem.Of(status, status == 429 ? ErrorCodes.TooManyRequests : ErrorCodes.DependencyUnavailable,
-            "Too many concurrent chats", "Generation capacity is exhausted; retry later.",
-            new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
+            "Too many concurrent chats",
+            $"All generation slots are busy: {slots.InUse} of {slots.Limit} generation slots in use, {slots.Queued} waiting; "
+            + $"the oldest generation has run {slots.OldestAge.TotalSeconds:0} s. Retry later.",
+            new Dictionary<string, object?>
+            {
+                ["retryAfterSeconds"] = seconds,
+                ["generationsInUse"] = slots.InUse,
+                ["generationSlots"] = slots.Limit,
+                ["oldestGenerationSeconds"] = Math.Round(slots.OldestAge.TotalSeconds, 1),
+            });
     }
 }

@@ -39,6 +39,7 @@ public static class Extensions
         builder.Services.AddScoped<ChatTurnRunner>();
         builder.Services.AddScoped<ChunkIndexer>();
         builder.Services.AddSingleton<GenerationGate>();
+        builder.Services.AddHealthChecks().AddCheck<GenerationSlotsHealthCheck>(GenerationSlotsHealthCheck.Name);
         builder.Services.AddSingleton<ChatMetrics>();
         builder.Services.AddSingleton<ActivityHub>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ActivityHub>());

@@ -126,6 +126,8 @@ public sealed class LlmGenerator
         Func<string, CancellationToken, ValueTask> onToken, StreamState state, long started, TimeSpan totalBudget,
         CancellationToken cancellationToken)
     {
+        // Every bound here is a timer on the token passed to the client, and that token reaches the socket reads
+        // (BoundReadsChatClient + ReadWatchdogHandler): when one fires, the blocked read ends and the connection closes.
         // The watchdog is re-armed on every chunk: first the time-to-first-token, then the idle bound. When what is left of
         // the total budget (already clamped to the request's remaining budget) is shorter than the first-token bound, the
         // total budget alone ends the wait: running out of the caller's time is not an Ollama fault the breaker should count.
@@ -156,8 +158,10 @@ public sealed class LlmGenerator
                 finished |= update.FinishReason is not null;
             }
         }
-        catch (OperationCanceledException ex) when (watchdog.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not LlmAttemptException && watchdog.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            // The watchdog's timer fired while the read was blocked: the bound token cancelled the read and closed the
+            // connection to Ollama (BoundReadsChatClient + ReadWatchdogHandler), whatever exception the client made of it.
             var afterFirst = state.Text.Length > 0;
             throw new LlmAttemptException(ErrorCodes.LlmTimeout, afterFirst,
                 afterFirst ? "The LLM stream stalled between chunks." : "The LLM produced no first token in time.", ex);

@@ -4,6 +4,7 @@ using OllamaSharp;
 using Polly;
 using ServiceDefaults.Health;
 using ServiceDefaults.Resilience;
+using ServiceDefaults.Streaming;
 
 namespace ChatService.Llm;
 
@@ -38,7 +39,9 @@ public static class LlmRegistration
                 ConnectTimeout = llm.ConnectTimeout,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             })
-            .RemoveAllResilienceHandlers();
+            .RemoveAllResilienceHandlers()
+            // why: a backstop only; the generator's first-token/idle/total timers end a blocked read first (bound token)
+            .WithReadIdleTimeout((llm.FirstTokenTimeout > llm.IdleTimeout ? llm.FirstTokenTimeout : llm.IdleTimeout) + TimeSpan.FromSeconds(5));
 
         builder.Services.AddHttpClient(EmbedClientName, c =>
             {
@@ -47,6 +50,7 @@ public static class LlmRegistration
             })
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ConnectTimeout = llm.ConnectTimeout })
             .RemoveAllResilienceHandlers()
+            .WithReadIdleTimeout(embed.BatchTimeout)
             .AddResilienceHandler("embeddings", (pipeline, context) =>
             {
                 var breakers = context.ServiceProvider.GetRequiredService<CircuitBreakerRegistry>();
@@ -77,12 +81,13 @@ public static class LlmRegistration
         builder.Services.AddSingleton(sp =>
         {
             var factory = sp.GetRequiredService<IHttpClientFactory>();
+            // BoundReads*: OllamaSharp reads response lines without the caller's token; these bind it to the reads.
             IChatClient? chat = chatConnection is null
                 ? null
-                : new OllamaApiClient(factory.CreateClient(ChatClientName), chatConnection.Model);
+                : new BoundReadsChatClient(new OllamaApiClient(factory.CreateClient(ChatClientName), chatConnection.Model));
             IEmbeddingGenerator<string, Embedding<float>>? embeddings = embedConnection is null
                 ? null
-                : new OllamaApiClient(factory.CreateClient(EmbedClientName), embedConnection.Model);
+                : new BoundReadsEmbeddingGenerator(new OllamaApiClient(factory.CreateClient(EmbedClientName), embedConnection.Model));
             return new LlmModels(chatConnection, chat, embedConnection, embeddings);
         });
         builder.Services.AddSingleton<LlmGenerator>();

@@ -89,6 +89,9 @@ public sealed class ChatApp : IAsyncDisposable
     public static string TokenFor(string userId) =>
         DevTokenIssuer.Mint(SigningKey, userId, admin: false, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(1));
 
+    public static string AdminTokenFor(string userId) =>
+        DevTokenIssuer.Mint(SigningKey, userId, admin: true, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(1));
+
     public T Get<T>() where T : notnull => _factory.Services.GetRequiredService<T>();
 
     public ValueTask DisposeAsync() => _factory.DisposeAsync();

@@ -106,7 +106,8 @@ internal static class EmbeddingsApi
         return true;
     }
 
-    /// <summary>Busy/error/hang as for chat; delays before the answer; a cut aborts, an error line is a 500, malformed is truncated JSON.</summary>
+    /// <summary>Busy/error/hang as for chat; delays before the answer; a cut aborts, an error line is a 500, malformed is truncated JSON,
+    /// a stall sends half the body and holds the connection silent.</summary>
     private static async Task<bool> PassesFaultsAsync(HttpContext context, SimulatorServices services, long start, CancellationToken cancellationToken)
     {
         var faults = services.State.Faults.Embed;
@@ -125,6 +126,13 @@ internal static class EmbeddingsApi
         if (faults.ErrorLineAfterTokens is not null)
         {
             await OllamaHttp.WriteErrorAsync(context, StatusCodes.Status500InternalServerError, faults.ErrorMessage, cancellationToken);
+            return false;
+        }
+
+        if (faults.StallAfterTokens is not null)
+        {
+            await CompletionResponder.StallHalfwayAsync(context, "{\"model\":\"x\",\"embeddings\":[[0.1,0.2,0.3]]}"u8.ToArray(),
+                services.Time, cancellationToken);
             return false;
         }
 

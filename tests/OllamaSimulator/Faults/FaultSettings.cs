@@ -37,12 +37,25 @@ public sealed record FaultSettings
     /// <summary>After N token lines, send one line of truncated JSON, then carry on normally.</summary>
     public int? MalformedLineAfterTokens { get; init; }
 
+    /// <summary>
+    /// After N token lines (streaming) or after the headers and half the body (non-streaming, embeddings), stop
+    /// sending and hold the connection open and silent until the client leaves: a stalled GPU, a wedged runner, a proxy
+    /// that stopped forwarding. The request ends only by the client closing it (counted in CancelledRequests).
+    /// </summary>
+    public int? StallAfterTokens { get; init; }
+
+    /// <summary>After N token lines, wait <see cref="GapMs"/> before the next line, then carry on normally.</summary>
+    public int? GapAfterTokens { get; init; }
+
+    /// <summary>Length of the silence of <see cref="GapAfterTokens"/>.</summary>
+    public int GapMs { get; init; }
+
     /// <summary>Answer 503 "server busy" when more than this many model requests are in flight (0 = always busy).</summary>
     public int? BusyAboveConcurrency { get; init; }
 
     internal IEnumerable<string> Problems()
     {
-        if (FirstTokenDelayMs < 0 || TokenDelayMs < 0 || FixedLatencyMs < 0)
+        if (FirstTokenDelayMs < 0 || TokenDelayMs < 0 || FixedLatencyMs < 0 || GapMs < 0)
         {
             yield return "delays must not be negative";
         }
@@ -52,7 +65,8 @@ public sealed record FaultSettings
             yield return "errorStatus must be between 400 and 599";
         }
 
-        if (ErrorLineAfterTokens < 0 || CutAfterTokens < 0 || MalformedLineAfterTokens < 0 || BusyAboveConcurrency < 0)
+        if (ErrorLineAfterTokens < 0 || CutAfterTokens < 0 || MalformedLineAfterTokens < 0 || BusyAboveConcurrency < 0
+            || StallAfterTokens < 0 || GapAfterTokens < 0)
         {
             yield return "token counts and concurrency must not be negative";
         }

@@ -22,7 +22,9 @@ internal sealed class LineSchedule(FaultSettings faults, int tokenCount, TimePro
             return TimeSpan.FromMilliseconds(total * (line + 1.0) / (tokenCount + 1.0));
         }
 
+        // A gap after N tokens delays line N and every later line by GapMs (line N is the first one after the silence).
         var tokenGaps = Math.Max(0, Math.Min(line, tokenCount - 1));
-        return TimeSpan.FromMilliseconds(faults.FirstTokenDelayMs + ((double)tokenGaps * faults.TokenDelayMs));
+        var gap = faults.GapAfterTokens is { } after && line >= after && after > 0 ? faults.GapMs : 0;
+        return TimeSpan.FromMilliseconds(faults.FirstTokenDelayMs + ((double)tokenGaps * faults.TokenDelayMs) + gap);
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace OllamaSimulator;
 
 /// <summary>Sends a <see cref="CompletionJob"/> as NDJSON or as one object, injecting the chat fault profile.</summary>
@@ -47,6 +49,12 @@ internal static class CompletionResponder
                 return;
             }
 
+            if (line == Math.Min(faults.StallAfterTokens ?? -1, count))
+            {
+                await StallAsync(context, time, cancellationToken);
+                return;
+            }
+
             await schedule.WaitForLineAsync(line, cancellationToken);
             if (line < count)
             {
@@ -56,6 +64,21 @@ internal static class CompletionResponder
 
         var final = job.FinalLine("", count, time.GetUtcNow(), time.GetElapsedTime(job.StartTimestamp));
         await OllamaHttp.WriteLineAsync(context, final, cancellationToken);
+    }
+
+    /// <summary>
+    /// Holds the connection open and silent until the client leaves. The headers are sent first (as Ollama sends them
+    /// with the first line), so a stall at 0 tokens is a response that started and never produced a line.
+    /// </summary>
+    internal static async Task StallAsync(HttpContext context, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!context.Response.HasStarted)
+        {
+            await context.Response.StartAsync(cancellationToken);
+            await context.Response.Body.FlushAsync(cancellationToken);
+        }
+
+        await Task.Delay(Timeout.InfiniteTimeSpan, time, cancellationToken);
     }
 
     /// <summary>
@@ -72,10 +95,28 @@ internal static class CompletionResponder
         context.Abort();
     }
 
+    /// <summary>A whole JSON answer whose first half is sent (with its full Content-Length) before the stall.</summary>
+    internal static async Task StallHalfwayAsync(HttpContext context, byte[] body, TimeProvider time, CancellationToken cancellationToken)
+    {
+        context.Response.ContentType = OllamaHttp.JsonContentType;
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body.AsMemory(0, body.Length / 2), cancellationToken);
+        await context.Response.Body.FlushAsync(cancellationToken);
+        await Task.Delay(Timeout.InfiniteTimeSpan, time, cancellationToken);
+    }
+
     /// <summary>Non-streaming: mid-stream faults become a cut connection, a 500 error, or a truncated body.</summary>
     private static async Task RespondWholeAsync(
         HttpContext context, CompletionJob job, FaultSettings faults, LineSchedule schedule, TimeProvider time, CancellationToken cancellationToken)
     {
+        if (faults.StallAfterTokens is not null)
+        {
+            await StallHalfwayAsync(context, JsonSerializer.SerializeToUtf8Bytes(
+                job.FinalLine(string.Concat(job.Tokens), job.Tokens.Count, time.GetUtcNow(), time.GetElapsedTime(job.StartTimestamp)),
+                OllamaJson.Options), time, cancellationToken);
+            return;
+        }
+
         await schedule.WaitForLineAsync(job.Tokens.Count, cancellationToken);
         if (faults.CutAfterTokens is not null)
         {

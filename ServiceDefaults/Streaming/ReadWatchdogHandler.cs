@@ -1,0 +1,79 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace ServiceDefaults.Streaming;
+
+/// <summary>
+/// Puts every response body read of its client under two timers that fire on their own while a read is blocked:
+/// the client's idle bound (<see cref="ReadWatchdogOptions.IdleTimeout"/>) and the caller's token bound with
+/// <see cref="ReadWatchdog.Bind"/> when the request was sent. Either one cancels the read, which makes the socket
+/// handler close the connection: a server that stops mid-body cannot hold a caller, a worker slot or a connection.
+/// </summary>
+public sealed class ReadWatchdogHandler(IOptionsMonitor<ReadWatchdogOptions> options, string clientName) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var bound = ReadWatchdog.Current;
+        var response = await base.SendAsync(request, cancellationToken);
+        if (response.Content is { } content)
+        {
+            response.Content = new WatchdogContent(content, bound, options.Get(clientName).IdleTimeout, request.RequestUri?.Authority ?? clientName);
+        }
+
+        return response;
+    }
+
+    /// <summary>The original content, read through a <see cref="WatchdogStream"/>; headers are kept.</summary>
+    private sealed class WatchdogContent : HttpContent
+    {
+        private readonly HttpContent _inner;
+        private readonly CancellationToken _bound;
+        private readonly TimeSpan _idle;
+        private readonly string _peer;
+
+        public WatchdogContent(HttpContent inner, CancellationToken bound, TimeSpan idle, string peer)
+        {
+            _inner = inner;
+            _bound = bound;
+            _idle = idle;
+            _peer = peer;
+            foreach (var header in inner.Headers)
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
+            new WatchdogStream(await _inner.ReadAsStreamAsync(cancellationToken), _bound, _idle, _peer);
+
+        protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
+
+        protected override Stream CreateContentReadStream(CancellationToken cancellationToken) =>
+            new WatchdogStream(_inner.ReadAsStream(cancellationToken), _bound, _idle, _peer);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            await using var source = await CreateContentReadStreamAsync(cancellationToken);
+            await source.CopyToAsync(stream, cancellationToken);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _inner.Headers.ContentLength ?? 0;
+            return _inner.Headers.ContentLength is not null;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Options;
+
+namespace ServiceDefaults.Streaming;
+
+public static class ReadWatchdogRegistration
+{
+    /// <summary>
+    /// Puts <see cref="ReadWatchdogHandler"/> outermost in every <c>IHttpClientFactory</c> client, with
+    /// <paramref name="defaultIdle"/> unless the client configured its own <see cref="ReadWatchdogOptions"/> by name.
+    /// </summary>
+    public static IServiceCollection AddReadWatchdog(this IServiceCollection services, TimeSpan defaultIdle)
+    {
+        services.AddOptions<ReadWatchdogOptions>().ValidateDataAnnotations();
+        services.ConfigureAll<ReadWatchdogOptions>(o => o.IdleTimeout = defaultIdle);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, ReadWatchdogFilter>());
+        return services;
+    }
+
+    /// <summary>Sets the per-read idle bound of the named client's response bodies.</summary>
+    public static IHttpClientBuilder WithReadIdleTimeout(this IHttpClientBuilder builder, TimeSpan idle)
+    {
+        builder.Services.Configure<ReadWatchdogOptions>(builder.Name, o => o.IdleTimeout = idle);
+        return builder;
+    }
+
+    private sealed class ReadWatchdogFilter(IOptionsMonitor<ReadWatchdogOptions> options) : IHttpMessageHandlerBuilderFilter
+    {
+        public Action<HttpMessageHandlerBuilder> Configure(Action<HttpMessageHandlerBuilder> next) => builder =>
+        {
+            next(builder);
+            builder.AdditionalHandlers.Insert(0, new ReadWatchdogHandler(options, builder.Name ?? Options.DefaultName));
+        };
+    }
+}
