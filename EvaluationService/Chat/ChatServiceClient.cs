@@ -2,7 +2,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Globalization;
 using EvaluationService.Auth;
+using Polly.Timeout;
+using ServiceDefaults.Requests;
+using ServiceDefaults.Streaming;
 
 namespace EvaluationService.Chat;
 
@@ -19,8 +23,14 @@ public sealed class ChatServiceClient(HttpClient http, ServiceTokenProvider toke
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, "/api/chat") { Content = JsonContent.Create(request, options: JsonSerializerOptions.Web) };
         message.Options.Set(CaseTimeoutKey, timeout);
+        // why: ChatService then spends the case's budget itself and answers (partial or degraded) before the case times out
+        message.Headers.TryAddWithoutValidation(RequestBudget.HeaderName, ((long)timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
         Authorize(message, owner);
-        using var response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        // The case's timeout is a timer on the whole call, body included: the pipeline's timeout covers the headers only.
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(timeout);
+        using var bound = ReadWatchdog.Bind(budget.Token);
+        using var response = await SendAsync(message, budget.Token, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw new ChatServiceException(CodeFor(response.StatusCode), $"ChatService answered {(int)response.StatusCode}.", (int)response.StatusCode);
@@ -28,7 +38,7 @@ public sealed class ChatServiceClient(HttpClient http, ServiceTokenProvider toke
 
         try
         {
-            return await response.Content.ReadFromJsonAsync<ChatResponse>(JsonSerializerOptions.Web, cancellationToken)
+            return await response.Content.ReadFromJsonAsync<ChatResponse>(JsonSerializerOptions.Web, budget.Token)
                    ?? throw new ChatServiceException("CHAT_INVALID_RESPONSE", "ChatService answered an empty body.");
         }
         catch (JsonException ex)
@@ -80,7 +90,10 @@ public sealed class ChatServiceClient(HttpClient http, ServiceTokenProvider toke
         using var message = new HttpRequestMessage(HttpMethod.Get, path);
         message.Options.Set(CaseTimeoutKey, timeout);
         Authorize(message, owner);
-        using var response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(timeout);
+        using var bound = ReadWatchdog.Bind(budget.Token);
+        using var response = await SendAsync(message, budget.Token, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw new ChatServiceException(CodeFor(response.StatusCode), $"ChatService answered {(int)response.StatusCode} for document {documentId}.",
@@ -89,12 +102,28 @@ public sealed class ChatServiceClient(HttpClient http, ServiceTokenProvider toke
 
         try
         {
-            return await response.Content.ReadFromJsonAsync<T>(JsonSerializerOptions.Web, cancellationToken)
+            return await response.Content.ReadFromJsonAsync<T>(JsonSerializerOptions.Web, budget.Token)
                    ?? throw new ChatServiceException("CHAT_INVALID_RESPONSE", $"ChatService answered an empty body for document {documentId}.");
         }
         catch (JsonException ex)
         {
             throw new ChatServiceException("CHAT_INVALID_RESPONSE", $"ChatService answered malformed JSON for document {documentId}: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Sends under the call's budget. The budget running out while the body is read surfaces like the pipeline's
+    /// timeout (<see cref="TimeoutRejectedException"/>), which callers already treat as the case timing out.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, CancellationToken budget, CancellationToken caller)
+    {
+        try
+        {
+            return await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, budget);
+        }
+        catch (OperationCanceledException ex) when (budget.IsCancellationRequested && !caller.IsCancellationRequested)
+        {
+            throw new TimeoutRejectedException("The call to ChatService ran out of its budget.", ex);
         }
     }
 

@@ -31,6 +31,9 @@ public static class ChatServiceResilience
 #pragma warning disable EXTEXP0001 // why: the documented way to drop the default 10 s/30 s handler from one client.
         builder.RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
+        // why: a call's own budget bounds its body reads (ReadWatchdog); this is the backstop per read
+        builder.Services.AddOptions<ServiceDefaults.Streaming.ReadWatchdogOptions>(builder.Name)
+            .Configure<IOptions<EvaluationOptions>>((o, evaluation) => o.IdleTimeout = TimeSpan.FromSeconds(evaluation.Value.MaxCaseTimeoutSeconds + 30));
         builder.AddResilienceHandler(BreakerName, static (pipeline, context) =>
         {
             var registry = context.ServiceProvider.GetRequiredService<CircuitBreakerRegistry>();

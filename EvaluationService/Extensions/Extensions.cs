@@ -14,6 +14,7 @@ using Microsoft.Extensions.Options;
 using OllamaSharp;
 using ServiceDefaults.Data;
 using ServiceDefaults.Redis;
+using ServiceDefaults.Streaming;
 
 namespace EvaluationService.Extensions;
 
@@ -103,9 +104,13 @@ public static class Extensions
 #pragma warning disable EXTEXP0001 // why: the documented way to drop the default 10 s/30 s handler from one client.
         http.RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
+        http.WithReadIdleTimeout(timeout);
         builder.Services.AddSingleton(sp =>
         {
-            var client = new OllamaApiClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(clientName), model!.ToString()!);
+            // why: OllamaSharp reads the answer without the caller's token; BoundReadsChatClient makes the judge's
+            // timeout (and a run's cancellation) end a read blocked on a model server that stalled mid-answer
+            var client = new BoundReadsChatClient(
+                new OllamaApiClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(clientName), model!.ToString()!));
             return new EvaluationLlm(client, model.ToString(), timeout, judge.MaxOutputTokens);
         });
     }

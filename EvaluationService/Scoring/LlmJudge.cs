@@ -40,8 +40,9 @@ public sealed class LlmJudge(EvaluationLlm llm, ILogger<LlmJudge> logger)
                 timeout.Token);
             return Parse(response.Text);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
+            // TimeoutException: the client's per-read idle bound (ReadWatchdogHandler) closed a stalled answer
             return new JudgeVerdict(null, null, $"JUDGE_TIMEOUT: no verdict within {llm.Timeout.TotalSeconds:0} s");
         }
         catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or JsonException or NotSupportedException)

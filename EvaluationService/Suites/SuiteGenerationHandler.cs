@@ -154,8 +154,9 @@ public sealed class SuiteGenerationHandler(
         {
             return new GeneratedCase(null, null, null);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
+            // TimeoutException: the client's per-read idle bound (ReadWatchdogHandler) closed a stalled answer
             errors.Add($"chunk {chunk.ChunkId}: LLM timed out");
             return null;
         }

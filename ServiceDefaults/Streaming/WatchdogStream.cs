@@ -40,7 +40,11 @@ public sealed class WatchdogStream(Stream inner, CancellationToken bound, TimeSp
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    /// <summary>Synchronous reads cannot take a token: the timers close the stream instead, which ends the blocked read.</summary>
+    /// <summary>
+    /// Synchronous reads cannot take a token: the timers dispose the stream instead, which ends the blocked read once
+    /// SocketsHttpHandler gives up draining the unfinished body (its <c>ResponseDrainTimeout</c>, 2 s by default).
+    /// Nothing in this solution reads a response synchronously; this keeps the bound for code that does.
+    /// </summary>
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)

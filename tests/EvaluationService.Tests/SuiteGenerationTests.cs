@@ -79,4 +79,32 @@ public sealed class SuiteGenerationTests(DependenciesFixture dependencies) : IAs
         Assert.Contains(_chat.ChunkRequests, q => q.Contains("cursor=", StringComparison.Ordinal));
         Assert.True(_llm.ChatRequests >= 4);
     }
+
+    [Fact]
+    public async Task A_model_that_stalls_mid_answer_cannot_hold_generation_each_call_ends_at_its_timeout_and_closes_the_connection()
+    {
+        await using var app = EvaluationApp.Start(await EvaluationApp.CreateEnvironmentAsync(dependencies), _chat.BaseAddress,
+            overrides: new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:chat-model"] = $"Endpoint={_llm.BaseAddress.ToString().TrimEnd('/')};Model=llama3.2",
+                ["Evaluation:Judge:TimeoutSeconds"] = "2",
+            });
+        _chat.AddDocument("alice", "turbines", "Turbine notes", TurbineFact, BladeFact);
+        _llm.Faults.Chat = new FaultSettings { StallAfterTokens = 0 };
+        var client = app.ClientFor("alice");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var response = await client.PostAsJsonAsync("/api/suites/generate", new GenerateSuiteRequest(["turbines"], 2));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = (await response.Content.ReadFromJsonAsync<SuiteView>(JsonSerializerOptions.Web))!;
+        var suite = await Eventually.UntilAsync(
+            _ => client.GetFromJsonAsync<SuiteView>($"/api/suites/{accepted.Id}", JsonSerializerOptions.Web)!,
+            s => s!.Status != "generating", TimeSpan.FromSeconds(60), "suite generation should end");
+
+        // Two chunks, one call each, each cut at its 2 s timeout (without the watchdog each call waited for the server).
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(2 * 2 + 6));
+        var errors = suite!.GenerationReport!.Value.GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Equal(2, errors.Count(e => e.Contains("LLM timed out", StringComparison.Ordinal)));
+        await _llm.WaitUntilAsync(s => s.InFlight == 0 && s.CancelledRequests >= 2, TimeSpan.FromSeconds(3));
+    }
 }
