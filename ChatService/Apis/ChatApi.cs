@@ -36,7 +36,7 @@ public static class ChatApi
         try
         {
             var turn = await services.Runner.PrepareAsync(user.GetUserId(), question, cancellationToken);
-            var budget = TurnBudget.ForRequest(context.GetRequestBudget(), services.Llm.Value);
+            var budget = TurnBudget.ForRequest(context.GetRequestBudget(), services.Llm.Value, services.Lifetime.ApplicationStopping);
             if (sse is null)
             {
                 var answer = await services.Runner.AnswerAsync(turn, static (_, _) => ValueTask.CompletedTask, budget, allowDegraded: true, cancellationToken);

@@ -10,4 +10,5 @@ public sealed record ChatServices(
     GenerationGate Gate,
     ChatMetrics Metrics,
     IOptions<LlmOptions> Llm,
-    IOptions<ChatLimitsOptions> Limits);
+    IOptions<ChatLimitsOptions> Limits,
+    IHostApplicationLifetime Lifetime);

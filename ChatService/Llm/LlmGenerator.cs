@@ -61,9 +61,10 @@ public sealed class LlmGenerator
     /// <see cref="GenerationResult.Partial"/> result when the stream failed or ran out of budget after tokens.
     /// Cancelling <paramref name="cancellationToken"/> (client gone, task cancelled or timed out, shutdown) cancels the
     /// request to Ollama and always ends in <see cref="OperationCanceledException"/>, never in a partial result.
+    /// <paramref name="endEarly"/> (the service stopping) ends the generation the way the total budget does.
     /// </summary>
     public async Task<GenerationResult> GenerateAsync(IReadOnlyList<AiMessage> prompt, Func<string, CancellationToken, ValueTask> onToken,
-        TimeSpan totalBudget, CancellationToken cancellationToken)
+        TimeSpan totalBudget, CancellationToken cancellationToken, CancellationToken endEarly = default)
     {
         if (_models.Chat is not { } chat)
         {
@@ -78,6 +79,7 @@ public sealed class LlmGenerator
         var started = _time.GetTimestamp();
         var state = new StreamState();
         using var total = new CancellationTokenSource(totalBudget, _time);
+        using var stopping = endEarly.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), total);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(total.Token, cancellationToken);
         var chatOptions = new ChatOptions { MaxOutputTokens = _options.NumPredict };
         try
@@ -89,6 +91,15 @@ public sealed class LlmGenerator
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (OperationCanceledException ex) when (total.IsCancellationRequested && endEarly.IsCancellationRequested)
+        {
+            if (state.Text.Length > 0)
+            {
+                return state.ToResult(partial: true, ErrorCodes.LlmUnavailable, "The service is stopping; the generation was ended early.");
+            }
+
+            throw new LlmUnavailableException(ErrorCodes.LlmUnavailable, "The service is stopping; the generation was ended early.", ex);
         }
         catch (OperationCanceledException ex) when (total.IsCancellationRequested)
         {

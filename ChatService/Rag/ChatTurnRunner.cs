@@ -165,7 +165,7 @@ public sealed class ChatTurnRunner(
         GenerationResult result;
         try
         {
-            result = await generator.GenerateAsync(prompt, onToken, budget.Generation(), cancellationToken);
+            result = await generator.GenerateAsync(prompt, onToken, budget.Generation(), cancellationToken, budget.EndEarly);
         }
         catch (LlmUnavailableException ex) when (allowDegraded && llmOptions.Value.DegradeWhenUnavailable)
         {

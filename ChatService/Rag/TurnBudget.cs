@@ -14,26 +14,34 @@ public sealed class TurnBudget
     private readonly TimeSpan _generationCap;
     private readonly RequestBudget? _request;
 
-    private TurnBudget(TimeSpan generationCap, RequestBudget? request, TimeSpan fallbackReserve)
+    private TurnBudget(TimeSpan generationCap, RequestBudget? request, TimeSpan fallbackReserve, CancellationToken endEarly = default)
     {
         _generationCap = generationCap;
         _request = request;
         FallbackReserve = fallbackReserve;
+        EndEarly = endEarly;
     }
+
+    /// <summary>
+    /// Ends the generation early as if its budget had run out (the answer so far is returned partial, or the degraded
+    /// answer when no token came): a request's turn ends this way when the service stops, so SIGTERM never waits on a
+    /// generation. A chat task has none: the job system cancels and releases it at shutdown, and another replica retries.
+    /// </summary>
+    public CancellationToken EndEarly { get; }
 
     /// <summary>Time kept back for the degraded answer; also the bound of that fallback's own work.</summary>
     public TimeSpan FallbackReserve { get; }
 
     /// <summary>A synchronous turn: the request's remaining budget (null outside a request: the cap alone applies).</summary>
-    public static TurnBudget ForRequest(RequestBudget? request, LlmOptions options)
+    public static TurnBudget ForRequest(RequestBudget? request, LlmOptions options, CancellationToken stopping = default)
     {
         if (request is null)
         {
-            return new TurnBudget(options.TotalTimeout, null, options.FallbackReserve);
+            return new TurnBudget(options.TotalTimeout, null, options.FallbackReserve, stopping);
         }
 
         var share = TimeSpan.FromTicks((long)(request.Remaining.Ticks * options.FallbackReserveFraction));
-        return new TurnBudget(options.TotalTimeout, request, share < options.FallbackReserve ? share : options.FallbackReserve);
+        return new TurnBudget(options.TotalTimeout, request, share < options.FallbackReserve ? share : options.FallbackReserve, stopping);
     }
 
     /// <summary>A chat task: bounded by <see cref="LlmOptions.BackgroundTotalTimeout"/> and the job's token.</summary>

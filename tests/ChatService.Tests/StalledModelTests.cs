@@ -203,6 +203,8 @@ public sealed class StalledModelTests(DependenciesFixture deps) : IAsyncLifetime
         }
 
         await AssertModelConnectionsClosedAsync(2);
+        await Eventually.UntilAsync(async ct => MetricValue(await probe.GetStringAsync("/metrics", ct), "chat_generations_in_use"),
+            inUse => inUse == 0, Slack, "the slots should be released once the clients left");
         _simulator.Faults.Chat = FaultSettings.None;
         var answer = await bob.ChatJsonAsync(new { message = "anyone there?" });
         Assert.False(answer.GetProperty("partial").GetBoolean());
@@ -266,6 +268,28 @@ public sealed class StalledModelTests(DependenciesFixture deps) : IAsyncLifetime
         Assert.Contains("\"finish_reason\":\"length\"", text, StringComparison.Ordinal);
         Assert.EndsWith("data: [DONE]", text.TrimEnd(), StringComparison.Ordinal);
         await AssertModelConnectionsClosedAsync(2);
+    }
+
+    [Fact]
+    public async Task Stopping_the_service_ends_a_stalled_generation_at_once_with_the_partial_answer()
+    {
+        await using var app = await StartAsync(TimeSpan.FromSeconds(120));
+        _simulator.Faults.Chat = new FaultSettings { StallAfterTokens = 2 };
+        using var alice = new ChatApiClient(app.ClientFor(Users.New("alice")));
+        var chat = alice.ChatAsync(new { message = "Tell me about the lighthouse keeper and his long winter" });
+        await _simulator.WaitUntilAsync(s => s.InFlight == 1 && s.ChatRequests == 1, TimeSpan.FromSeconds(10));
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+
+        var clock = Stopwatch.StartNew();
+        app.Get<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().StopApplication();
+        using var response = await chat;
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, Slack);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(body.GetProperty("partial").GetBoolean());
+        Assert.Equal("LLM_UNAVAILABLE", body.GetProperty("error").GetString());
+        await AssertModelConnectionsClosedAsync(1);
     }
 
     [Fact]
