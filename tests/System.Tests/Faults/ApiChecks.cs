@@ -24,6 +24,13 @@ public static class ApiChecks
         ApiCheck.IntakeRefused => await IntakeAsync(stack, expectAccepted: false, cancellationToken),
         ApiCheck.EvaluationRefused => await ExpectProblemAsync(stack.Evaluation, stack.Request(HttpMethod.Get, "api/suites"), 503,
             "DEPENDENCY_UNAVAILABLE", cancellationToken),
+        ApiCheck.ChatAnswersPartial => await ModelClosedAfterAsync(stack, StalledChatAsync(stack, cancellationToken), cancellationToken),
+        ApiCheck.ChatStreamEndsPartial => await ModelClosedAfterAsync(stack,
+            StalledStreamAsync(stack, ChatBudget, ChatBudget + Slack, cancellationToken), cancellationToken),
+        ApiCheck.OpenAiEndsWithinBudget => await ModelClosedAfterAsync(stack, StalledOpenAiAsync(stack, cancellationToken), cancellationToken),
+        ApiCheck.ChatTaskCancelled => await ModelClosedAfterAsync(stack, CancelStalledTaskAsync(stack, cancellationToken), cancellationToken),
+        ApiCheck.EvaluationRunCancelled => await ModelClosedAfterAsync(stack, CancelStalledRunAsync(stack, cancellationToken), cancellationToken),
+        ApiCheck.ChatEndsAtIdleBound => await ModelClosedAfterAsync(stack, IdleBoundAsync(stack, cancellationToken), cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(check)),
     };
 
@@ -121,6 +128,177 @@ public static class ApiChecks
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return (null, "", stopwatch.Elapsed);
+        }
+    }
+
+    /// <summary>ChatService's <c>Llm:IdleTimeout</c> (its default: the services run with the AppHost's settings).</summary>
+    private static readonly TimeSpan IdleBound = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a cancelled task or run may take to show <c>cancelled</c>.</summary>
+    private static readonly TimeSpan CancelBound = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Runs <paramref name="check"/>, then requires that no request to the model is still open: every stalled
+    /// generation's connection was closed by the service, not left for the model server to end.
+    /// </summary>
+    private static async Task<string?> ModelClosedAfterAsync(SystemStack stack, Task<string?> check, CancellationToken cancellationToken)
+    {
+        var failure = await check;
+        var simulator = stack.Dependencies.Simulator;
+        try
+        {
+            await simulator.WaitUntilAsync(s => s.InFlight == 0, Slack, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            failure = (failure is null ? "" : failure + "; ") + $"{simulator.InFlight} request(s) to the model still open {Slack.TotalSeconds:0} s after the check";
+        }
+
+        return failure;
+    }
+
+    private static async Task<string?> StalledChatAsync(SystemStack stack, CancellationToken cancellationToken)
+    {
+        using var request = stack.Request(HttpMethod.Post, "api/chat", new { message = $"Tell me about the stalled model {Guid.NewGuid():N}" },
+            budget: ChatBudget);
+        var chat = SendAsync(stack.Chat, request, ChatBudget + Slack, cancellationToken);
+        await stack.Dependencies.Simulator.WaitUntilAsync(s => s.InFlight >= 1, ChatBudget, cancellationToken);
+
+        // Another user (the admin) is served while the stalled generation holds its slot and its connection.
+        using var other = stack.Request(HttpMethod.Get, "api/sessions", admin: true);
+        var (otherResponse, otherBody, otherElapsed) = await SendAsync(stack.Chat, other, TimeSpan.FromSeconds(5), cancellationToken);
+        using (otherResponse)
+        {
+            if (otherResponse?.StatusCode != HttpStatusCode.OK || otherElapsed > TimeSpan.FromSeconds(1))
+            {
+                return $"another user's GET /api/sessions answered {(int?)otherResponse?.StatusCode ?? 0} after {otherElapsed.TotalMilliseconds:0} ms "
+                       + $"while a chat was stalled (must be 200 within 1 s): {otherBody}";
+            }
+        }
+
+        var (response, body, elapsed) = await chat;
+        using (response)
+        {
+            return response?.StatusCode != HttpStatusCode.OK
+                ? $"POST /api/chat on a stalled model answered {(int?)response?.StatusCode ?? 0} after {elapsed.TotalMilliseconds:0} ms (bound {(ChatBudget + Slack).TotalSeconds:0} s): {body}"
+                : ExpectPartial(body, "POST /api/chat");
+        }
+    }
+
+    private static string? ExpectPartial(string body, string what)
+    {
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.GetProperty("partial").GetBoolean() && json.RootElement.GetProperty("answer").GetString() is { Length: > 0 }
+            ? null
+            : $"{what} should answer the tokens it had, flagged partial: {body}";
+    }
+
+    /// <summary>SSE chat: the stream must end (within <paramref name="bound"/>) with an <c>error</c> event flagged partial.</summary>
+    private static async Task<string?> StalledStreamAsync(SystemStack stack, TimeSpan budget, TimeSpan bound, CancellationToken cancellationToken)
+    {
+        using var request = stack.Request(HttpMethod.Post, "api/chat", new { message = $"Tell me about the stalled stream {Guid.NewGuid():N}" },
+            budget: budget);
+        request.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("text/event-stream"));
+        var (response, body, elapsed) = await SendAsync(stack.Chat, request, bound, cancellationToken);
+        using (response)
+        {
+            if (response is null)
+            {
+                return $"the SSE chat on a stalled model did not end within {bound.TotalSeconds:0} s";
+            }
+
+            var events = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+            var last = events.LastOrDefault() ?? "";
+            return last.Contains("event: error", StringComparison.Ordinal) && last.Contains("\"partial\":true", StringComparison.Ordinal)
+                   && events.Any(e => e.Contains("event: token", StringComparison.Ordinal))
+                ? null
+                : $"the SSE chat should stream tokens and end with a partial error event (after {elapsed.TotalMilliseconds:0} ms): {body}";
+        }
+    }
+
+    private static async Task<string?> StalledOpenAiAsync(SystemStack stack, CancellationToken cancellationToken)
+    {
+        foreach (var stream in new[] { false, true })
+        {
+            using var request = stack.Request(HttpMethod.Post, "v1/chat/completions", new
+            {
+                model = "llama3.2:1b",
+                stream,
+                messages = new[] { new { role = "user", content = $"Tell me about the stalled completion {Guid.NewGuid():N}" } },
+            }, budget: ChatBudget);
+            var (response, body, elapsed) = await SendAsync(stack.Chat, request, ChatBudget + Slack, cancellationToken);
+            using (response)
+            {
+                if (response?.StatusCode != HttpStatusCode.OK || !body.Contains("\"finish_reason\":\"length\"", StringComparison.Ordinal))
+                {
+                    return $"POST /v1/chat/completions (stream: {stream}) on a stalled model answered {(int?)response?.StatusCode ?? 0} after "
+                           + $"{elapsed.TotalMilliseconds:0} ms (bound {(ChatBudget + Slack).TotalSeconds:0} s), expected 200 with finish_reason length: {body}";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<string?> CancelStalledTaskAsync(SystemStack stack, CancellationToken cancellationToken)
+    {
+        var api = new StackApi(stack);
+        var id = await api.CreateChatTaskAsync($"Tell me about the stalled task {Guid.NewGuid():N}", cancellationToken);
+        await stack.Dependencies.Simulator.WaitUntilAsync(s => s.InFlight >= 1, TimeSpan.FromSeconds(30), cancellationToken);
+        await api.ExpectAsync(stack.Chat, stack.Request(HttpMethod.Post, $"api/chat/tasks/{id}/cancel"), cancellationToken, HttpStatusCode.Accepted);
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            var task = await api.WaitChatTaskFinalAsync(id, CancelBound, cancellationToken);
+            return task.GetProperty("status").GetString() == "cancelled" ? null : $"the cancelled chat task ended {task}";
+        }
+        catch (TimeoutException ex)
+        {
+            return $"the chat task stalled on the model was not cancelled within {CancelBound.TotalSeconds:0} s ({stopwatch.Elapsed.TotalSeconds:0.0} s): {ex.Message}";
+        }
+    }
+
+    private static async Task<string?> CancelStalledRunAsync(SystemStack stack, CancellationToken cancellationToken)
+    {
+        var api = new StackApi(stack);
+        var suiteId = await api.CreateSuiteAsync(new
+        {
+            name = $"stalled model {Guid.NewGuid():N}",
+            cases = new object[] { new { question = "Who kept the lighthouse?", expectedAnswer = "the keeper" } },
+        }, cancellationToken);
+        var runId = await api.StartEvaluationAsync(new { suiteId, parallelism = 1, caseTimeoutSeconds = 120 }, cancellationToken);
+        await stack.Dependencies.Simulator.WaitUntilAsync(s => s.InFlight >= 1, TimeSpan.FromSeconds(30), cancellationToken);
+        await api.ExpectAsync(stack.Evaluation, stack.Request(HttpMethod.Post, $"api/evaluations/{runId}/cancel"), cancellationToken,
+            HttpStatusCode.Accepted, HttpStatusCode.OK);
+        try
+        {
+            var run = await api.WaitEvaluationFinalAsync(runId, CancelBound, cancellationToken);
+            return run.GetProperty("status").GetString() == "cancelled" ? null : $"the cancelled run ended {run}";
+        }
+        catch (TimeoutException ex)
+        {
+            return $"the evaluation run stalled on the model was not cancelled within {CancelBound.TotalSeconds:0} s: {ex.Message}";
+        }
+    }
+
+    /// <summary>A 40 s silence after two tokens: JSON and SSE chats (budget 60 s) must end when the 20 s idle bound fires.</summary>
+    private static async Task<string?> IdleBoundAsync(SystemStack stack, CancellationToken cancellationToken)
+    {
+        var budget = TimeSpan.FromSeconds(60);
+        var bound = IdleBound + Slack + Slack;
+        using var request = stack.Request(HttpMethod.Post, "api/chat", new { message = $"Tell me about the long silence {Guid.NewGuid():N}" },
+            budget: budget);
+        var json = SendAsync(stack.Chat, request, bound, cancellationToken);
+        var sse = StalledStreamAsync(stack, budget, bound, cancellationToken);
+        var (response, body, elapsed) = await json;
+        var sseFailure = await sse;
+        using (response)
+        {
+            var jsonFailure = response?.StatusCode != HttpStatusCode.OK
+                ? $"POST /api/chat with a 40 s gap answered {(int?)response?.StatusCode ?? 0} after {elapsed.TotalSeconds:0.0} s "
+                  + $"(the idle bound is {IdleBound.TotalSeconds:0} s; bound {bound.TotalSeconds:0} s): {body}"
+                : ExpectPartial(body, "POST /api/chat with a 40 s gap");
+            return jsonFailure is null && sseFailure is null ? null : string.Join("; ", new[] { jsonFailure, sseFailure }.Where(f => f is not null));
         }
     }
 }

@@ -1,3 +1,4 @@
+using OllamaSimulator;
 using SystemTests.Harness;
 
 namespace SystemTests.Faults;
@@ -45,6 +46,12 @@ public static class FaultInjector
                 break;
             case (Dependency.Chroma or Dependency.Ollama, Fault.Erroring):
                 proxy.SetMode(ProxyMode.Http500);
+                break;
+            case (Dependency.Ollama, Fault.StalledMidStream):
+                deps.Simulator.Faults.Chat = new FaultSettings { StallAfterTokens = 2 };
+                break;
+            case (Dependency.Ollama, Fault.GapBeyondIdle):
+                deps.Simulator.Faults.Chat = new FaultSettings { GapAfterTokens = 2, GapMs = 40_000 };
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(fault), $"{dependency} × {fault} has no injection.");

@@ -29,6 +29,8 @@ public static class FaultMatrix
         new(Dependency.Ollama,     Fault.Paused,   Degraded,   Unaffected, Unaffected,  [ChatAnswersDegraded],                                       true),
         new(Dependency.Ollama,     Fault.Slow,     Up,         Unaffected, Unaffected,  [],                                                          false),
         new(Dependency.Ollama,     Fault.Erroring, Degraded,   Unaffected, Unaffected,  [ChatAnswersDegraded],                                       false),
+        new(Dependency.Ollama,     Fault.StalledMidStream, Up, Unaffected, Unaffected,  [ChatAnswersPartial, ChatStreamEndsPartial, OpenAiEndsWithinBudget, ChatTaskCancelled, EvaluationRunCancelled], true),
+        new(Dependency.Ollama,     Fault.GapBeyondIdle,    Up, Unaffected, Unaffected,  [ChatEndsAtIdleBound],                                       true),
     ];
 
     /// <summary>The theory data: every row with <c>SYSTEM_TESTS_FULL=1</c>, the quick rows otherwise.</summary>

@@ -115,6 +115,51 @@ public sealed class CrashAndDrainTests(SystemDependencies deps, ITestOutputHelpe
         }
     }
 
+    /// <summary>
+    /// Issue 13: SIGTERM while chats and a chat task are generating on a model that stalled mid-stream. The drain must fit
+    /// the shutdown timeout (it used to run past it: the stalled reads ignored every token), the chats get their partial
+    /// answers, no connection to the model is left open, and the released task completes after the restart.
+    /// </summary>
+    [Fact]
+    public async Task Sigterm_with_generations_stalled_on_the_model_drains_in_time_answers_the_chats_and_releases_the_task()
+    {
+        using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var ct = budget.Token;
+        var stack = await deps.GetStackAsync(nameof(CrashAndDrainTests), ct, ShortLeaseEnvironment());
+        await deps.RestoreAllAsync(ct);
+        var api = new StackApi(stack);
+        try
+        {
+            deps.Simulator.Faults.Chat = new FaultSettings { StallAfterTokens = 2 };
+            var marker = Guid.NewGuid().ToString("N")[..8];
+            var task = await api.CreateChatTaskAsync($"What does the stalled drain {marker} keep?", ct);
+            var chat = StackApi.SendAsync(stack.Chat,
+                stack.Request(HttpMethod.Post, "api/chat", new { message = $"Tell me about the stalled drain {marker}" }, budget: TimeSpan.FromSeconds(60)), ct);
+            await deps.Simulator.WaitUntilAsync(s => s.InFlight >= 2, InFlightBound, ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+
+            var drained = await stack.Chat.TerminateAsync(DrainBound, ct);
+            output.WriteLine($"ChatService exited {drained.TotalSeconds:0.0} s after SIGTERM with two generations stalled on the model");
+
+            var (status, json, body, response) = await chat;
+            response.Dispose();
+            Assert.True(status == System.Net.HttpStatusCode.OK, $"the stalled chat answered {(int)status} at shutdown: {body}");
+            Assert.True(json!.Value.GetProperty("partial").GetBoolean(), $"the chat should get its partial answer at shutdown: {body}");
+            await deps.Simulator.WaitUntilAsync(s => s.InFlight == 0, TimeSpan.FromSeconds(3), ct);
+            var running = await RunningJobsAsync(stack.DatabaseOf(ServiceKind.ChatService), ct);
+            Assert.True(running.Count == 0, $"ChatService left jobs running (leases not released): {string.Join(", ", running)}");
+
+            deps.Simulator.Faults.Clear();
+            await stack.Chat.StartAsync(ct);
+            var finished = await api.WaitChatTaskFinalAsync(task, CompletionBound, ct);
+            Assert.True(finished.GetProperty("status").GetString() == "succeeded", $"the released task ended {finished}\n{stack.Chat.LogTail(40)}");
+        }
+        finally
+        {
+            deps.Simulator.Faults.Clear();
+        }
+    }
+
     /// <summary>An ingestion (embedding slower than the shutdown timeout) and a chat task (tokens 1 s apart) in flight.</summary>
     private async Task<Func<CancellationToken, Task>> StartChatWorkAsync(StackApi api, CancellationToken ct)
     {
