@@ -135,7 +135,8 @@ public sealed class CrashAndDrainTests(SystemDependencies deps, ITestOutputHelpe
             var task = await api.CreateChatTaskAsync($"What does the stalled drain {marker} keep?", ct);
             var chat = StackApi.SendAsync(stack.Chat,
                 stack.Request(HttpMethod.Post, "api/chat", new { message = $"Tell me about the stalled drain {marker}" }, budget: TimeSpan.FromSeconds(60)), ct);
-            await deps.Simulator.WaitUntilAsync(s => s.InFlight >= 2, InFlightBound, ct);
+            // Both generations (the task's and the chat's) have reached the model and received their two tokens.
+            await deps.Simulator.WaitUntilAsync(s => s.ChatRequests >= 2 && s.InFlight >= 2, InFlightBound, ct);
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
 
             var drained = await stack.Chat.TerminateAsync(DrainBound, ct);

@@ -59,6 +59,79 @@ public sealed class SimulatorFaultTests
     }
 
     [Fact]
+    public async Task Stall_mid_stream_sends_n_tokens_then_holds_the_connection_silent_until_the_client_leaves()
+    {
+        using var budget = TestBudget.Start();
+        await using var simulator = await OllamaSimulatorServer.StartAsync(cancellationToken: budget.Token);
+        simulator.Faults.Chat = new FaultSettings { StallAfterTokens = 2 };
+        using var http = new HttpClient { BaseAddress = simulator.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/chat")
+        {
+            Content = new StringContent("""{"model":"llama3.2","messages":[{"role":"user","content":"Paris is the capital of France. What is the capital of France?"}]}"""),
+        };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, budget.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(budget.Token));
+        Assert.Contains("\"Paris\"", await reader.ReadLineAsync(budget.Token), StringComparison.Ordinal);
+        Assert.Contains("\" is\"", await reader.ReadLineAsync(budget.Token), StringComparison.Ordinal);
+
+        await Task.Delay(TimeSpan.FromSeconds(1), budget.Token);
+        Assert.Equal(1, simulator.InFlight); // still open and silent: the stall ends only when the client leaves
+        Assert.Equal(0, simulator.CancelledRequests);
+
+        using (var silence = CancellationTokenSource.CreateLinkedTokenSource(budget.Token))
+        {
+            silence.CancelAfter(TimeSpan.FromMilliseconds(500));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await reader.ReadLineAsync(silence.Token));
+        }
+
+        // The cancelled read made the client close the connection: the simulator counts the request as cancelled.
+        await simulator.WaitUntilAsync(s => s.InFlight == 0 && s.CancelledRequests == 1, ObservationDeadline, budget.Token);
+    }
+
+    [Fact]
+    public async Task Gap_after_n_tokens_is_silence_of_gapMs_then_the_rest_of_the_answer()
+    {
+        using var budget = TestBudget.Start();
+        await using var simulator = await OllamaSimulatorServer.StartAsync(cancellationToken: budget.Token);
+        using var ollama = new OllamaApiClient(simulator.BaseAddress, "llama3.2");
+        simulator.Faults.Chat = new FaultSettings { GapAfterTokens = 1, GapMs = 1500 };
+
+        var arrivals = new List<(string? Text, TimeSpan At)>();
+        var clock = Stopwatch.StartNew();
+        await foreach (var line in ollama.ChatAsync(Question(), budget.Token))
+        {
+            arrivals.Add((line?.Message?.Content, clock.Elapsed));
+        }
+
+        Assert.Equal("Paris is the capital of France.", string.Concat(arrivals.Select(a => a.Text)));
+        Assert.True(arrivals.Skip(2).All(a => a.At - arrivals[1].At < TimeSpan.FromMilliseconds(1000)), "only one gap");
+        Assert.True(arrivals[1].At - arrivals[0].At >= TimeSpan.FromMilliseconds(1400), $"the gap came after the first token: {string.Join(", ", arrivals)}");
+    }
+
+    [Fact]
+    public async Task Stalled_embeddings_send_half_a_body_and_hold_the_connection()
+    {
+        using var budget = TestBudget.Start();
+        await using var simulator = await OllamaSimulatorServer.StartAsync(cancellationToken: budget.Token);
+        simulator.Faults.Embed = new FaultSettings { StallAfterTokens = 0 };
+        using var http = new HttpClient { BaseAddress = simulator.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/embed") { Content = new StringContent("""{"model":"all-minilm","input":"hello"}""") };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, budget.Token);
+        var stream = await response.Content.ReadAsStreamAsync(budget.Token);
+        var buffer = new byte[4096];
+        var first = await stream.ReadAsync(buffer, budget.Token);
+        Assert.True(first > 0 && first < response.Content.Headers.ContentLength, "half of the declared body arrives");
+
+        using (var silence = CancellationTokenSource.CreateLinkedTokenSource(budget.Token))
+        {
+            silence.CancelAfter(TimeSpan.FromSeconds(1));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await stream.ReadAtLeastAsync(buffer, 1, throwOnEndOfStream: true, silence.Token));
+        }
+
+        await simulator.WaitUntilAsync(s => s.InFlight == 0 && s.CancelledRequests == 1, ObservationDeadline, budget.Token);
+    }
+
+    [Fact]
     public async Task Error_line_mid_stream_ends_the_stream_without_a_done_line()
     {
         using var budget = TestBudget.Start();
