@@ -113,7 +113,7 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter("Npgsql", "DurableJobs", "Polly", builder.Environment.ApplicationName)
+                .AddMeter("Npgsql", "DurableJobs", "Polly", builder.Environment.ApplicationName, "Experimental.Microsoft.Extensions.AI")
                 .AddPrometheusExporter());
 
         // Spans are recorded only when they go somewhere: with no OTLP endpoint, recording every span costs CPU on

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Security.Claims;
+using System.Text.Json;
 using ChatService.Apis.Contracts;
 using ChatService.Apis.Streaming;
 using ChatService.Llm;
@@ -9,18 +11,28 @@ using ServiceDefaults.Requests;
 namespace ChatService.Apis;
 
 /// <summary>
-/// OpenAI-compatible <c>/v1/chat/completions</c> (JSON and SSE <c>data:</c> chunks ending with <c>[DONE]</c>) and
-/// <c>/v1/models</c>, answering through the same RAG pipeline. The last user message is the question; each call is a new
-/// session (OpenAI clients resend the history themselves). The API key is the caller's JWT.
+/// OpenAI-compatible <c>/v1/chat/completions</c> (JSON, or SSE <c>data:</c> chunks that always end with <c>[DONE]</c>)
+/// and <c>/v1/models</c>, answering through the same RAG pipeline. The whole conversation reaches the model (see
+/// <see cref="OpenAiConversation"/>); nothing is stored unless the caller asks with the <c>X-Chat-Session</c> header
+/// (<c>new</c>, or the id of one of their sessions; the answer's header <c>X-Chat-Session-Id</c> names it). Every error
+/// is OpenAI-shaped. The API key is the caller's JWT. Extensions: <c>citations</c> and <c>degraded</c> on the
+/// completion (and on the last streamed chunk).
 /// </summary>
 public static class OpenAiApi
 {
     public const string RagModel = "rag";
 
+    public const string SessionHeader = "X-Chat-Session";
+
+    public const string SessionIdHeader = "X-Chat-Session-Id";
+
     public static IEndpointRouteBuilder MapOpenAiApi(this IEndpointRouteBuilder app, TimeSpan requestTimeout)
     {
         var group = app.MapGroup("/v1").WithTags("OpenAI compatible");
-        group.MapPost("/chat/completions", Completions).WithRequestTimeout(requestTimeout);
+        group.MapPost("/chat/completions", Completions)
+            .Accepts<OpenAiChatRequest>("application/json")
+            .Produces(200, contentType: "application/json").Produces(200, contentType: "text/event-stream")
+            .WithRequestTimeout(requestTimeout);
         group.MapGet("/models", Models);
         return app;
     }
@@ -39,75 +51,165 @@ public static class OpenAiApi
         });
     }
 
-    private static async Task<IResult> Completions(OpenAiChatRequest request, ClaimsPrincipal user, HttpContext context,
-        [AsParameters] ChatServices services, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> Completions(ClaimsPrincipal user, HttpContext context, [AsParameters] ChatServices services,
+        LlmModels models, TimeProvider time, ILogger<OpenAiChatRequest> logger, CancellationToken cancellationToken)
     {
-        var question = request.Messages?.LastOrDefault(m => m.Role == "user")?.Text();
-        if (string.IsNullOrWhiteSpace(question))
+        OpenAiChatRequest? request;
+        try
         {
-            return OpenAiError(400, "invalid_request_error", "messages must contain a user message with text.");
+            request = await JsonSerializer.DeserializeAsync<OpenAiChatRequest>(context.Request.Body, JsonSerializerOptions.Web, cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            return OpenAiError.Invalid($"The request body is not valid JSON: {ex.Message}", null, "invalid_json").ToResult();
         }
 
-        using var lease = await services.Gate.TryEnterAsync(cancellationToken);
-        if (lease is null)
+        if (request is null)
         {
-            context.Response.Headers.RetryAfter = services.Limits.Value.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return OpenAiError.Invalid("The request body must be a JSON object.", null, "invalid_json").ToResult();
+        }
+
+        var (conversation, invalid) = OpenAiConversation.From(request, [RagModel, models.ChatModelName]);
+        if (invalid is not null)
+        {
+            return invalid.ToResult();
+        }
+
+        using var slot = await services.Gate.TryEnterAsync(cancellationToken);
+        if (slot is null)
+        {
+            context.Response.Headers.RetryAfter = services.Limits.Value.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             services.Metrics.Rejected();
-            return OpenAiError(services.Limits.Value.RejectionStatus, "rate_limit_error", "Generation capacity is exhausted; retry later.");
+            var slots = services.Gate.Snapshot();
+            return new OpenAiError(services.Limits.Value.RejectionStatus, "rate_limit_error",
+                $"All generation slots are busy ({slots.InUse} of {slots.Limit} in use); retry later.", null, "rate_limit_exceeded").ToResult();
         }
 
-        var id = $"chatcmpl-{Guid.NewGuid():N}";
-        var created = time.GetUtcNow().ToUnixTimeSeconds();
-        var model = request.Model ?? RagModel;
+        var completion = new Completion($"chatcmpl-{Guid.NewGuid():N}", time.GetUtcNow().ToUnixTimeSeconds(), request.Model ?? RagModel);
         var sse = request.Stream == true ? new SseWriter(context.Response) : null;
         try
         {
-            var turn = await services.Runner.PrepareAsync(user.GetUserId(), new ChatQuestion(question), cancellationToken);
+            var turn = await TurnAsync(conversation!, user.GetUserId(), context, services.Runner, cancellationToken);
             var budget = TurnBudget.ForRequest(context.GetRequestBudget(), services.Llm.Value, services.Lifetime.ApplicationStopping);
             if (sse is null)
             {
                 var answer = await services.Runner.AnswerAsync(turn, static (_, _) => ValueTask.CompletedTask, budget, allowDegraded: true, cancellationToken);
-                return Results.Json(new
-                {
-                    id,
-                    @object = "chat.completion",
-                    created,
-                    model,
-                    choices = new[] { new { index = 0, message = new { role = "assistant", content = answer.Answer }, finish_reason = answer.Partial ? "length" : "stop" } },
-                    usage = new { prompt_tokens = answer.Usage.PromptTokens, completion_tokens = answer.Usage.CompletionTokens, total_tokens = answer.Usage.PromptTokens + answer.Usage.CompletionTokens },
-                });
+                return Results.Json(completion.Whole(answer));
             }
 
             await sse.StartAsync(cancellationToken);
-            await WriteChunkAsync(context.Response, new { id, @object = "chat.completion.chunk", created, model, choices = new[] { new { index = 0, delta = new { role = "assistant", content = "" }, finish_reason = (string?)null } } }, cancellationToken);
+            await WriteAsync(context.Response, completion.Chunk(new { role = "assistant", content = "" }), cancellationToken);
             var streamed = await services.Runner.AnswerAsync(turn,
-                (text, ct) => WriteChunkAsync(context.Response, new { id, @object = "chat.completion.chunk", created, model, choices = new[] { new { index = 0, delta = new { content = text }, finish_reason = (string?)null } } }, ct),
-                budget, allowDegraded: true, cancellationToken);
-            await WriteChunkAsync(context.Response, new { id, @object = "chat.completion.chunk", created, model, choices = new[] { new { index = 0, delta = new { }, finish_reason = streamed.Partial ? "length" : "stop" } } }, cancellationToken);
-            await context.Response.WriteAsync("data: [DONE]\n\n", cancellationToken);
+                (text, ct) => WriteAsync(context.Response, completion.Chunk(new { content = text }), ct), budget, allowDegraded: true, cancellationToken);
+            await WriteAsync(context.Response, completion.Last(streamed), cancellationToken);
+            await DoneAsync(context.Response, cancellationToken);
             return Results.Empty;
         }
         catch (ChatRejectedException ex) when (sse is not { Started: true })
         {
-            return OpenAiError(ex.Status, ex.Status == 404 ? "not_found_error" : "invalid_request_error", ex.Detail ?? ex.Title);
+            return new OpenAiError(ex.Status, ex.Status == 404 ? "not_found_error" : "invalid_request_error", ex.Detail ?? ex.Title, null,
+                ex.Code.ToLowerInvariant()).ToResult();
         }
         catch (LlmUnavailableException ex) when (sse is not { Started: true })
         {
-            return OpenAiError(503, "api_error", ex.Message);
+            context.Response.Headers.RetryAfter = "5";
+            return new OpenAiError(503, "api_error", ex.Message, null, ex.Code.ToLowerInvariant()).ToResult();
         }
-        catch (LlmUnavailableException ex)
+        catch (Exception ex) when (sse is { Started: true } && !cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
         {
-            await WriteChunkAsync(context.Response, new { error = new { message = ex.Message, type = "api_error", code = ex.Code } }, cancellationToken);
+            // The stream has begun: the error goes in the stream, and the stream still ends with [DONE].
+            logger.LogWarning(ex, "OpenAI-compatible stream {Id} failed after it started", completion.Id);
+            var code = ex is LlmUnavailableException unavailable ? unavailable.Code : "INTERNAL_ERROR";
+            await WriteAsync(context.Response, new OpenAiError(500, "api_error", "The answer failed mid-stream.", null, code.ToLowerInvariant()).Body,
+                cancellationToken);
+            await DoneAsync(context.Response, cancellationToken);
             return Results.Empty;
         }
     }
 
-    private static async ValueTask WriteChunkAsync(HttpResponse response, object chunk, CancellationToken cancellationToken)
+    /// <summary>A stored turn when the caller asked for a session, otherwise a stateless one.</summary>
+    private static async Task<ChatTurn> TurnAsync(OpenAiConversation conversation, string owner, HttpContext context, ChatTurnRunner runner,
+        CancellationToken cancellationToken)
     {
-        await response.WriteAsync($"data: {System.Text.Json.JsonSerializer.Serialize(chunk)}\n\n", cancellationToken);
+        var session = context.Request.Headers[SessionHeader].ToString().Trim();
+        ChatTurn turn;
+        if (session.Length == 0)
+        {
+            turn = runner.Stateless(owner, conversation.Question, conversation.History);
+        }
+        else
+        {
+            Guid? sessionId = string.Equals(session, "new", StringComparison.OrdinalIgnoreCase) ? null
+                : Guid.TryParse(session, out var id) ? id
+                : throw new ChatRejectedException(400, "INVALID_SESSION", "Validation failed", $"{SessionHeader} must be 'new' or a session id.");
+            turn = await runner.PrepareAsync(owner, new ChatQuestion(conversation.Question, sessionId), cancellationToken);
+            turn = turn with { History = runner.Transient(owner, conversation.History) };
+            context.Response.Headers[SessionIdHeader] = turn.SessionId.ToString();
+        }
+
+        return turn with
+        {
+            ClientInstructions = conversation.ClientInstructions,
+            RetrievalQuery = conversation.RetrievalQuery,
+            Settings = conversation.Settings,
+        };
+    }
+
+    private static async ValueTask WriteAsync(HttpResponse response, object chunk, CancellationToken cancellationToken)
+    {
+        await response.WriteAsync($"data: {JsonSerializer.Serialize(chunk)}\n\n", cancellationToken);
         await response.Body.FlushAsync(cancellationToken);
     }
 
-    private static IResult OpenAiError(int status, string type, string message) =>
-        Results.Json(new { error = new { message, type, param = (string?)null, code = (string?)null } }, statusCode: status);
+    private static async ValueTask DoneAsync(HttpResponse response, CancellationToken cancellationToken)
+    {
+        await response.WriteAsync("data: [DONE]\n\n", cancellationToken);
+        await response.Body.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>The shapes of one completion: the whole answer, a streamed delta, and the last chunk.</summary>
+    private sealed record Completion(string Id, long Created, string Model)
+    {
+        public object Whole(ChatAnswer answer) => new
+        {
+            id = Id,
+            @object = "chat.completion",
+            created = Created,
+            model = Model,
+            choices = new[] { new { index = 0, message = new { role = "assistant", content = answer.Answer }, finish_reason = FinishReason(answer), logprobs = (object?)null } },
+            usage = Usage(answer),
+            citations = answer.Citations,
+            degraded = answer.Degraded,
+        };
+
+        public object Chunk(object delta) => new
+        {
+            id = Id,
+            @object = "chat.completion.chunk",
+            created = Created,
+            model = Model,
+            choices = new[] { new { index = 0, delta, finish_reason = (string?)null } },
+        };
+
+        public object Last(ChatAnswer answer) => new
+        {
+            id = Id,
+            @object = "chat.completion.chunk",
+            created = Created,
+            model = Model,
+            choices = new[] { new { index = 0, delta = new { }, finish_reason = FinishReason(answer) } },
+            usage = Usage(answer),
+            citations = answer.Citations,
+            degraded = answer.Degraded,
+        };
+
+        private static string FinishReason(ChatAnswer answer) => answer.Partial ? "length" : "stop";
+
+        private static object Usage(ChatAnswer answer) => new
+        {
+            prompt_tokens = answer.Usage.PromptTokens,
+            completion_tokens = answer.Usage.CompletionTokens,
+            total_tokens = answer.Usage.PromptTokens + answer.Usage.CompletionTokens,
+        };
+    }
 }

@@ -64,7 +64,7 @@ public sealed class LlmGenerator
     /// <paramref name="endEarly"/> (the service stopping) ends the generation the way the total budget does.
     /// </summary>
     public async Task<GenerationResult> GenerateAsync(IReadOnlyList<AiMessage> prompt, Func<string, CancellationToken, ValueTask> onToken,
-        TimeSpan totalBudget, CancellationToken cancellationToken, CancellationToken endEarly = default)
+        TimeSpan totalBudget, CancellationToken cancellationToken, CancellationToken endEarly = default, GenerationSettings? settings = null)
     {
         if (_models.Chat is not { } chat)
         {
@@ -81,7 +81,14 @@ public sealed class LlmGenerator
         using var total = new CancellationTokenSource(totalBudget, _time);
         using var stopping = endEarly.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), total);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(total.Token, cancellationToken);
-        var chatOptions = new ChatOptions { MaxOutputTokens = _options.NumPredict };
+        var chatOptions = new ChatOptions
+        {
+            MaxOutputTokens = settings?.MaxTokens is { } max && max < _options.NumPredict ? max : _options.NumPredict,
+            Temperature = settings?.Temperature,
+            TopP = settings?.TopP,
+            StopSequences = settings?.Stop?.ToList(),
+            Seed = settings?.Seed,
+        };
         try
         {
             await _pipeline.ExecuteAsync(

@@ -78,16 +78,27 @@ public static class LlmRegistration
         builder.Services.AddHttpClient(ProbeClientName, c => c.BaseAddress = chatConnection?.Endpoint ?? embedConnection?.Endpoint)
             .RemoveAllResilienceHandlers();
 
+        // gen_ai telemetry (spans the Aspire dashboard's GenAI view reads, gen_ai.client.* metrics). Message content is
+        // captured only when asked: Llm:CaptureMessageContent or OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true.
+        var captureContent = builder.Configuration.GetValue<bool>("Llm:CaptureMessageContent")
+                             || builder.Configuration.GetValue<bool>("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT");
         builder.Services.AddSingleton(sp =>
         {
             var factory = sp.GetRequiredService<IHttpClientFactory>();
             // BoundReads*: OllamaSharp reads response lines without the caller's token; these bind it to the reads.
             IChatClient? chat = chatConnection is null
                 ? null
-                : new BoundReadsChatClient(new OllamaApiClient(factory.CreateClient(ChatClientName), chatConnection.Model));
+                : new ChatClientBuilder(new OllamaApiClient(factory.CreateClient(ChatClientName), chatConnection.Model))
+                    .UseOpenTelemetry(configure: o => o.EnableSensitiveData = captureContent)
+                    .Use(inner => new BoundReadsChatClient(inner))
+                    .Build(sp);
             IEmbeddingGenerator<string, Embedding<float>>? embeddings = embedConnection is null
                 ? null
-                : new BoundReadsEmbeddingGenerator(new OllamaApiClient(factory.CreateClient(EmbedClientName), embedConnection.Model));
+                : new EmbeddingGeneratorBuilder<string, Embedding<float>>(
+                        new OllamaApiClient(factory.CreateClient(EmbedClientName), embedConnection.Model))
+                    .UseOpenTelemetry(configure: o => o.EnableSensitiveData = captureContent)
+                    .Use(inner => new BoundReadsEmbeddingGenerator(inner))
+                    .Build(sp);
             return new LlmModels(chatConnection, chat, embedConnection, embeddings);
         });
         builder.Services.AddSingleton<LlmGenerator>();

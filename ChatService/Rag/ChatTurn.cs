@@ -1,3 +1,5 @@
+using ChatService.Llm;
+
 namespace ChatService.Rag;
 
 /// <summary>A validated chat turn whose user message is stored: what <see cref="ChatTurnRunner.AnswerAsync"/> needs.</summary>
@@ -9,4 +11,17 @@ public sealed record ChatTurn(
     IReadOnlyList<Guid>? DocumentIds,
     IReadOnlyList<Data.ChatMessage> History,
     long StartedTimestamp,
-    Guid UserMessageId);
+    Guid UserMessageId)
+{
+    /// <summary>False for a stateless turn (OpenAI-compatible API without a session): nothing is stored.</summary>
+    public bool Persist { get; init; } = true;
+
+    /// <summary>What retrieval searches for, when it differs from <see cref="Question"/> (a follow-up made self-contained).</summary>
+    public string? RetrievalQuery { get; init; }
+
+    /// <summary>The caller's own system prompt, given to the model after ours.</summary>
+    public string? ClientInstructions { get; init; }
+
+    /// <summary>The caller's sampling settings, or null for the model's defaults.</summary>
+    public GenerationSettings? Settings { get; init; }
+}

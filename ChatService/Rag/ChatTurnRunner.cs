@@ -100,6 +100,38 @@ public sealed class ChatTurnRunner(
         return new ChatTurn(owner, session.Id, message, topK, documentIds, history, started, userMessageId);
     }
 
+    /// <summary>
+    /// A turn that stores nothing (the OpenAI-compatible API without a session): the caller sends the conversation with
+    /// every request, so <paramref name="history"/> is the request's earlier turns, oldest first.
+    /// </summary>
+    public ChatTurn Stateless(string owner, string question, IReadOnlyList<(string Role, string Content)> history)
+    {
+        var options = retrievalOptions.Value;
+        if (question.Length > options.MaxMessageChars)
+        {
+            throw new ChatRejectedException(400, ChatErrorCodes.MessageTooLong, "Validation failed",
+                $"The message is longer than {options.MaxMessageChars} characters.");
+        }
+
+        return new ChatTurn(owner, Guid.Empty, question, options.DefaultTopK, null, Transient(owner, history), time.GetTimestamp(), Guid.Empty)
+        {
+            Persist = false,
+        };
+    }
+
+    /// <summary>Messages that exist only for this turn's prompt, in the given order.</summary>
+    public IReadOnlyList<Data.ChatMessage> Transient(string owner, IReadOnlyList<(string Role, string Content)> history)
+    {
+        var start = time.GetUtcNow().AddSeconds(-history.Count);
+        return history.Select((m, i) => new Data.ChatMessage
+        {
+            Owner = owner,
+            Role = m.Role,
+            Content = m.Content,
+            CreatedAt = start.AddSeconds(i),
+        }).ToList();
+    }
+
     /// <summary>Rebuilds a turn whose user message was stored earlier (a chat task), or null when it no longer exists.</summary>
     public async Task<ChatTurn?> ResumeAsync(string owner, Guid sessionId, Guid userMessageId, int topK, IReadOnlyList<Guid>? documentIds,
         CancellationToken cancellationToken)
@@ -133,7 +165,8 @@ public sealed class ChatTurnRunner(
     {
         var options = retrievalOptions.Value;
         string? cacheKey = null;
-        if (answers.Enabled && turn.History.Count == 0)
+        // why: an answer depends on the history, the caller's instructions and settings: only a bare question is cacheable
+        if (answers.Enabled && turn.History.Count == 0 && turn.ClientInstructions is null && turn.Settings is null)
         {
             cacheKey = await answers.KeyAsync(turn.Owner, turn.Question, turn.TopK, turn.DocumentIds, cancellationToken);
             if (await answers.GetAsync(cacheKey, cancellationToken) is { } cached)
@@ -146,7 +179,8 @@ public sealed class ChatTurnRunner(
         }
 
         var retrievalStarted = time.GetTimestamp();
-        var retrieval = await retriever.RetrieveAsync(turn.Owner, turn.Question, turn.TopK, turn.DocumentIds, budget.Usable, cancellationToken);
+        var retrieval = await retriever.RetrieveAsync(turn.Owner, turn.RetrievalQuery ?? turn.Question, turn.TopK, turn.DocumentIds, budget.Usable,
+            cancellationToken);
         var retrievalMs = (long)time.GetElapsedTime(retrievalStarted).TotalMilliseconds;
         var citations = retrieval.Passages
             .Select(p => new Citation(p.DocumentId, p.Title, p.ChunkId, p.Page, PromptBuilder.Snippet(p.Text, options.SnippetChars)))
@@ -159,16 +193,25 @@ public sealed class ChatTurnRunner(
             ["retrievalMs"] = retrievalMs.ToString(CultureInfo.InvariantCulture),
         }, cancellationToken);
 
-        var prompt = PromptBuilder.Build(retrieval.Passages, turn.History, options.HistoryTokenBudget, turn.Question);
+        IReadOnlyList<Microsoft.Extensions.AI.ChatMessage> prompt;
+        using (var span = ChatTelemetry.Source.StartActivity("rag.prompt"))
+        {
+            prompt = PromptBuilder.Build(retrieval.Passages, turn.History, options.HistoryTokenBudget, turn.Question, turn.ClientInstructions);
+            span?.SetTag("rag.passages", retrieval.Passages.Count).SetTag("rag.history_messages", turn.History.Count)
+                .SetTag("rag.prompt_messages", prompt.Count);
+        }
+
         await activity.PublishAsync(turn.Owner, "generation_started", new Dictionary<string, string?> { ["sessionId"] = turn.SessionId.ToString() },
             cancellationToken);
         GenerationResult result;
+        var generationStarted = time.GetTimestamp();
         try
         {
-            result = await generator.GenerateAsync(prompt, onToken, budget.Generation(), cancellationToken, budget.EndEarly);
+            result = await generator.GenerateAsync(prompt, onToken, budget.Generation(), cancellationToken, budget.EndEarly, turn.Settings);
         }
         catch (LlmUnavailableException ex) when (allowDegraded && llmOptions.Value.DegradeWhenUnavailable)
         {
+            metrics.Generated(time.GetElapsedTime(generationStarted), null, "unavailable");
             return await AnswerDegradedAsync(turn, retrieval, citations, retrievalMs, ex, onToken, budget.FallbackReserve);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -182,8 +225,9 @@ public sealed class ChatTurnRunner(
             throw;
         }
 
-        var answer = await StoreAsync(turn, result.Text, citations, result, retrievalMs, degraded: false, cached: false, CancellationToken.None); // why: StoreAsync bounds the write itself (persist timeout); a finished answer is stored even if the caller left
         var outcome = result.Partial ? "partial" : "complete";
+        metrics.Generated(time.GetElapsedTime(generationStarted), result.FirstTokenMs, outcome);
+        var answer = await StoreAsync(turn, result.Text, citations, result, retrievalMs, degraded: false, cached: false, CancellationToken.None); // why: StoreAsync bounds the write itself (persist timeout); a finished answer is stored even if the caller left
         metrics.Answered(outcome);
         await PublishFinishedAsync(turn, answer, outcome, CancellationToken.None); // why: the answer is stored; the (bounded, best-effort) notice must go out even if the caller left
         if (cacheKey is not null && !result.Partial)
@@ -259,10 +303,14 @@ public sealed class ChatTurnRunner(
             Error = result.ErrorMessage is { } error ? PromptBuilder.Snippet(error, 900) : null,
             CreatedAt = now,
         };
-        db.Messages.Add(message);
-        using var persist = new CancellationTokenSource(PersistBudget, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(persist.Token, bound);
-        await db.SaveChangesAsync(linked.Token);
+        if (turn.Persist)
+        {
+            db.Messages.Add(message);
+            using var persist = new CancellationTokenSource(PersistBudget, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(persist.Token, bound);
+            await db.SaveChangesAsync(linked.Token);
+        }
+
         return new ChatAnswer(turn.SessionId, message.Id, text, citations, degraded, result.Partial,
             new ChatUsage(result.PromptTokens ?? 0, result.CompletionTokens ?? 0),
             new ChatTimings(retrievalMs, result.FirstTokenMs, totalMs),

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using ChatService.Chroma;
 using ChatService.Data;
@@ -29,15 +30,20 @@ public sealed partial class HybridRetriever(
     public async Task<RetrievalResult> RetrieveAsync(string owner, string question, int topK, IReadOnlyList<Guid>? documentIds,
         TimeSpan? timeLeft, CancellationToken cancellationToken)
     {
+        using var span = ChatTelemetry.Source.StartActivity("rag.retrieve");
         var candidates = topK * options.Value.CandidateMultiplier;
+        span?.SetTag("rag.top_k", topK).SetTag("rag.candidates", candidates);
         var vectorBound = timeLeft is { } left && left / 2 < options.Value.VectorSearchTimeout ? left / 2 : options.Value.VectorSearchTimeout;
         var vectorTask = VectorSearchAsync(owner, question, candidates, documentIds, vectorBound, cancellationToken);
         var textIds = await FullTextSearchAsync(owner, question, candidates, documentIds, cancellationToken);
         var vectorIds = await vectorTask;
 
+        using var fuse = ChatTelemetry.Source.StartActivity("rag.fuse");
         var fused = Fuse(vectorIds ?? [], textIds, options.Value.RrfK);
+        fuse?.SetTag("rag.fused", fused.Count);
         if (fused.Count == 0)
         {
+            span?.SetTag("rag.passages", 0);
             return new RetrievalResult([], vectorIds is not null, true);
         }
 
@@ -63,6 +69,8 @@ public sealed partial class HybridRetriever(
             passages.Add(new RetrievedPassage(row.Id, row.DocumentId, row.Title, row.Text, row.Heading, row.Page, row.TokenCount, fused[row.Id]));
         }
 
+        fuse?.SetTag("rag.passages", passages.Count).SetTag("rag.prompt_tokens", tokens);
+        span?.SetTag("rag.passages", passages.Count).SetTag("rag.vector_search", vectorIds is null ? "unavailable" : "used");
         return new RetrievalResult(passages, vectorIds is not null, true);
     }
 
@@ -84,9 +92,11 @@ public sealed partial class HybridRetriever(
     private async Task<IReadOnlyList<string>> FullTextSearchAsync(string owner, string question, int count,
         IReadOnlyList<Guid>? documentIds, CancellationToken cancellationToken)
     {
+        using var span = ChatTelemetry.Source.StartActivity("rag.full_text");
         var query = OrQuery(question);
         if (query is null)
         {
+            span?.SetTag("rag.hits", 0);
             return [];
         }
 
@@ -96,13 +106,15 @@ public sealed partial class HybridRetriever(
             chunks = chunks.Where(c => documentIds.Contains(c.DocumentId));
         }
 
-        return await chunks
+        var hits = await chunks
             .Where(c => c.SearchVector!.Matches(EF.Functions.ToTsQuery(DocumentChunkConfiguration.TextSearchConfig, query)))
             .OrderByDescending(c => c.SearchVector!.Rank(EF.Functions.ToTsQuery(DocumentChunkConfiguration.TextSearchConfig, query)))
             .ThenBy(c => c.Id)
             .Select(c => c.Id)
             .Take(count)
             .ToListAsync(cancellationToken);
+        span?.SetTag("rag.hits", hits.Count);
+        return hits;
     }
 
     /// <summary>
@@ -135,16 +147,26 @@ public sealed partial class HybridRetriever(
             return null;
         }
 
+        using var span = ChatTelemetry.Source.StartActivity("rag.vector_search");
         using var limit = new CancellationTokenSource(bound, time);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
         try
         {
-            var vector = await embeddings.EmbedQueryAsync(question, timeout.Token);
+            float[] vector;
+            using (ChatTelemetry.Source.StartActivity("rag.embed_query"))
+            {
+                vector = await embeddings.EmbedQueryAsync(question, timeout.Token);
+            }
+
+            using var query = ChatTelemetry.Source.StartActivity("rag.vector_query");
             var matches = await chroma.QueryAsync(model, vector, count, owner, documentIds?.ToList(), timeout.Token);
+            query?.SetTag("rag.hits", matches.Count);
+            span?.SetTag("rag.hits", matches.Count);
             return matches.Select(m => m.Id).ToList();
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            span?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name).SetTag("rag.hits", 0);
             // The branch is optional: whatever Chroma or the embedding model does, the caller gets the full-text answer.
             // An expected outage is logged by its message; anything else with its stack, so an unexpected one is seen.
             var expected = ex is LlmUnavailableException or ChromaUnavailableException or HttpRequestException or BrokenCircuitException

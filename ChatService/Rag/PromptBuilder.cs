@@ -9,12 +9,19 @@ namespace ChatService.Rag;
 /// <summary>Builds the model prompt: instructions with numbered passages, recent history within its budget, the question.</summary>
 public static class PromptBuilder
 {
+    /// <param name="clientInstructions">The caller's own system prompt (OpenAI-compatible API), placed after ours.</param>
     public static IReadOnlyList<AiMessage> Build(IReadOnlyList<RetrievedPassage> passages, IReadOnlyList<Data.ChatMessage> history,
-        int historyTokenBudget, string question)
+        int historyTokenBudget, string question, string? clientInstructions = null)
     {
         var system = new StringBuilder(
             "You are a helpful assistant. Answer the question using the numbered passages below and cite them as [n]. " +
-            "If the passages do not contain the answer, say so.\n\nPassages:\n");
+            "If the passages do not contain the answer, say so.\n\n");
+        if (!string.IsNullOrWhiteSpace(clientInstructions))
+        {
+            system.Append("Instructions from the client:\n").Append(clientInstructions.Trim()).Append("\n\n");
+        }
+
+        system.Append("Passages:\n");
         for (var i = 0; i < passages.Count; i++)
         {
             system.Append(CultureInfo.InvariantCulture, $"[{i + 1}] {Source(passages[i])}\n{passages[i].Text}\n\n");
