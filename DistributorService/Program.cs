@@ -15,7 +15,6 @@ app.MapEventsApi();
 app.MapDistributionsApi();
 app.MapDeadLettersApi();
 app.MapDistributorAdminApi();
-app.MapDurableJobsAdmin();
 app.MapDefaultEndpoints();
 
 app.Run();

@@ -59,6 +59,7 @@ public static class DurableJobsServiceCollectionExtensions
 
         var registry = new QueueRegistry();
         services.AddSingleton(registry);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ServiceDefaults.Endpoints.IDefaultEndpoints, Admin.DurableJobsAdminEndpoints.DefaultEndpoints>());
 
         var options = services.AddOptions<DurableJobsOptions>();
         if (configure is not null)

@@ -14,6 +14,7 @@ using Scalar.AspNetCore;
 using ServiceDefaults;
 using ServiceDefaults.Auth;
 using ServiceDefaults.Data;
+using ServiceDefaults.Endpoints;
 using ServiceDefaults.Health;
 using ServiceDefaults.Problems;
 using ServiceDefaults.Requests;
@@ -113,7 +114,20 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter("Npgsql", "DurableJobs", "Polly", builder.Environment.ApplicationName, "Experimental.Microsoft.Extensions.AI")
+                .AddMeter("Npgsql", "DurableJobs", "Polly", ServiceMetrics.MeterName, builder.Environment.ApplicationName,
+                    "Experimental.Microsoft.Extensions.AI")
+                .AddView(SecondsBuckets)
+                // Prometheus reserves the _count suffix for histograms and summaries (`promtool check metrics` refuses
+                // these four gauges of Npgsql and the .NET runtime): they are exported under names without it.
+                .AddView("db.client.connection.count", "db.client.connections")
+                .AddView("dotnet.assembly.count", "dotnet.assemblies.loaded")
+                .AddView("dotnet.process.cpu.count", "dotnet.process.cpus")
+                .AddView("dotnet.timer.count", "dotnet.timers")
+                // Polly measures durations in milliseconds, which Prometheus refuses as a base unit; the same calls are
+                // measured in seconds by http_client_request_duration_seconds and the services' own histograms, and
+                // Polly's events (retries, breaker transitions, timeouts) stay in resilience_polly_strategy_events_total.
+                .AddView("resilience.polly.pipeline.duration", MetricStreamConfiguration.Drop)
+                .AddView("resilience.polly.strategy.attempt.duration", MetricStreamConfiguration.Drop)
                 .AddPrometheusExporter());
 
         // Spans are recorded only when they go somewhere: with no OTLP endpoint, recording every span costs CPU on
@@ -129,11 +143,24 @@ public static class Extensions
         }
     }
 
+    /// <summary>
+    /// Bucket boundaries for histograms in seconds that bring none of their own (OpenTelemetry's default boundaries,
+    /// 0 … 10000, are meant for milliseconds: every job and delivery duration fell into the first bucket and no
+    /// percentile could be computed): 5 ms to 10 minutes.
+    /// </summary>
+    internal static readonly double[] SecondsBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+    private static MetricStreamConfiguration? SecondsBuckets(System.Diagnostics.Metrics.Instrument instrument) =>
+        instrument is System.Diagnostics.Metrics.Histogram<double> { Unit: "s" } histogram && histogram.Advice?.HistogramBucketBoundaries is null
+            ? new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBoundaries }
+            : null;
+
     private static void AddDefaultHealthChecks(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [HealthTags.Live]);
         builder.Services.AddSingleton<HealthReportCache>();
+        builder.Services.AddSingleton<ServiceMetrics>();
         builder.Services.AddOptions<HealthCheckServiceOptions>()
             .Configure<IOptions<ServiceDefaultsOptions>>((o, defaults) =>
             {
@@ -164,8 +191,14 @@ public static class Extensions
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthEndpoints();
+        _ = app.Services.GetRequiredService<ServiceMetrics>(); // why: its gauges exist from the first scrape on
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous().DisableRequestTimeout();
         app.MapCircuitBreakerAdmin();
+        foreach (var endpoints in app.Services.GetServices<IDefaultEndpoints>())
+        {
+            endpoints.Map(app);
+        }
+
         app.MapOpenApi().AllowAnonymous();
         if (app.Environment.IsDevelopment())
         {

@@ -3,6 +3,7 @@
 #   - redis-server (Debian 12: Redis 7.0.x)
 #   - PostgreSQL 15 server binaries (/usr/lib/postgresql/15/bin)
 #   - Chroma (npm: chromadb 3.0.9 + chromadb-js-bindings-linux-x64-gnu 1.0.1) under eng/chroma/node_modules
+#   - promtool (Debian's prometheus package: `promtool check metrics` and `promtool test rules` in the tests)
 #   - chromium, only when INSTALL_CHROMIUM=1
 #
 # Idempotent: when everything is present it touches neither apt nor npm and returns in well under a second.
@@ -62,6 +63,7 @@ if [[ "${INSTALL_CHROMIUM:-0}" == "1" ]] && ! have_chromium; then
   missing+=(chromium fonts-liberation)
 fi
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 
 # A policy-rc.d that answers 101 keeps apt's maintainer scripts from starting the services at all.
 # Only created (and removed again) when the machine has none of its own.
@@ -100,10 +102,11 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 
   stop_service redis-server
   stop_service postgresql
+  stop_service prometheus
   cleanup_policy
   created_policy=0
 else
-  log "apt packages present (redis-server, postgresql-15, node, npm$([[ "${INSTALL_CHROMIUM:-0}" == "1" ]] && echo ', chromium'))"
+  log "apt packages present (redis-server, postgresql-15, node, npm, promtool$([[ "${INSTALL_CHROMIUM:-0}" == "1" ]] && echo ', chromium'))"
 fi
 
 have_redis || { log "redis-server still missing after install"; exit 1; }

@@ -77,7 +77,6 @@ public static class Extensions
         app.MapTasksApi();
         app.MapActivityApi();
         app.MapOpenAiApi(limits.RequestTimeout);
-        app.MapDurableJobsAdmin();
         return app;
     }
 }

@@ -11,10 +11,17 @@ using ServiceDefaults.Problems;
 namespace DurableJobs.Admin;
 
 /// <summary>
-/// Admin API of the job mechanism (admin role): queue summaries, workers, dead letters and their replay.
+/// Admin API of the job mechanism (admin role): queue summaries, workers, dead letters and their replay. Every service
+/// that calls <c>AddDurableJobs</c> gets it from <c>MapDefaultEndpoints</c> (<see cref="DefaultEndpoints"/>).
 /// </summary>
 public static class DurableJobsAdminEndpoints
 {
+    /// <summary>Maps the admin API for <c>MapDefaultEndpoints</c>.</summary>
+    internal sealed class DefaultEndpoints : ServiceDefaults.Endpoints.IDefaultEndpoints
+    {
+        public void Map(IEndpointRouteBuilder endpoints) => endpoints.MapDurableJobsAdmin();
+    }
+
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 200;
     private const int MaxReplay = 1000;

@@ -26,6 +26,24 @@ public sealed class HealthReportCache(
         public Task<HealthReport>? Refreshing;
     }
 
+    /// <summary>
+    /// The latest report of the checks tagged <paramref name="tag"/> without waiting: null before the first one; a stale
+    /// report starts a background refresh (for metrics, which must answer a scrape at once).
+    /// </summary>
+    public HealthReport? Peek(string? tag)
+    {
+        var pending = GetAsync(tag, CancellationToken.None);
+        if (pending.IsCompletedSuccessfully)
+        {
+            return pending.Result;
+        }
+
+        // The first report is still being made: nobody waits for it here, so observe its outcome (a timeout) ourselves.
+        _ = pending.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
+        return null;
+    }
+
     /// <summary>The report of the checks tagged <paramref name="tag"/> (all checks when null).</summary>
     public async Task<HealthReport> GetAsync(string? tag, CancellationToken cancellationToken)
     {
