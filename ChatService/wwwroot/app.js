@@ -478,7 +478,9 @@
           }
         }
       }
-      if (outcome !== 'done' && !controller.signal.aborted) {
+      if (controller.signal.aborted) {
+        outcome = 'cancelled'; // the reader was cancelled: the loop ended without an exception
+      } else if (outcome !== 'done') {
         flag(view, 'error', 'Interrupted', 'the stream ended before the answer was complete.');
       }
     } catch (error) {
