@@ -138,6 +138,15 @@ public sealed class ChatPageTests(DependenciesFixture deps) : IAsyncLifetime
         await _simulator.WaitUntilAsync(s => s.CancelledRequests >= 1 && s.InFlight == 0, TimeSpan.FromSeconds(10));
         Assert.Empty(browser.Errors);
         await SaveScreenshotAsync(browser, "chat-page.png", updateDocs: true);
+        Assert.Equal(0, await browser.EvalAsync<int>(UnlabelledControls));
+
+        // Responsive: on a phone-sized screen the same page fits its width (one column, nothing cut off).
+        await browser.Page.SetViewportAsync(new PuppeteerSharp.ViewPortOptions { Width = 390, Height = 844 });
+        await browser.WaitUntilAsync("document.documentElement.scrollWidth <= window.innerWidth", Ui, "no horizontal overflow at 390 px");
+        Assert.True(await browser.EvalAsync<bool>(
+            "document.querySelector('.chat').getBoundingClientRect().right <= window.innerWidth && document.querySelector('.side').getBoundingClientRect().right <= window.innerWidth"));
+        await SaveScreenshotAsync(browser, "chat-page-narrow.png", updateDocs: false);
+        await browser.Page.SetViewportAsync(new PuppeteerSharp.ViewPortOptions { Width = 1440, Height = 1000 });
 
         // The token survives a reload (sessionStorage); picking the session loads its history with the markers.
         var sessionId = await browser.EvalAsync<string>("document.getElementById('session-select').value");
@@ -160,6 +169,7 @@ public sealed class ChatPageTests(DependenciesFixture deps) : IAsyncLifetime
         var foreign = DevTokenIssuer.Mint("another-signing-key-that-this-service-never-saw", "mallory", admin: false, "aspire-chat-dev", "aspire-chat",
             TimeSpan.FromHours(1));
 
+        Assert.Equal(0, await browser.EvalAsync<int>(UnlabelledControls));
         await browser.PasteAsync("#token", foreign);
         await browser.Page.ClickAsync("#sign-in-form button[type=submit]");
         await browser.WaitUntilAsync("document.getElementById('notice').textContent.includes('401')", Ui, "the 401 notice");
@@ -177,6 +187,10 @@ public sealed class ChatPageTests(DependenciesFixture deps) : IAsyncLifetime
         Assert.Equal(user, await browser.TextAsync("#who-name"));
         Assert.False(await browser.VisibleAsync("#notice"));
     }
+
+    /// <summary>Visible form controls without a label (an accessible name from a &lt;label&gt; or aria-label).</summary>
+    private const string UnlabelledControls =
+        "[...document.querySelectorAll('input, select, textarea, button')].filter(e => e.getClientRects().length > 0 && e.labels?.length === 0 && !e.getAttribute('aria-label') && !(e.tagName === 'BUTTON' && e.textContent.trim())).length";
 
     private static async Task<Guid> UploadAsync(BrowserPage browser, string fileName, string content)
     {
