@@ -4,7 +4,7 @@
 #   - PostgreSQL 15 server binaries (/usr/lib/postgresql/15/bin)
 #   - Chroma (npm: chromadb 3.0.9 + chromadb-js-bindings-linux-x64-gnu 1.0.1) under eng/chroma/node_modules
 #   - promtool (Debian's prometheus package: `promtool check metrics` and `promtool test rules` in the tests)
-#   - chromium, only when INSTALL_CHROMIUM=1
+#   - chromium + fonts-liberation when INSTALL_CHROMIUM=1 (eng/test.sh sets it: browser and report rendering tests)
 #
 # Idempotent: when everything is present it touches neither apt nor npm and returns in well under a second.
 # Works as root, or as a normal user with sudo. Services that apt would start (redis on 6379, the
@@ -12,7 +12,8 @@
 # runner start their own servers on free ports.
 #
 # Environment:
-#   INSTALL_CHROMIUM=1   also install Debian's chromium (report rendering tests)
+#   INSTALL_CHROMIUM=1   also install Debian's chromium and fonts-liberation (the chat page's browser tests, the
+#                        report rendering tests); eng/test.sh sets it unless the caller set INSTALL_CHROMIUM=0
 #   SKIP_CHROMA=1        skip the npm part
 set -euo pipefail
 
@@ -53,14 +54,20 @@ have_chromium() {
   command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]]
 }
 
+have_liberation_fonts() {
+  [[ -d /usr/share/fonts/truetype/liberation ]]
+}
+
 missing=()
 have_redis || missing+=(redis-server)
 have_postgres || missing+=(postgresql-15)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
-if [[ "${INSTALL_CHROMIUM:-0}" == "1" ]] && ! have_chromium; then
-  # fonts-liberation is only a Recommends of chromium; without fonts rendered reports show boxes.
-  missing+=(chromium fonts-liberation)
+if [[ "${INSTALL_CHROMIUM:-0}" == "1" ]]; then
+  # fonts-liberation is only a Recommends of chromium (apt runs with --no-install-recommends here); without fonts
+  # rendered pages and reports show boxes. Checked on its own: a machine may have chromium but not the fonts.
+  have_chromium || missing+=(chromium)
+  have_liberation_fonts || missing+=(fonts-liberation)
 fi
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
@@ -106,11 +113,14 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   cleanup_policy
   created_policy=0
 else
-  log "apt packages present (redis-server, postgresql-15, node, npm, promtool$([[ "${INSTALL_CHROMIUM:-0}" == "1" ]] && echo ', chromium'))"
+  log "apt packages present (redis-server, postgresql-15, node, npm, promtool$([[ "${INSTALL_CHROMIUM:-0}" == "1" ]] && echo ', chromium, fonts-liberation'))"
 fi
 
 have_redis || { log "redis-server still missing after install"; exit 1; }
 have_postgres || { log "$pg_bin_dir/postgres still missing after install"; exit 1; }
+if [[ "${INSTALL_CHROMIUM:-0}" == "1" ]]; then
+  have_chromium || { log "chromium still missing after install"; exit 1; }
+fi
 
 redis_bin="$(command -v redis-server || echo /usr/bin/redis-server)"
 redis_version="$("$redis_bin" --version | sed -n 's/.* v=\([0-9.]*\).*/\1/p')"

@@ -106,7 +106,7 @@ admin_token=$(dotnet run --no-build --project eng/TokenTool -- --user ops --admi
 cat <<INFO
 
 [run-local] ready (logs in .local/logs/):
-  ChatService         http://127.0.0.1:$CHAT_PORT   (API UI: /scalar, OpenAPI: /openapi/v1.json)
+  ChatService         http://127.0.0.1:$CHAT_PORT   (chat page: open it and paste the user token below; API UI: /scalar, OpenAPI: /openapi/v1.json)
   EvaluationService   http://127.0.0.1:$EVAL_PORT
   DistributorService  http://127.0.0.1:$DIST_PORT
   Ollama              $OLLAMA_URL $( [ "$simulate" -eq 1 ] && echo "(simulator)" )

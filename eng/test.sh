@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need (PostgreSQL, Redis, Chroma), builds the local solution filter
+# The test command: installs what the tests need (PostgreSQL, Redis, Chroma, chromium), builds the local solution filter
 # (everything but the Aspire AppHost projects, which need nuget.org and Docker) and runs every test project.
 # Prints "N passed, N failed, N skipped" computed from the TRX results as its last line.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-bash eng/install-deps.sh
+# chromium (+ fonts) for the browser tests: ChatService's page (ChatPageTests) and EvaluationService's HTML report.
+INSTALL_CHROMIUM="${INSTALL_CHROMIUM:-1}" bash eng/install-deps.sh
 
 results="$root/TestResults"
 rm -rf "$results"
