@@ -19,6 +19,9 @@ public sealed class ChatServiceClient(HttpClient http, ServiceTokenProvider toke
     /// <summary>Per-request timeout read by the pipeline's timeout strategy.</summary>
     public static readonly HttpRequestOptionsKey<TimeSpan> CaseTimeoutKey = new("evaluation.case-timeout");
 
+    /// <summary>How much later than the pipeline's timeout a call's own budget fires (see <see cref="AskAsync"/>).</summary>
+    private static readonly TimeSpan PipelineFirst = TimeSpan.FromMilliseconds(500);
+
     public async Task<ChatResponse> AskAsync(ChatRequest request, string owner, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, "/api/chat") { Content = JsonContent.Create(request, options: JsonSerializerOptions.Web) };
@@ -27,8 +30,10 @@ public sealed class ChatServiceClient(HttpClient http, ServiceTokenProvider toke
         message.Headers.TryAddWithoutValidation(RequestBudget.HeaderName, ((long)timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
         Authorize(message, owner);
         // The case's timeout is a timer on the whole call, body included: the pipeline's timeout covers the headers only.
+        // It fires a moment after the pipeline's, so a call that gets no headers still ends as the pipeline's timeout,
+        // which the chatservice breaker counts.
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budget.CancelAfter(timeout);
+        budget.CancelAfter(timeout + PipelineFirst);
         using var bound = ReadWatchdog.Bind(budget.Token);
         using var response = await SendAsync(message, budget.Token, cancellationToken);
         if (!response.IsSuccessStatusCode)
@@ -91,7 +96,7 @@ public sealed class ChatServiceClient(HttpClient http, ServiceTokenProvider toke
         message.Options.Set(CaseTimeoutKey, timeout);
         Authorize(message, owner);
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budget.CancelAfter(timeout);
+        budget.CancelAfter(timeout + PipelineFirst);
         using var bound = ReadWatchdog.Bind(budget.Token);
         using var response = await SendAsync(message, budget.Token, cancellationToken);
         if (!response.IsSuccessStatusCode)
