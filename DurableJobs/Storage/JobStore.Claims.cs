@@ -13,26 +13,20 @@ internal sealed partial class JobStore
     /// </summary>
     public Task<List<ClaimedJob>> ClaimAsync(string queue, Guid[] ids, string worker, TimeSpan lease,
         CancellationToken cancellationToken) =>
-        ClaimCoreAsync(
-            $"id = ANY(@ids) AND queue = @queue AND {Claimable} ORDER BY id",
-            p =>
-            {
-                p.Add(UuidArray("ids", ids));
-                p.Add(Text("queue", queue));
-            }, worker, lease, cancellationToken);
+        ClaimCoreAsync($"id = ANY(@ids) AND queue = @queue AND {Claimable} ORDER BY id",
+            [UuidArray("ids", ids), Text("queue", queue)], worker, lease, cancellationToken);
 
     /// <summary>Claims up to <paramref name="count"/> due jobs straight from the table (Redis unavailable).</summary>
     public Task<List<ClaimedJob>> ClaimNextAsync(string queue, int count, string worker, TimeSpan lease,
         CancellationToken cancellationToken) =>
-        ClaimCoreAsync(
-            $"queue = @queue AND {Claimable} ORDER BY next_attempt_at LIMIT @count",
-            p =>
-            {
-                p.Add(Text("queue", queue));
-                p.Add(Int("count", count));
-            }, worker, lease, cancellationToken);
+        ClaimCoreAsync($"queue = @queue AND {Claimable} ORDER BY next_attempt_at LIMIT @count",
+            [Text("queue", queue), Int("count", count)], worker, lease, cancellationToken);
 
-    private Task<List<ClaimedJob>> ClaimCoreAsync(string candidates, Action<NpgsqlParameterCollection> bind, string worker, TimeSpan lease,
+    /// <summary>
+    /// Claims the rows that <paramref name="candidates"/> selects: a condition with its order and limit, whose parameters
+    /// are <paramref name="candidateParameters"/>.
+    /// </summary>
+    private Task<List<ClaimedJob>> ClaimCoreAsync(string candidates, NpgsqlParameter[] candidateParameters, string worker, TimeSpan lease,
         CancellationToken cancellationToken)
     {
         var sql = $"""
@@ -46,7 +40,7 @@ internal sealed partial class JobStore
             """;
         return QueryAsync(sql, p =>
         {
-            bind(p);
+            p.AddRange(candidateParameters);
             p.Add(Text("worker", worker));
             p.Add(Interval("lease", lease));
         }, r => new ClaimedJob(

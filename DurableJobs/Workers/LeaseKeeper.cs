@@ -4,7 +4,6 @@ using DurableJobs.Dispatch;
 using DurableJobs.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
-using static DurableJobs.Workers.QueueWorkerLog;
 
 namespace DurableJobs.Workers;
 
@@ -36,7 +35,7 @@ internal sealed class LeaseKeeper(WorkerContext worker, HeldJobs heldJobs, Redis
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    LogHeartbeatFailed(worker.Logger, worker.Queue, ex);
+                    QueueWorkerLog.LogHeartbeatFailed(worker.Logger, worker.Queue, ex);
                 }
             }
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
@@ -80,7 +79,7 @@ internal sealed class LeaseKeeper(WorkerContext worker, HeldJobs heldJobs, Redis
                 if (!held.Abandoned)
                 {
                     held.Abandoned = true;
-                    LogAbandoned(worker.Logger, held.Id, worker.Queue, held.Job.Timeout);
+                    QueueWorkerLog.LogAbandoned(worker.Logger, held.Id, worker.Queue, held.Job.Timeout);
                 }
 
                 continue;
@@ -121,7 +120,7 @@ internal sealed class LeaseKeeper(WorkerContext worker, HeldJobs heldJobs, Redis
                     continue;
                 }
 
-                LogLeaseLost(worker.Logger, id, worker.Queue, attempt);
+                QueueWorkerLog.LogLeaseLost(worker.Logger, id, worker.Queue, attempt);
                 held.Stop(HeldJob.StopReason.LeaseLost);
             }
             else if (cancelRequested)
