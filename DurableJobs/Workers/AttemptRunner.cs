@@ -1,0 +1,148 @@
+using System.Text.Json;
+using DurableJobs.Monitoring;
+using DurableJobs.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using static DurableJobs.Workers.QueueWorkerLog;
+
+namespace DurableJobs.Workers;
+
+/// <summary>
+/// Running attempts, for one queue's worker: <see cref="QueueOptions.Concurrency"/> executor loops take the held jobs
+/// from the buffer, run the queue's handler in a new DI scope with the job's token (it fires on the job's timeout, a
+/// cancel request, the shutdown deadline or a lost lease), turn what the handler returned or threw into an
+/// <see cref="AttemptResult"/> and have the <see cref="OutcomeSettler"/> write it. Once the worker stopped claiming,
+/// jobs still waiting in the buffer are released instead of run. A failing executor never takes the worker down.
+/// </summary>
+internal sealed class AttemptRunner(
+    WorkerContext worker,
+    HeldJobs heldJobs,
+    OutcomeSettler settler,
+    JobTelemetry telemetry,
+    IServiceScopeFactory scopes)
+{
+    /// <summary>Starts the executor loops; they end once the buffer is completed and empty.</summary>
+    public Task[] StartExecutors() => Enumerable.Range(0, worker.QueueOptions.Concurrency).Select(_ => ExecuteLoopAsync()).ToArray();
+
+    private async Task ExecuteLoopAsync()
+    {
+        await Task.Yield();
+        await foreach (var held in heldJobs.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                if (worker.Crashed)
+                {
+                    continue;
+                }
+
+                if (worker.StoppedClaiming)
+                {
+                    // Not cancellable: ReleaseAsync bounds itself with OutcomeWriteTimeout.
+                    await settler.ReleaseAsync([held], CancellationToken.None).ConfigureAwait(false);
+                }
+                else
+                {
+                    await RunAsync(held).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex)
+            {
+                // Never let one job take an executor down; the lease lapses and the sweeper reclaims the job.
+                LogExecutorFailed(worker.Logger, held.Id, worker.Queue, ex);
+            }
+            finally
+            {
+                heldJobs.Done(held);
+            }
+        }
+    }
+
+    private async Task RunAsync(HeldJob held)
+    {
+        var job = held.Job;
+        var time = worker.Time;
+        var started = time.GetTimestamp();
+        held.MarkStarted(started);
+        telemetry.Started(worker.Queue, job.StartedAt - job.DueAt);
+        using var timeout = new CancellationTokenSource(job.Timeout, time);
+        using var onTimeout = timeout.Token.Register(static s => ((HeldJob)s!).Stop(HeldJob.StopReason.TimedOut), held);
+        using var activity = telemetry.StartExecution(worker.Queue, job.Id, job.Attempt, job.TraceParent);
+
+        var result = await InvokeHandlerAsync(held).ConfigureAwait(false);
+        var elapsedMs = time.GetElapsedTime(started).TotalMilliseconds;
+        LogHandlerReturned(worker.Logger, job.Id, worker.Queue, result.Outcome, held.Reason, elapsedMs);
+        held.Settling = true;
+        var outcome = await settler.SettleAsync(held, result).ConfigureAwait(false);
+        activity?.SetTag("jobs.outcome", outcome);
+        if (result.Exception is { } error)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error.Message);
+        }
+
+        telemetry.Ended(worker.Queue, outcome, time.GetElapsedTime(started));
+    }
+
+    private async Task<AttemptResult> InvokeHandlerAsync(HeldJob held)
+    {
+        var job = held.Job;
+        object? value;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var handler = scope.ServiceProvider.GetRequiredKeyedService<IJobHandler>(worker.Queue);
+            var context = new JobContext(job.Id, worker.Queue, JobStore.ParseJson(job.Payload), job.Attempt, job.MaxAttempts, job.Owner,
+                job.IdempotencyKey ?? job.Id.ToString());
+            value = await handler.HandleAsync(context, held.Token).ConfigureAwait(false);
+        }
+        catch (PermanentJobException ex)
+        {
+            return new AttemptResult(AttemptResult.Kind.PermanentFailure, ErrorCode: ex.Code, ErrorMessage: ex.Message, Exception: ex);
+        }
+        catch (OperationCanceledException) when (held.Reason == HeldJob.StopReason.None && worker.StoppedClaiming)
+        {
+            // The handler stopped itself because the host is stopping (e.g. on ApplicationStopping) before the drain
+            // deadline fired its token: a shutdown, so the job is released and the attempt not counted.
+            return new AttemptResult(AttemptResult.Kind.Shutdown);
+        }
+        catch (Exception ex) when (held.Reason != HeldJob.StopReason.None)
+        {
+            // Whatever the handler threw once its token fired, the stop is the cause.
+            return held.Reason switch
+            {
+                HeldJob.StopReason.Cancelled => new AttemptResult(AttemptResult.Kind.Cancelled, ErrorCode: JobErrorCodes.Cancelled,
+                    ErrorMessage: "Cancelled while running."),
+                HeldJob.StopReason.TimedOut => new AttemptResult(AttemptResult.Kind.TimedOut, ErrorCode: JobErrorCodes.Timeout,
+                    ErrorMessage: $"Attempt {job.Attempt} ran past its timeout of {job.Timeout}."),
+                HeldJob.StopReason.LeaseLost => new AttemptResult(AttemptResult.Kind.LeaseLost, Exception: ex),
+                _ => new AttemptResult(AttemptResult.Kind.Shutdown),
+            };
+        }
+        catch (Exception ex)
+        {
+            return new AttemptResult(AttemptResult.Kind.Error, ErrorCode: JobErrorCodes.HandlerError,
+                ErrorMessage: $"{ex.GetType().Name}: {ex.Message}", Exception: ex);
+        }
+
+        return ToResult(value);
+    }
+
+    /// <summary>A handler's return value as the result JSON; a value that cannot be stored fails the job permanently.</summary>
+    private static AttemptResult ToResult(object? value)
+    {
+        try
+        {
+            var json = value switch
+            {
+                null => null,
+                JsonElement element => element.GetRawText(),
+                _ => JsonSerializer.Serialize(value, value.GetType(), JsonSerializerOptions.Web),
+            };
+            return new AttemptResult(AttemptResult.Kind.Succeeded, ResultJson: json);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException)
+        {
+            return new AttemptResult(AttemptResult.Kind.PermanentFailure, ErrorCode: JobErrorCodes.InvalidResult,
+                ErrorMessage: $"The result of type {value?.GetType().Name} cannot be stored as JSON: {ex.Message}", Exception: ex);
+        }
+    }
+}
