@@ -49,7 +49,7 @@ foreach (var c in ceilings.Values)
     md.AppendLine(inv, $"| {c.Name} | {c.Value:N0} | {c.Unit} | {c.P50Ms:0.00} | {c.P99Ms:0.00} | {c.Notes} |");
 }
 
-// Reference figures of the same machine kind when idle (/work/shared/reference/machine-limits.md): how far this
+// Reference figures of the same machine kind when idle (measured on an idle 2-core build machine): how far this
 // run's ceilings are from them shows how loaded the machine was, which every ratio below inherits.
 var idleReference = new Dictionary<string, double>
 {

@@ -5,7 +5,7 @@ using static SystemTests.Faults.Readiness;
 namespace SystemTests.Faults;
 
 /// <summary>
-/// THE fault matrix (DESIGN.md §5): one row per dependency × fault. Adding a row adds a test
+/// THE fault matrix: one row per dependency × fault (what every service guarantees while it holds). Adding a row adds a test
 /// (<see cref="FaultMatrixTests"/>); README.md shows the same table.
 /// </summary>
 public static class FaultMatrix
