@@ -14,6 +14,7 @@ internal static class TestSettings
         ["ConnectionStrings:distdb"] = postgres,
         ["ConnectionStrings:redis"] = redis,
         ["Auth:SigningKey"] = SigningKey,
+        ["Auth:AllowSigningKeyOutsideDevelopment"] = "true", // the "Testing" environment
         ["Logging:PlainConsole"] = "true",
         ["Logging:LogLevel:Default"] = "Warning",
         ["Logging:LogLevel:DistributorService"] = "Information",
