@@ -18,6 +18,7 @@ using ServiceDefaults.Health;
 using ServiceDefaults.Problems;
 using ServiceDefaults.Requests;
 using ServiceDefaults.Resilience;
+using ServiceDefaults.Validation;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -57,6 +58,7 @@ public static class Extensions
         builder.Services.AddSingleton<InFlightRequests>();
         builder.Services.AddSingleton<DbPoolObserver>();
         builder.Services.AddDefaultProblemDetails();
+        builder.Services.AddJsonInputGuard();
         builder.AddDefaultAuthentication();
         builder.Services.AddRequestTimeouts(o => o.DefaultPolicy = new RequestTimeoutPolicy
         {

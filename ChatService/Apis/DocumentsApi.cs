@@ -13,6 +13,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using ServiceDefaults.Auth;
 using ServiceDefaults.Problems;
+using ServiceDefaults.Validation;
 
 namespace ChatService.Apis;
 
@@ -65,6 +66,14 @@ public static class DocumentsApi
         await using (var stream = file.OpenReadStream())
         {
             await stream.ReadExactlyAsync(bytes, cancellationToken);
+        }
+
+        // A text file with a NUL byte is binary content (PostgreSQL cannot store it as text): refused here rather than accepted
+        // as a job that fails every attempt and leaves the document 'processing'.
+        if (kind != "pdf" && TextRules.ContainsNul(bytes))
+        {
+            return Problem.Of(415, ChatErrorCodes.UnsupportedFileType, "Unsupported file type",
+                $"The .{kind} file contains NUL bytes: it is not text. Accepted: .txt, .md, .pdf, .csv.");
         }
 
         var owner = user.GetUserId();

@@ -23,9 +23,14 @@ public static class DeadLettersApi
         Guid? destinationId, DateTimeOffset? since, int? limit, string? cursor,
         DistributorDbContext db, IOptions<DistributorOptions> options, CancellationToken cancellationToken)
     {
+        if (Problem.InvalidLimit(limit, options.Value.MaxPageSize) is { } badLimit)
+        {
+            return badLimit;
+        }
+
         var page = await DistributionsApi.PageAsync(db.Distributions.AsNoTracking(), destinationId, DistributionStatus.DeadLettered, since,
             limit, cursor, options.Value, cancellationToken);
-        return page is null ? Problem.Validation("cursor is not valid") : TypedResults.Ok(page);
+        return page is null ? Problem.InvalidCursor() : TypedResults.Ok(page);
     }
 
     /// <summary>

@@ -36,14 +36,19 @@ public static class DistributionsApi
             return Problem.Validation($"status must be one of {string.Join(", ", DistributionStatus.All)}");
         }
 
+        if (Problem.InvalidLimit(limit, options.Value.MaxPageSize) is { } badLimit)
+        {
+            return badLimit;
+        }
+
         var result = await PageAsync(db.Distributions.AsNoTracking(), destinationId, status, since, limit, cursor, options.Value, cancellationToken);
-        return result is null ? Problem.Validation("cursor is not valid") : TypedResults.Ok(result);
+        return result is null ? Problem.InvalidCursor() : TypedResults.Ok(result);
     }
 
     internal static async Task<Page<DistributionView>?> PageAsync(IQueryable<Distribution> query, Guid? destinationId, string? status,
         DateTimeOffset? since, int? limit, string? cursor, DistributorOptions options, CancellationToken cancellationToken)
     {
-        var take = Math.Clamp(limit ?? options.DefaultPageSize, 1, options.MaxPageSize);
+        var take = limit ?? options.DefaultPageSize; // validated by the caller (Problem.InvalidLimit)
         if (destinationId is { } destination)
         {
             query = query.Where(d => d.DestinationId == destination);
