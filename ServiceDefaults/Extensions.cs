@@ -15,6 +15,7 @@ using ServiceDefaults;
 using ServiceDefaults.Auth;
 using ServiceDefaults.Data;
 using ServiceDefaults.Health;
+using ServiceDefaults.OpenApi;
 using ServiceDefaults.Problems;
 using ServiceDefaults.Requests;
 using ServiceDefaults.Resilience;
@@ -72,7 +73,7 @@ public static class Extensions
             // Every queue's workers drain at the same time, so a stop takes the slowest drain, not the sum of them.
             o.ServicesStopConcurrently = true;
         });
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddErrorResponses());
         return builder;
     }
 

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using ServiceDefaults.Auth;
+using ServiceDefaults.OpenApi;
 using ServiceDefaults.Problems;
 using ServiceDefaults.Validation;
 
@@ -24,6 +25,7 @@ public static class DocumentsApi
         var group = app.MapGroup("/api/documents").WithTags("Documents");
         group.MapPost("/", Upload)
             .DisableAntiforgery()
+            .WithUploadBody("The document: .txt, .md, .pdf or .csv.", new Dictionary<string, string> { ["title"] = "Optional title (at most 300 characters)." })
             // why: the service default body limit is 1 MiB; uploads get their own (plus room for multipart framing).
             .WithMetadata(new RequestSizeLimitAttribute(maxUploadBytes + 64 * 1024));
         group.MapGet("/", List);

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Auth;
+using ServiceDefaults.OpenApi;
 using ServiceDefaults.Problems;
 using ServiceDefaults.Validation;
 
@@ -22,7 +23,9 @@ public static class SuitesApi
     {
         var group = app.MapGroup("/api/suites").WithTags("Suites");
         group.MapPost("/", Create);
-        group.MapPost("/import", Import).DisableAntiforgery();
+        group.MapPost("/import", Import).DisableAntiforgery()
+            .WithUploadBody("The cases as JSON Lines (.jsonl) or CSV (.csv); as a form file or as the raw body (?format=jsonl|csv).",
+                new Dictionary<string, string> { ["name"] = "Optional suite name." }, "application/x-ndjson", "text/csv");
         group.MapPost("/generate", Generate);
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);
