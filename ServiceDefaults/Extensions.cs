@@ -16,10 +16,12 @@ using ServiceDefaults.Auth;
 using ServiceDefaults.Data;
 using ServiceDefaults.Endpoints;
 using ServiceDefaults.Health;
+using ServiceDefaults.OpenApi;
 using ServiceDefaults.Problems;
 using ServiceDefaults.Requests;
 using ServiceDefaults.Resilience;
 using ServiceDefaults.Streaming;
+using ServiceDefaults.Validation;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -60,6 +62,7 @@ public static class Extensions
         builder.Services.AddSingleton<InFlightRequests>();
         builder.Services.AddSingleton<DbPoolObserver>();
         builder.Services.AddDefaultProblemDetails();
+        builder.Services.AddJsonInputGuard();
         builder.AddDefaultAuthentication();
         builder.Services.AddRequestTimeouts(o => o.DefaultPolicy = new RequestTimeoutPolicy
         {
@@ -73,7 +76,7 @@ public static class Extensions
             // Every queue's workers drain at the same time, so a stop takes the slowest drain, not the sum of them.
             o.ServicesStopConcurrently = true;
         });
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddErrorResponses());
         return builder;
     }
 

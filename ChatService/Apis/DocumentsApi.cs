@@ -12,7 +12,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using ServiceDefaults.Auth;
+using ServiceDefaults.OpenApi;
 using ServiceDefaults.Problems;
+using ServiceDefaults.Validation;
 
 namespace ChatService.Apis;
 
@@ -23,6 +25,7 @@ public static class DocumentsApi
         var group = app.MapGroup("/api/documents").WithTags("Documents");
         group.MapPost("/", Upload)
             .DisableAntiforgery()
+            .WithUploadBody("The document: .txt, .md, .pdf or .csv.", new Dictionary<string, string> { ["title"] = "Optional title (at most 300 characters)." })
             // why: the service default body limit is 1 MiB; uploads get their own (plus room for multipart framing).
             .WithMetadata(new RequestSizeLimitAttribute(maxUploadBytes + 64 * 1024));
         group.MapGet("/", List);
@@ -65,6 +68,14 @@ public static class DocumentsApi
         await using (var stream = file.OpenReadStream())
         {
             await stream.ReadExactlyAsync(bytes, cancellationToken);
+        }
+
+        // A text file with a NUL byte is binary content (PostgreSQL cannot store it as text): refused here rather than accepted
+        // as a job that fails every attempt and leaves the document 'processing'.
+        if (kind != "pdf" && TextRules.ContainsNul(bytes))
+        {
+            return Problem.Of(415, ChatErrorCodes.UnsupportedFileType, "Unsupported file type",
+                $"The .{kind} file contains NUL bytes: it is not text. Accepted: .txt, .md, .pdf, .csv.");
         }
 
         var owner = user.GetUserId();

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using DistributorService.Data;
 using DistributorService.Intake;
 using DistributorService.Options;
@@ -14,18 +15,23 @@ public static class DeadLettersApi
     public static IEndpointRouteBuilder MapDeadLettersApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/dead-letters").WithTags("Dead letters");
-        group.MapGet("/", List);
+        group.MapGet("/", List).RequireAuthorization(Publishers.ReaderPolicyName);
         group.MapPost("/replay", Replay).RequireAuthorization(AuthPolicies.Admin);
         return app;
     }
 
     private static async Task<Results<Ok<Page<DistributionView>>, ProblemHttpResult>> List(
-        Guid? destinationId, DateTimeOffset? since, int? limit, string? cursor,
+        Guid? destinationId, DateTimeOffset? since, int? limit, string? cursor, ClaimsPrincipal user,
         DistributorDbContext db, IOptions<DistributorOptions> options, CancellationToken cancellationToken)
     {
-        var page = await DistributionsApi.PageAsync(db.Distributions.AsNoTracking(), destinationId, DistributionStatus.DeadLettered, since,
+        if (Problem.InvalidLimit(limit, options.Value.MaxPageSize) is { } badLimit)
+        {
+            return badLimit;
+        }
+
+        var page = await DistributionsApi.PageAsync(Publishers.Visible(db.Distributions.AsNoTracking(), user), destinationId, DistributionStatus.DeadLettered, since,
             limit, cursor, options.Value, cancellationToken);
-        return page is null ? Problem.Validation("cursor is not valid") : TypedResults.Ok(page);
+        return page is null ? Problem.InvalidCursor() : TypedResults.Ok(page);
     }
 
     /// <summary>

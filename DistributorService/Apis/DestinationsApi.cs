@@ -53,14 +53,25 @@ public static class DestinationsApi
         return TypedResults.Created($"/api/destinations/{destination.Id}", s.Editor.ToView(destination));
     }
 
-    private static async Task<Ok<Page<DestinationView>>> List(
+    private static async Task<Results<Ok<Page<DestinationView>>, ProblemHttpResult>> List(
         [AsParameters] Services s, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        var take = Math.Clamp(limit ?? s.Options.Value.DefaultPageSize, 1, s.Options.Value.MaxPageSize);
-        var query = s.Db.Destinations.AsNoTracking().OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).AsQueryable();
-        if (cursor is not null && DateTimeOffset.TryParse(cursor, System.Globalization.CultureInfo.InvariantCulture,
-                System.Globalization.DateTimeStyles.RoundtripKind, out var after))
+        if (Problem.InvalidLimit(limit, s.Options.Value.MaxPageSize) is { } badLimit)
         {
+            return badLimit;
+        }
+
+        var take = limit ?? s.Options.Value.DefaultPageSize;
+        var query = s.Db.Destinations.AsNoTracking().OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).AsQueryable();
+        if (cursor is not null)
+        {
+            // A cursor this list did not hand out is refused like every other list's, not read as "from the start".
+            if (!DateTimeOffset.TryParseExact(cursor, "O", System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.RoundtripKind, out var after))
+            {
+                return Problem.InvalidCursor();
+            }
+
             query = query.Where(d => d.CreatedAt > after);
         }
 

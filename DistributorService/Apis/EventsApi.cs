@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using DistributorService.Data;
 using DistributorService.Intake;
@@ -7,7 +8,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using ServiceDefaults.Auth;
 using ServiceDefaults.Problems;
+using ServiceDefaults.Validation;
 
 namespace DistributorService.Apis;
 
@@ -19,15 +22,21 @@ public static class EventsApi
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/events").WithTags("Events");
-        group.MapPost("/", Accept);
-        group.MapGet("/{id:guid}", Get);
+        group.MapPost("/", Accept).RequireAuthorization(Publishers.PolicyName);
+        group.MapGet("/{id:guid}", Get).RequireAuthorization(Publishers.ReaderPolicyName);
         return app;
     }
 
-    /// <summary>202 only once the event, its distributions and their jobs are committed; 503 when that cannot happen.</summary>
+    /// <summary>
+    /// 202 only once the event, its distributions and their jobs are committed; 503 when that cannot happen. Only a publisher
+    /// (role or scope) may post, and only the types <c>Distributor:Publishers</c> gives it (403 otherwise); its idempotency keys
+    /// are its own, and a key reused with another payload is 422.
+    /// </summary>
     private static async Task<Results<Accepted<EventAccepted>, ProblemHttpResult>> Accept(
         EventRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyHeader,
+        ClaimsPrincipal user,
+        Publishers publishers,
         IServiceScopeFactory scopes,
         IntakeGate gate,
         HttpContext context,
@@ -57,11 +66,24 @@ public static class EventsApi
             return Problem.Validation("the Idempotency-Key header and the idempotencyKey field differ");
         }
 
+        if (key is not null && TextRules.Problem(key) is { } badKey)
+        {
+            return Problem.Validation($"the idempotency key {badKey}");
+        }
+
+        var type = request.Type.Trim();
+        var publisher = user.GetUserId();
+        if (!publishers.MayPublish(publisher, type))
+        {
+            return Problem.Of(StatusCodes.Status403Forbidden, DistributorErrorCodes.EventTypeNotAllowed, "Event type not allowed",
+                $"Publisher '{publisher}' may not post '{type}' events (Distributor:Publishers).");
+        }
+
         // The answer never waits longer than IntakeTimeout, whatever PostgreSQL does: a hung server keeps Npgsql in a
         // statement (and its cancellation handshake) for the command timeout and more, so the work runs in its own scope
         // and the request stops waiting at the budget. Abandoned work rolls back instead of committing.
         var abandoned = 0;
-        var work = AcceptInOwnScopeAsync(scopes, gate, request.Type.Trim(), payload.GetRawText(), key, () => Volatile.Read(ref abandoned) == 1);
+        var work = AcceptInOwnScopeAsync(scopes, gate, publisher, type, payload.GetRawText(), key, () => Volatile.Read(ref abandoned) == 1);
         var logger = loggers.CreateLogger(typeof(EventsApi));
         try
         {
@@ -74,6 +96,11 @@ public static class EventsApi
             }
 
             return TypedResults.Accepted($"/api/events/{accepted.Answer.EventId}", accepted.Answer);
+        }
+        catch (IdempotencyKeyReusedException ex)
+        {
+            return Problem.Of(StatusCodes.Status422UnprocessableEntity, DistributorErrorCodes.IdempotencyKeyReused, "Idempotency key reused",
+                ex.Message, new Dictionary<string, object?> { ["eventId"] = ex.EventId });
         }
         catch (Exception ex) when (IsDatabaseUnavailable(ex) || cancellationToken.IsCancellationRequested) // WaitAsync's TimeoutException included
         {
@@ -94,8 +121,8 @@ public static class EventsApi
     }
 
     /// <summary>The gate check and the intake transaction in a scope of their own; null when intake is paused.</summary>
-    private static async Task<IntakeResult?> AcceptInOwnScopeAsync(IServiceScopeFactory scopes, IntakeGate gate, string type, string payload,
-        string? key, Func<bool> abandoned)
+    private static async Task<IntakeResult?> AcceptInOwnScopeAsync(IServiceScopeFactory scopes, IntakeGate gate, string publisher, string type,
+        string payload, string? key, Func<bool> abandoned)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DistributorDbContext>();
@@ -107,7 +134,7 @@ public static class EventsApi
             return null;
         }
 
-        return await scope.ServiceProvider.GetRequiredService<EventIntake>().AcceptAsync(type, payload, key, unbounded, abandoned);
+        return await scope.ServiceProvider.GetRequiredService<EventIntake>().AcceptAsync(publisher, type, payload, key, unbounded, abandoned);
     }
 
     /// <summary>Lets abandoned intake work finish (or fail) in the background without an unobserved exception.</summary>
@@ -136,9 +163,11 @@ public static class EventsApi
         return false;
     }
 
-    private static async Task<Results<Ok<EventView>, ProblemHttpResult>> Get(Guid id, DistributorDbContext db, CancellationToken cancellationToken)
+    /// <summary>An admin reads any event; a publisher only its own (another's is 404, as if it did not exist).</summary>
+    private static async Task<Results<Ok<EventView>, ProblemHttpResult>> Get(Guid id, ClaimsPrincipal user, DistributorDbContext db,
+        CancellationToken cancellationToken)
     {
-        var stored = await db.Events.AsNoTracking()
+        var stored = await Publishers.Visible(db.Events.AsNoTracking(), user)
             .Include(e => e.Distributions)
             .FirstOrDefaultAsync(e => e.Id == id, cancellationToken);
         if (stored is null)
@@ -147,7 +176,8 @@ public static class EventsApi
         }
 
         using var payload = JsonDocument.Parse(stored.Payload);
-        return TypedResults.Ok(new EventView(stored.Id, stored.Type, payload.RootElement.Clone(), stored.IdempotencyKey, stored.AcceptedAt,
+        return TypedResults.Ok(new EventView(stored.Id, stored.Type, payload.RootElement.Clone(), stored.IdempotencyKey, stored.Publisher,
+            stored.AcceptedAt,
             stored.Distributions.OrderBy(d => d.Sequence).Select(d => d.ToView(withAttempts: false)).ToList()));
     }
 }

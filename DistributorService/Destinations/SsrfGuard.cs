@@ -6,9 +6,13 @@ using Microsoft.Extensions.Options;
 namespace DistributorService.Destinations;
 
 /// <summary>
-/// Keeps deliveries away from internal networks: loopback, private, link-local, CGNAT, multicast and cloud
-/// metadata addresses are refused unless configuration allows them. Checked when a destination is saved
-/// (on the host's resolved addresses) and again on the address actually connected to (DNS rebinding).
+/// Keeps deliveries away from internal networks: loopback, private, link-local, CGNAT, multicast, the IPv6 forms that
+/// embed an IPv4 address (IPv4-compatible <c>::/96</c>, NAT64 <c>64:ff9b::/96</c> and <c>64:ff9b:1::/48</c>, 6to4
+/// <c>2002::/16</c>) and cloud metadata addresses are refused unless configuration allows them. Checked when a destination
+/// is saved (on the host's resolved addresses) and again on the address actually connected to (DNS rebinding).
+/// Order: the metadata list first and always (an allow-list entry never opens it, nor an IPv6 form embedding it), then the
+/// allow-list (an allow-listed host name is still resolved, and each address it resolves to is checked against the
+/// metadata list), then the internal ranges.
 /// </summary>
 public sealed class SsrfGuard(IOptionsMonitor<DistributorOptions> options)
 {
@@ -17,6 +21,8 @@ public sealed class SsrfGuard(IOptionsMonitor<DistributorOptions> options)
         IPAddress.Parse("169.254.169.254"),
         IPAddress.Parse("169.254.170.2"),
         IPAddress.Parse("100.100.100.200"),
+        IPAddress.Parse("168.63.129.16"), // Azure wire server
+        IPAddress.Parse("192.0.0.192"), // Oracle Cloud
         IPAddress.Parse("fd00:ec2::254"),
     ];
 
@@ -36,9 +42,14 @@ public sealed class SsrfGuard(IOptionsMonitor<DistributorOptions> options)
         }
 
         var host = uri.IdnHost;
-        if (MetadataHosts.Contains(host, StringComparer.OrdinalIgnoreCase) && !IsHostAllowListed(host))
+        if (MetadataHosts.Contains(host.TrimEnd('.'), StringComparer.OrdinalIgnoreCase))
         {
             return "points at a cloud metadata service";
+        }
+
+        if (options.CurrentValue.Ssrf.AllowedPorts is { Length: > 0 } ports && !ports.Contains(uri.Port))
+        {
+            return $"port {uri.Port} is not allowed (Distributor:Ssrf:AllowedPorts)";
         }
 
         IPAddress[] addresses;
@@ -77,17 +88,18 @@ public sealed class SsrfGuard(IOptionsMonitor<DistributorOptions> options)
             address = address.MapToIPv4();
         }
 
+        var embedded = EmbeddedIPv4(address);
+        if (MetadataAddresses.Contains(address) || (embedded is not null && MetadataAddresses.Contains(embedded)))
+        {
+            return $"address {address} is a cloud metadata service";
+        }
+
         if (IsHostAllowListed(host) || IsAddressAllowListed(address))
         {
             return null;
         }
 
-        if (MetadataAddresses.Contains(address))
-        {
-            return $"address {address} is a cloud metadata service";
-        }
-
-        if (!IsInternal(address))
+        if (!IsInternal(address) && (embedded is null || !IsInternal(embedded)))
         {
             return null;
         }
@@ -131,12 +143,35 @@ public sealed class SsrfGuard(IOptionsMonitor<DistributorOptions> options)
         IPNetwork.Parse("198.18.0.0/15"),
         IPNetwork.Parse("224.0.0.0/4"),
         IPNetwork.Parse("240.0.0.0/4"),
-        IPNetwork.Parse("::/128"),
-        IPNetwork.Parse("::1/128"),
+        IPNetwork.Parse("::/96"), // IPv4-compatible (deprecated), includes :: and ::1
+        IPNetwork.Parse("64:ff9b::/96"), // NAT64 well-known prefix: reaches the embedded IPv4 address
+        IPNetwork.Parse("64:ff9b:1::/48"), // NAT64 local-use prefix
+        IPNetwork.Parse("2002::/16"), // 6to4: reaches the embedded IPv4 address
         IPNetwork.Parse("fc00::/7"),
         IPNetwork.Parse("fe80::/10"),
         IPNetwork.Parse("ff00::/8"),
     ];
 
     private static bool IsInternal(IPAddress address) => InternalRanges.Any(r => r.Contains(address));
+
+    private static readonly IPNetwork Ipv4Compatible = IPNetwork.Parse("::/96");
+    private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
+    private static readonly IPNetwork SixToFour = IPNetwork.Parse("2002::/16");
+
+    /// <summary>The IPv4 address an IPv6 address carries (IPv4-compatible, NAT64 well-known prefix, 6to4), or null.</summary>
+    internal static IPAddress? EmbeddedIPv4(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return null;
+        }
+
+        var bytes = address.GetAddressBytes();
+        if (Ipv4Compatible.Contains(address) || Nat64.Contains(address))
+        {
+            return new IPAddress(bytes.AsSpan(12, 4));
+        }
+
+        return SixToFour.Contains(address) ? new IPAddress(bytes.AsSpan(2, 4)) : null;
+    }
 }

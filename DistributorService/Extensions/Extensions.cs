@@ -8,6 +8,7 @@ using DistributorService.Telemetry;
 using DurableJobs;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using ServiceDefaults.Auth;
 using ServiceDefaults.Data;
 using ServiceDefaults.Health;
 using ServiceDefaults.Redis;
@@ -24,6 +25,8 @@ public static class Extensions
 
         builder.Services.AddOptions<DistributorOptions>()
             .Bind(builder.Configuration.GetSection(DistributorOptions.Section))
+            .Validate(o => o.Publishers.All(p => !string.IsNullOrWhiteSpace(p.Key) && p.Value.EventTypes.All(PublisherOptions.IsValidPattern)),
+                "Distributor:Publishers:<subject>:EventTypes takes exact types, prefixes ending in '.*', or '*'.")
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<DistributorOptions>, DistributorOptionsValidator>();
         var delivery = builder.Configuration.GetSection(DistributorOptions.Section).Get<DistributorOptions>()?.Delivery ?? new DeliveryOptions();
@@ -39,6 +42,11 @@ public static class Extensions
         builder.Services.AddSingleton<DestinationBatcher>();
         builder.Services.AddSingleton<DistributorMetrics>();
         builder.Services.AddSingleton<IntakeGate>();
+        builder.Services.AddSingleton<Publishers>();
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Publishers.PolicyName, p => p.RequireAuthenticatedUser().RequireAssertion(c => Publishers.CanPublish(c.User)))
+            .AddPolicy(Publishers.ReaderPolicyName, p => p.RequireAuthenticatedUser()
+                .RequireAssertion(c => c.User.IsAdmin() || Publishers.CanPublish(c.User)));
         builder.Services.AddScoped<DeliveryJobs>();
         builder.Services.AddScoped<EventIntake>();
         builder.Services.AddScoped<ParkedDistributions>();

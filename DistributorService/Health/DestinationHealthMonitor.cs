@@ -172,7 +172,7 @@ public sealed partial class DestinationHealthMonitor(
             unhealthySince,
         }, JsonSerializerOptions.Web);
         var intake = services.GetRequiredService<EventIntake>();
-        await intake.AcceptAsync(DisabledEventType, payload, $"destination.disabled:{destination.Id}:{unhealthySince.ToUnixTimeMilliseconds()}",
+        await intake.AcceptAsync(Publishers.Self, DisabledEventType, payload, $"destination.disabled:{destination.Id}:{unhealthySince.ToUnixTimeMilliseconds()}",
             cancellationToken);
     }
 

@@ -11,7 +11,8 @@ namespace DistributorService.Intake;
 
 /// <summary>
 /// Accepts an event: one distribution per enabled destination subscribed to its type, and one durable job per
-/// distribution, all in one transaction. A repeated idempotency key returns the original answer.
+/// distribution, all in one transaction. Idempotency keys are scoped to the publisher: a repeated key with the same type and
+/// payload returns the original answer, with another payload it is refused (<see cref="IdempotencyKeyReusedException"/>).
 /// </summary>
 public sealed class EventIntake(DistributorDbContext db, DestinationCatalog catalog, DeliveryJobs jobs, DistributorMetrics metrics, TimeProvider time)
 {
@@ -21,10 +22,11 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
     /// Asked just before the commit: when it answers true (the caller stopped waiting and answered 503), the transaction
     /// is rolled back instead, so an event the caller was told was refused is not delivered later.
     /// </param>
-    public async Task<IntakeResult> AcceptAsync(string type, string payloadJson, string? idempotencyKey, CancellationToken cancellationToken,
-        Func<bool>? abandoned = null)
+    public async Task<IntakeResult> AcceptAsync(string publisher, string type, string payloadJson, string? idempotencyKey,
+        CancellationToken cancellationToken, Func<bool>? abandoned = null)
     {
-        if (idempotencyKey is not null && await FindAsync(idempotencyKey, cancellationToken) is { } existing)
+        var hash = idempotencyKey is null ? null : PayloadHash(type, payloadJson);
+        if (idempotencyKey is not null && await FindAsync(publisher, idempotencyKey, hash!, cancellationToken) is { } existing)
         {
             return new IntakeResult(existing, false);
         }
@@ -37,7 +39,9 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
             Id = Guid.CreateVersion7(now),
             Type = type,
             Payload = payloadJson,
+            Publisher = publisher,
             IdempotencyKey = idempotencyKey,
+            PayloadHash = hash,
             AcceptedAt = now,
         };
         foreach (var destination in destinations)
@@ -85,7 +89,7 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
         catch (PostgresException ex) when (idempotencyKey is not null && ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             // A concurrent request with the same key won the race: answer as it did.
-            var winner = await FindAsync(idempotencyKey, cancellationToken)
+            var winner = await FindAsync(publisher, idempotencyKey, hash!, cancellationToken)
                          ?? throw new InvalidOperationException("Idempotency key conflict without a stored event.", ex);
             return new IntakeResult(winner, false);
         }
@@ -100,7 +104,8 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
     {
         var command = new NpgsqlBatchCommand($"""
             WITH accepted AS (
-                INSERT INTO events ("Id", "Type", "Payload", "IdempotencyKey", "AcceptedAt") VALUES ($1, $2, $3::jsonb, $4, $5))
+                INSERT INTO events ("Id", "Type", "Payload", "IdempotencyKey", "AcceptedAt", "Publisher", "PayloadHash")
+                VALUES ($1, $2, $3::jsonb, $4, $5, $9, $10))
             INSERT INTO distributions ("Id", "EventId", "DestinationId", "Status", "JobId", "AttemptCount", "ReplayCount", "CreatedAt", "UpdatedAt")
             SELECT id, $1, destination_id, '{DistributionStatus.Pending}', job_id, 0, 0, $5, $5
             FROM unnest($6::uuid[], $7::uuid[], $8::uuid[]) AS d(id, destination_id, job_id)
@@ -113,15 +118,41 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
         command.Parameters.Add(PgArray.Of(accepted.Distributions.Select(d => d.Id), NpgsqlDbType.Uuid));
         command.Parameters.Add(PgArray.Of(accepted.Distributions.Select(d => d.DestinationId), NpgsqlDbType.Uuid));
         command.Parameters.Add(PgArray.Of(accepted.Distributions.Select(d => d.JobId), NpgsqlDbType.Uuid));
+        command.Parameters.Add(new NpgsqlParameter { Value = accepted.Publisher, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)accepted.PayloadHash ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         return command;
     }
 
-    private async Task<EventAccepted?> FindAsync(string idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>The publisher's event holding <paramref name="idempotencyKey"/>; throws when it was stored with another payload.</summary>
+    private async Task<EventAccepted?> FindAsync(string publisher, string idempotencyKey, string hash, CancellationToken cancellationToken)
     {
         var stored = await db.Events.AsNoTracking()
-            .Where(e => e.IdempotencyKey == idempotencyKey)
-            .Select(e => new { e.Id, Distributions = e.Distributions.OrderBy(d => d.DestinationId).Select(d => new DistributionRef(d.Id, d.DestinationId)).ToList() })
+            .Where(e => e.Publisher == publisher && e.IdempotencyKey == idempotencyKey)
+            .Select(e => new
+            {
+                e.Id,
+                e.PayloadHash,
+                Distributions = e.Distributions.OrderBy(d => d.DestinationId).Select(d => new DistributionRef(d.Id, d.DestinationId)).ToList(),
+            })
             .FirstOrDefaultAsync(cancellationToken);
-        return stored is null ? null : new EventAccepted(stored.Id, stored.Distributions);
+        if (stored is null)
+        {
+            return null;
+        }
+
+        // Events stored before payload hashes existed have none: they answer as before.
+        if (stored.PayloadHash is not null && !string.Equals(stored.PayloadHash, hash, StringComparison.Ordinal))
+        {
+            throw new IdempotencyKeyReusedException(stored.Id);
+        }
+
+        return new EventAccepted(stored.Id, stored.Distributions);
+    }
+
+    /// <summary>Hex SHA-256 of the type and the payload's JSON text as received (a retry sends the same bytes).</summary>
+    public static string PayloadHash(string type, string payloadJson)
+    {
+        var text = System.Text.Encoding.UTF8.GetBytes(type + "\n" + payloadJson);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(text));
     }
 }

@@ -37,6 +37,13 @@ public sealed class DistributorOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan IntakeTimeout { get; set; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>
+    /// Who may post which events, keyed by the publisher's token subject (<c>sub</c>). A caller needs the <c>publisher</c> role
+    /// (or the <c>events:publish</c> scope) and an entry here; types outside its patterns are 403 <c>EVENT_TYPE_NOT_ALLOWED</c>.
+    /// Defaults (appsettings.json): <c>evaluationservice</c> → <c>evaluation.*</c>; <c>chatservice</c> → <c>chat.*</c>, <c>document.*</c>.
+    /// </summary>
+    public Dictionary<string, PublisherOptions> Publishers { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Page size when a list request gives no <c>limit</c>.</summary>
     [Range(1, 1000)]
     public int DefaultPageSize { get; set; } = 50;

@@ -5,6 +5,9 @@ namespace EvaluationService.Apis;
 /// <summary>Keyset cursor over (created at, id), newest first.</summary>
 public static class Cursor
 {
+    /// <summary>The largest page a list returns (<c>limit</c> beyond it is 400).</summary>
+    public const int MaxLimit = 200;
+
     public static string Encode(DateTimeOffset createdAt, Guid id) =>
         string.Create(CultureInfo.InvariantCulture, $"{createdAt.UtcTicks}_{id:N}");
 

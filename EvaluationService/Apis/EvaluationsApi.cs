@@ -134,10 +134,19 @@ public static class EvaluationsApi
         return Accepted(await ViewAsync(db, run, cancellationToken));
     }
 
-    internal static async Task<Ok<Page<RunView>>> List(ClaimsPrincipal user, EvaluationDbContext db, CancellationToken cancellationToken,
+    internal static async Task<Results<Ok<Page<RunView>>, ProblemHttpResult>> List(ClaimsPrincipal user, EvaluationDbContext db, CancellationToken cancellationToken,
         int limit = 50, string? cursor = null, string? status = null)
     {
-        limit = Math.Clamp(limit, 1, 200);
+        if (Problem.InvalidLimit(limit, Cursor.MaxLimit) is { } badLimit)
+        {
+            return badLimit;
+        }
+
+        if (!string.IsNullOrEmpty(cursor) && !Cursor.TryDecode(cursor, out _, out _))
+        {
+            return Problem.InvalidCursor();
+        }
+
         var owner = user.GetUserId();
         var query = db.Runs.AsNoTracking().Where(r => r.Owner == owner);
         if (!string.IsNullOrEmpty(status))

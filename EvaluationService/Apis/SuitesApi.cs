@@ -11,7 +11,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Auth;
+using ServiceDefaults.OpenApi;
 using ServiceDefaults.Problems;
+using ServiceDefaults.Validation;
 
 namespace EvaluationService.Apis;
 
@@ -21,7 +23,9 @@ public static class SuitesApi
     {
         var group = app.MapGroup("/api/suites").WithTags("Suites");
         group.MapPost("/", Create);
-        group.MapPost("/import", Import).DisableAntiforgery();
+        group.MapPost("/import", Import).DisableAntiforgery()
+            .WithUploadBody("The cases as JSON Lines (.jsonl) or CSV (.csv); as a form file or as the raw body (?format=jsonl|csv).",
+                new Dictionary<string, string> { ["name"] = "Optional suite name." }, "application/x-ndjson", "text/csv");
         group.MapPost("/generate", Generate);
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);
@@ -114,6 +118,11 @@ public static class SuitesApi
             }
 
             var suiteName = string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(fileName) ?? "imported suite" : name;
+            if (TextRules.Problem(suiteName) is { } badName)
+            {
+                return Problem.Validation($"the suite name {badName}");
+            }
+
             return await SaveAsync(db, user, suiteName.Length > 200 ? suiteName[..200] : suiteName, null, "import", cases, time, cancellationToken);
         }
     }
@@ -160,10 +169,19 @@ public static class SuitesApi
         return TypedResults.Accepted($"/api/suites/{suite.Id}", View(suite, 0, null));
     }
 
-    internal static async Task<Ok<Page<SuiteView>>> List(ClaimsPrincipal user, EvaluationDbContext db, CancellationToken cancellationToken,
+    internal static async Task<Results<Ok<Page<SuiteView>>, ProblemHttpResult>> List(ClaimsPrincipal user, EvaluationDbContext db, CancellationToken cancellationToken,
         int limit = 50, string? cursor = null)
     {
-        limit = Math.Clamp(limit, 1, 200);
+        if (Problem.InvalidLimit(limit, Cursor.MaxLimit) is { } badLimit)
+        {
+            return badLimit;
+        }
+
+        if (!string.IsNullOrEmpty(cursor) && !Cursor.TryDecode(cursor, out _, out _))
+        {
+            return Problem.InvalidCursor();
+        }
+
         var owner = user.GetUserId();
         var query = db.Suites.AsNoTracking().Where(s => s.Owner == owner && s.DeletedAt == null);
         if (Cursor.TryDecode(cursor, out var createdAt, out var id))

@@ -23,6 +23,13 @@ public sealed class ServiceAuthOptions
     /// <summary>Subject of a minted token when the call is not made on behalf of a user.</summary>
     public string Subject { get; set; } = "evaluationservice";
 
+    /// <summary>
+    /// <c>role</c> claims of a minted token: only the rights the call needs. Unset: <c>publisher</c> for DistributorService
+    /// (posting <c>evaluation.*</c> events, which its <c>Distributor:Publishers</c> grants to <c>evaluationservice</c>), none
+    /// for ChatService (calls made as the run's owner, with that user's rights only).
+    /// </summary>
+    public string[]? Roles { get; set; }
+
     public static string SectionFor(string client) => client switch
     {
         Chat => "Evaluation:ChatAuth",

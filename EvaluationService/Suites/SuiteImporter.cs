@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using EvaluationService.Apis;
+using ServiceDefaults.Validation;
 
 namespace EvaluationService.Suites;
 
@@ -101,6 +102,14 @@ public static class SuiteImporter
         if (new[] { input.ExpectedKeywords, input.ExpectedSources, input.Tags }.Any(l => l is not null && (l.Count > 100 || l.Any(string.IsNullOrWhiteSpace))))
         {
             throw new SuiteImportException(line, "list fields take at most 100 non-empty strings");
+        }
+
+        // The same text rules as every JSON body (NUL, unpaired surrogates): CSV and JSON Lines imports are read here, not by model binding.
+        var texts = new[] { input.Question, input.ExpectedAnswer }
+            .Concat(new[] { input.ExpectedKeywords, input.ExpectedSources, input.Tags }.SelectMany(l => l ?? []));
+        if (texts.FirstOrDefault(t => t is not null && TextRules.Problem(t) is not null) is { } bad)
+        {
+            throw new SuiteImportException(line, $"a field {TextRules.Problem(bad)}");
         }
 
         return input;

@@ -8,14 +8,20 @@ namespace ServiceDefaults.Auth;
 /// <summary>Mints tokens signed with the development key, for local runs, tests and the token tool.</summary>
 public static class DevTokenIssuer
 {
-    public static string Mint(string signingKey, string userId, bool admin, string issuer, string audience, TimeSpan lifetime)
+    public static string Mint(string signingKey, string userId, bool admin, string issuer, string audience, TimeSpan lifetime) =>
+        Mint(signingKey, userId, admin ? [AuthRoles.Admin] : [], issuer, audience, lifetime);
+
+    /// <summary>A token for <paramref name="userId"/> with the given <c>role</c> claims.</summary>
+    public static string Mint(string signingKey, string userId, IEnumerable<string> roles, string issuer, string audience, TimeSpan lifetime)
     {
         var claims = new List<Claim> { new("sub", userId), new("name", userId) };
-        if (admin)
-        {
-            claims.Add(new Claim("role", "admin"));
-        }
+        claims.AddRange(roles.Select(r => new Claim("role", r)));
+        return Mint(signingKey, claims, issuer, audience, lifetime);
+    }
 
+    /// <summary>A token with exactly <paramref name="claims"/> (tests use it for tokens that lack a claim).</summary>
+    public static string Mint(string signingKey, IEnumerable<Claim> claims, string issuer, string audience, TimeSpan lifetime)
+    {
         var now = DateTime.UtcNow;
         var descriptor = new SecurityTokenDescriptor
         {

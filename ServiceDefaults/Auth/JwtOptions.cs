@@ -4,7 +4,8 @@ namespace ServiceDefaults.Auth;
 
 /// <summary>
 /// JWT bearer settings (section <c>Auth</c>). Production sets <see cref="Authority"/> (an OpenID Connect issuer);
-/// local runs and tests set <see cref="SigningKey"/>, a symmetric development key (at least 32 bytes).
+/// local runs and tests set <see cref="SigningKey"/>, a symmetric development key (at least 32 bytes), which is refused
+/// outside the Development environment unless <see cref="AllowSigningKeyOutsideDevelopment"/> is set.
 /// </summary>
 public sealed class JwtOptions : IValidatableObject
 {
@@ -14,6 +15,12 @@ public sealed class JwtOptions : IValidatableObject
 
     public string? SigningKey { get; set; }
 
+    /// <summary>
+    /// Accept <see cref="SigningKey"/> in an environment other than Development (tests, a staging box without an identity
+    /// provider). Off by default; when on, the service logs a warning at start.
+    /// </summary>
+    public bool AllowSigningKeyOutsideDevelopment { get; set; }
+
     [Required]
     public string Issuer { get; set; } = "aspire-chat-dev";
 
@@ -21,6 +28,9 @@ public sealed class JwtOptions : IValidatableObject
     public string Audience { get; set; } = "aspire-chat";
 
     public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>True when tokens are validated with the symmetric <see cref="SigningKey"/> (no <see cref="Authority"/>).</summary>
+    public bool UsesSigningKey => string.IsNullOrEmpty(Authority) && !string.IsNullOrEmpty(SigningKey);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -6,6 +6,17 @@ public static class ErrorCodes
     public const string ValidationFailed = "VALIDATION_FAILED";
     public const string NotFound = "NOT_FOUND";
     public const string Conflict = "CONFLICT";
+    public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
+    public const string InvalidCursor = "INVALID_CURSOR";
+
+    /// <summary>Text PostgreSQL cannot store or parse (NUL, invalid encoding, a malformed value: SQLSTATE 22021, 22P05, 22P02).</summary>
+    public const string InvalidText = "INVALID_TEXT";
+
+    /// <summary>A value longer than its column (SQLSTATE 22001).</summary>
+    public const string ValueTooLong = "VALUE_TOO_LONG";
+
+    /// <summary>A unique, foreign-key, check or not-null constraint refused the write (SQLSTATE class 23).</summary>
+    public const string ConstraintViolation = "CONSTRAINT_VIOLATION";
     public const string Unauthorized = "UNAUTHORIZED";
     public const string Forbidden = "FORBIDDEN";
     public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
@@ -25,6 +36,7 @@ public static class ErrorCodes
         401 => Unauthorized,
         403 => Forbidden,
         404 => NotFound,
+        405 => MethodNotAllowed,
         408 => RequestTimeout,
         409 => Conflict,
         413 => PayloadTooLarge,

@@ -25,4 +25,15 @@ public static class Problem
     public static ProblemHttpResult Unavailable(string code, string detail, TimeSpan? retryAfter = null) =>
         Of(StatusCodes.Status503ServiceUnavailable, code, "Dependency unavailable", detail,
             retryAfter is { } r ? new Dictionary<string, object?> { ["retryAfterSeconds"] = (int)Math.Ceiling(r.TotalSeconds) } : null);
+
+    /// <summary>
+    /// The shared paging rule: a <c>limit</c> outside 1..<paramref name="max"/> is refused (400), never silently clamped.
+    /// Null when the limit is absent or valid.
+    /// </summary>
+    public static ProblemHttpResult? InvalidLimit(int? limit, int max) =>
+        limit is null || (limit >= 1 && limit <= max) ? null : Validation($"limit must be between 1 and {max}.");
+
+    /// <summary>A cursor that is not one this list handed out (400).</summary>
+    public static ProblemHttpResult InvalidCursor() => Of(StatusCodes.Status400BadRequest, ErrorCodes.InvalidCursor, "Validation failed",
+        "The cursor is not valid; pass the nextCursor of a previous page.");
 }

@@ -42,6 +42,7 @@ var settings = new Dictionary<string, string>
     ["Auth__SigningKey"] = signingKey,
     ["Distributor__Secrets__EncryptionKey"] = "YmVuY2gtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=",
     ["Distributor__Ssrf__AllowedHosts__0"] = "127.0.0.1",
+    ["Distributor__Publishers__bench__EventTypes__0"] = "bench.*",
     ["Distributor__Delivery__Workers"] = options.Workers.ToString(ci),
     ["Database__MaxPoolSize"] = "40",
     ["Logging__PlainConsole"] = "true",
@@ -52,7 +53,7 @@ await using var service = await ServiceHost.StartAsync(settings);
 var cpu = new CpuMeter(service.ProcessId, postgres.ProcessId, redis.ProcessId);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) }; // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-    DevTokenIssuer.Mint(signingKey, "bench", admin: true, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(2)));
+    DevTokenIssuer.Mint(signingKey, "bench", [AuthRoles.Admin, AuthRoles.Publisher], "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(2)));
 
 await CreateDestinationAsync("fast", sink.UrlFor("/fast"), "bench.fast");
 await CreateDestinationAsync("slow", sink.UrlFor("/slow"), "bench.slow");

@@ -24,6 +24,9 @@ public sealed class BadInputTests(DependenciesFixture deps, SharedSimulator simu
         { """{"message":"   "}""", HttpStatusCode.BadRequest, "EMPTY_MESSAGE" },
         { $$"""{"message":"{{new string('x', 101)}}"}""", HttpStatusCode.BadRequest, "MESSAGE_TOO_LONG" },
         { """{"message":"hi","topK":0}""", HttpStatusCode.BadRequest, "TOPK_OUT_OF_RANGE" },
+        { """{"message":"hello\u0000 world"}""", HttpStatusCode.BadRequest, "VALIDATION_FAILED" },
+        { """{"message":"hello\ud800 world"}""", HttpStatusCode.BadRequest, "VALIDATION_FAILED" },
+        { """{"message":"hi","documentIds":["\u0000"]}""", HttpStatusCode.BadRequest, "VALIDATION_FAILED" },
         { """{"message":"hi","topK":1000}""", HttpStatusCode.BadRequest, "TOPK_OUT_OF_RANGE" },
         { $$"""{"message":"hi","sessionId":"{{Guid.NewGuid()}}"}""", HttpStatusCode.NotFound, "SESSION_NOT_FOUND" },
         { $$"""{"message":"hi","documentIds":["{{Guid.NewGuid()}}"]}""", HttpStatusCode.NotFound, "DOCUMENT_NOT_FOUND" },
@@ -40,6 +43,56 @@ public sealed class BadInputTests(DependenciesFixture deps, SharedSimulator simu
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(code, problem.GetProperty("code").GetString());
         Assert.True(problem.TryGetProperty("traceId", out _));
+    }
+
+    [Fact]
+    public async Task Put_on_the_chat_route_is_405_method_not_allowed()
+    {
+        using var alice = new ChatApiClient(_app.ClientFor(Users.New("alice")));
+        using var response = await alice.Http.PutAsync("/api/chat", new StringContent("""{"message":"hi"}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("METHOD_NOT_ALLOWED", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task A_session_title_longer_than_its_column_is_400_naming_the_field()
+    {
+        using var alice = new ChatApiClient(_app.ClientFor(Users.New("alice")));
+        using var response = await alice.Http.PostAsync("/api/sessions",
+            new StringContent($$"""{"title":"{{new string('t', 301)}}"}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("VALIDATION_FAILED", problem.GetProperty("code").GetString());
+        Assert.Contains("title", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_text_file_with_a_nul_byte_is_refused_instead_of_a_document_stuck_processing()
+    {
+        using var alice = new ChatApiClient(_app.ClientFor(Users.New("alice")));
+        using var response = await alice.UploadAsync("binary.txt", [(byte)'a', 0, (byte)'b']);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("UNSUPPORTED_FILE_TYPE", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        var list = await alice.Http.GetFromJsonAsync<JsonElement>("/api/documents");
+        Assert.Equal(0, list.GetProperty("items").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("multipart/form-data", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nabc\r\n--x--\r\n")]
+    [InlineData("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nab")]
+    [InlineData("multipart/form-data; boundary=x", "--x\r\nnot a header line\r\n\r\nabc\r\n--x--\r\n")]
+    public async Task A_malformed_multipart_upload_is_400(string contentType, string body)
+    {
+        using var alice = new ChatApiClient(_app.ClientFor(Users.New("alice")));
+        using var content = new ByteArrayContent(Encoding.ASCII.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        using var response = await alice.Http.PostAsync("/api/documents", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("VALIDATION_FAILED", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
     }
 
     [Fact]

@@ -14,10 +14,13 @@ internal static class TestSettings
         ["ConnectionStrings:distdb"] = postgres,
         ["ConnectionStrings:redis"] = redis,
         ["Auth:SigningKey"] = SigningKey,
+        ["Auth:AllowSigningKeyOutsideDevelopment"] = "true", // the "Testing" environment
         ["Logging:PlainConsole"] = "true",
         ["Logging:LogLevel:Default"] = "Warning",
         ["Logging:LogLevel:DistributorService"] = "Information",
         ["Distributor:Secrets:EncryptionKey"] = EncryptionKey,
+        // The tests' admin also publishes, any type; the publisher-model tests configure their own publishers.
+        [$"Distributor:Publishers:{AdminSubject}:EventTypes:0"] = "*",
         ["Distributor:Ssrf:AllowPrivateNetworks"] = "false",
         ["Distributor:Ssrf:AllowedHosts:0"] = "127.0.0.1",
         ["Distributor:Breaker:MinimumThroughput"] = "4",
@@ -44,8 +47,13 @@ internal static class TestSettings
         ["Jobs:Queues:deliveries:HeartbeatInterval"] = "00:00:00.500",
     };
 
-    public static string AdminToken() =>
-        DevTokenIssuer.Mint(SigningKey, "test-admin", admin: true, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(1));
+    public const string AdminSubject = "test-admin";
+
+    public static string AdminToken() => Token(AdminSubject, AuthRoles.Admin, AuthRoles.Publisher);
+
+    /// <summary>A token for <paramref name="subject"/> with exactly <paramref name="roles"/>.</summary>
+    public static string Token(string subject, params string[] roles) =>
+        DevTokenIssuer.Mint(SigningKey, subject, roles, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(1));
 
     public static string Seconds(double value) => value.ToString(CultureInfo.InvariantCulture);
 }

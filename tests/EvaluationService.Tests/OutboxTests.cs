@@ -56,6 +56,8 @@ public sealed class OutboxTests(DependenciesFixture dependencies) : IAsyncLifeti
         Assert.Equal(1, _distributor.Rejected);
         Assert.Equal(0, _distributor.Unauthorized);
         Assert.All(_distributor.Subjects, s => Assert.Equal("evaluationservice", s));
+        // The service identity carries the publisher right DistributorService requires, and nothing more (not admin).
+        Assert.All(_distributor.Roles, r => Assert.Equal(["publisher"], r));
     }
 
     /// <summary>

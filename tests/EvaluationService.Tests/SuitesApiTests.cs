@@ -131,6 +131,73 @@ public sealed class SuitesApiTests(DependenciesFixture dependencies) : IAsyncLif
         Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync("/api/evaluations", new CreateEvaluationRequest(Guid.NewGuid()))).StatusCode);
     }
 
+    public static TheoryData<string, string, string> RefusedSuiteBodies => new()
+    {
+        { "/api/suites", $$"""{"name":"n","description":"{{new string('d', 2_001)}}","cases":[{"question":"q"}]}""", "description" },
+        { "/api/suites", """{"name":"n\u0000","cases":[{"question":"q"}]}""", "NUL" },
+        { "/api/suites", """{"name":"n","cases":[{"question":"q\ud800"}]}""", "surrogate" },
+        { "/api/suites", """{"name":"n","cases":[{"question":"q","tags":["\u0000"]}]}""", "NUL" },
+        { "/api/suites/generate", $$"""{"documentIds":["d"],"name":"{{new string('n', 201)}}"}""", "name" },
+        { "/api/suites/generate", $$"""{"documentIds":["d"],"description":"{{new string('d', 2_001)}}"}""", "description" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedSuiteBodies))]
+    public async Task Overlong_and_unstorable_text_is_400_not_a_database_outage(string path, string body, string reason)
+    {
+        var response = await _app.ClientFor("alice").PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("VALIDATION_FAILED", problem.RootElement.GetProperty("code").GetString());
+        Assert.Contains(reason, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("application/x-ndjson", "{\"question\":\"q\u0000\"}\n")]
+    [InlineData("text/csv", "question\nq\u0000x\n")]
+    public async Task An_import_with_a_nul_character_is_400_naming_the_line(string contentType, string body)
+    {
+        var response = await _app.ClientFor("alice").PostAsync("/api/suites/import", new StringContent(body, Encoding.UTF8, contentType));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("MALFORMED_IMPORT", problem.RootElement.GetProperty("code").GetString());
+        Assert.Equal(2 - (contentType == "text/csv" ? 0 : 1), problem.RootElement.GetProperty("line").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("multipart/form-data", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jsonl\"\r\n\r\n{}\r\n--x--\r\n")]
+    [InlineData("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jsonl\"\r\n\r\n{\"quest")]
+    [InlineData("multipart/form-data; boundary=x", "--x\r\nnot a header line\r\n\r\n{}\r\n--x--\r\n")]
+    public async Task A_malformed_multipart_import_is_400(string contentType, string body)
+    {
+        using var content = new ByteArrayContent(Encoding.ASCII.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var response = await _app.ClientFor("alice").PostAsync("/api/suites/import", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("VALIDATION_FAILED", problem.RootElement.GetProperty("code").GetString());
+    }
+
+    [Theory]
+    [InlineData("/api/suites?limit=0", "VALIDATION_FAILED")]
+    [InlineData("/api/suites?limit=-1", "VALIDATION_FAILED")]
+    [InlineData("/api/suites?limit=1000000", "VALIDATION_FAILED")]
+    [InlineData("/api/suites?cursor=garbage", "INVALID_CURSOR")]
+    [InlineData("/api/evaluations?limit=201", "VALIDATION_FAILED")]
+    [InlineData("/api/evaluations?cursor=12_nothex", "INVALID_CURSOR")]
+    public async Task Out_of_range_limits_and_foreign_cursors_are_400(string path, string code)
+    {
+        var response = await _app.ClientFor("alice").GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(code, problem.RootElement.GetProperty("code").GetString());
+    }
+
     [Fact]
     public async Task Requests_without_a_token_are_refused()
     {

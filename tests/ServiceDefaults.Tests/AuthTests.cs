@@ -1,4 +1,9 @@
 using System.Net;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServiceDefaults.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -42,5 +47,64 @@ public sealed class AuthTests
         request.Headers.Authorization = new("Bearer", forged);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.Client.SendAsync(request)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task A_token_without_a_subject_is_401(string? subject)
+    {
+        await using var app = await TestApp.StartAsync(map: MapApi);
+        var claims = new List<Claim> { new("name", "nobody"), new("role", "admin") };
+        if (subject is not null)
+        {
+            claims.Add(new Claim("sub", subject));
+        }
+
+        var token = DevTokenIssuer.Mint(TestApp.SigningKey, claims, "aspire-chat-dev", "aspire-chat", TimeSpan.FromMinutes(5));
+        foreach (var path in new[] { "/api/things", "/admin/circuit-breakers" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Authorization = new("Bearer", token);
+            var response = await app.Client.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("UNAUTHORIZED", problem.GetProperty("code").GetString());
+        }
+    }
+
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Staging")]
+    [InlineData("Testing")]
+    public async Task The_symmetric_signing_key_is_refused_outside_development(string environment)
+    {
+        await using var app = TestApp.Build(map: MapApi, environment: environment);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains("Auth:AllowSigningKeyOutsideDevelopment", error.Message, StringComparison.Ordinal);
+        Assert.Contains(environment, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_signing_key_allowed_outside_development_is_logged_as_a_warning()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var app = await TestApp.StartAsync(b => b.Logging.AddProvider(logs), MapApi,
+            new Dictionary<string, string?> { ["Auth:AllowSigningKeyOutsideDevelopment"] = "true" }, environment: "Production");
+
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("Auth:AllowSigningKeyOutsideDevelopment", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Request(HttpMethod.Get, "/api/things"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_signing_key_in_development_starts_without_a_warning()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var app = await TestApp.StartAsync(b => b.Logging.AddProvider(logs), MapApi);
+
+        Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("Auth:AllowSigningKeyOutsideDevelopment", StringComparison.Ordinal));
     }
 }

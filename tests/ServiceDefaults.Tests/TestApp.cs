@@ -26,9 +26,9 @@ public sealed class TestApp : IAsyncDisposable
     public HttpClient Client { get; }
 
     public static WebApplication Build(Action<WebApplicationBuilder>? configure = null,
-        Action<WebApplication>? map = null, IDictionary<string, string?>? settings = null)
+        Action<WebApplication>? map = null, IDictionary<string, string?>? settings = null, string environment = "Development")
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -50,9 +50,9 @@ public sealed class TestApp : IAsyncDisposable
     }
 
     public static async Task<TestApp> StartAsync(Action<WebApplicationBuilder>? configure = null,
-        Action<WebApplication>? map = null, IDictionary<string, string?>? settings = null)
+        Action<WebApplication>? map = null, IDictionary<string, string?>? settings = null, string environment = "Development")
     {
-        var app = Build(configure, map, settings);
+        var app = Build(configure, map, settings, environment);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await app.StartAsync(cts.Token);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!

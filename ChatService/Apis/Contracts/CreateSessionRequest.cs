@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 namespace ChatService.Apis.Contracts;
 
-public sealed record CreateSessionRequest(string? Title);
+public sealed record CreateSessionRequest([MaxLength(300)] string? Title);

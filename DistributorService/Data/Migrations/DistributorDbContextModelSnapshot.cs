@@ -39,6 +39,15 @@ namespace DistributorService.Data.Migrations
                         .IsRequired()
                         .HasColumnType("jsonb");
 
+                    b.Property<string>("PayloadHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Publisher")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("Type")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -48,7 +57,7 @@ namespace DistributorService.Data.Migrations
 
                     b.HasIndex("AcceptedAt");
 
-                    b.HasIndex("IdempotencyKey")
+                    b.HasIndex("Publisher", "IdempotencyKey")
                         .IsUnique()
                         .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 

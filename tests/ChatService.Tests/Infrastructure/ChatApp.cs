@@ -37,6 +37,7 @@ public sealed class ChatApp : IAsyncDisposable
             ["ConnectionStrings:chatdb"] = postgres.ConnectionStringFor(database),
             ["ConnectionStrings:redis"] = redisConnection,
             ["Auth:SigningKey"] = SigningKey,
+            ["Auth:AllowSigningKeyOutsideDevelopment"] = "true", // the "Testing" environment
             ["Logging:PlainConsole"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Llm:FirstTokenTimeout"] = "00:00:03",

@@ -19,6 +19,7 @@ public sealed class FakeDistributor : IAsyncDisposable
     private readonly ConcurrentQueue<(string Type, string IdempotencyKey, JsonElement Payload)> _accepted = new();
     private WebApplication? _app;
     private readonly ConcurrentQueue<string> _subjects = new();
+    private readonly ConcurrentQueue<string[]> _roles = new();
     private int _failuresLeft;
     private int _unauthorized;
 
@@ -45,6 +46,9 @@ public sealed class FakeDistributor : IAsyncDisposable
     /// <summary>The <c>sub</c> of every accepted token.</summary>
     public IReadOnlyCollection<string> Subjects => _subjects.ToArray();
 
+    /// <summary>The <c>role</c> claims of every accepted token, one array per request.</summary>
+    public IReadOnlyCollection<string[]> Roles => _roles.ToArray();
+
     /// <summary>Starts listening; the first <paramref name="failFirst"/> requests are answered 503.</summary>
     public async Task StartAsync(int failFirst = 0, CancellationToken cancellationToken = default)
     {
@@ -55,13 +59,14 @@ public sealed class FakeDistributor : IAsyncDisposable
         _app = builder.Build();
         _app.MapPost("/api/events", async (HttpContext context) =>
         {
-            if (await SubjectOfValidTokenAsync(context) is not { } subject)
+            if (await ValidTokenAsync(context) is not { } identity || identity.FindFirst("sub")?.Value is not { } subject)
             {
                 Interlocked.Increment(ref _unauthorized);
                 return Results.Unauthorized();
             }
 
             _subjects.Enqueue(subject);
+            _roles.Enqueue(identity.FindAll("role").Select(c => c.Value).ToArray());
             if (Interlocked.Decrement(ref _failuresLeft) >= 0)
             {
                 Rejected++;
@@ -77,7 +82,7 @@ public sealed class FakeDistributor : IAsyncDisposable
         await _app.StartAsync(cancellationToken);
     }
 
-    private async Task<string?> SubjectOfValidTokenAsync(HttpContext context)
+    private async Task<System.Security.Claims.ClaimsIdentity?> ValidTokenAsync(HttpContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
@@ -92,7 +97,7 @@ public sealed class FakeDistributor : IAsyncDisposable
             IssuerSigningKey = DevTokenIssuer.SigningKeyFrom(SigningKey),
             ValidateLifetime = true,
         });
-        return result.IsValid ? result.ClaimsIdentity.FindFirst("sub")?.Value : null;
+        return result.IsValid ? result.ClaimsIdentity : null;
     }
 
     public async ValueTask DisposeAsync()

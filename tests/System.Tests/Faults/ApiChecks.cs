@@ -67,7 +67,7 @@ public static class ApiChecks
     private static async Task<string?> IntakeAsync(SystemStack stack, bool expectAccepted, CancellationToken cancellationToken)
     {
         using var request = stack.Request(HttpMethod.Post, "api/events",
-            new { type = "system.fault-matrix", payload = new { at = DateTimeOffset.UtcNow } });
+            new { type = "system.fault-matrix", payload = new { at = DateTimeOffset.UtcNow } }, publisher: true);
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
         if (expectAccepted)
         {

@@ -114,7 +114,7 @@ public sealed class StackApi(SystemStack stack)
     /// <summary><c>POST /api/events</c> → 202; returns the distribution ids.</summary>
     public async Task<IReadOnlyList<Guid>> PostEventAsync(string type, object payload, CancellationToken ct, ServiceProcess? via = null)
     {
-        var request = stack.Request(HttpMethod.Post, "api/events", new { type, payload });
+        var request = stack.Request(HttpMethod.Post, "api/events", new { type, payload }, publisher: true);
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
         var json = await ExpectAsync(via ?? stack.Distributor, request, ct, HttpStatusCode.Accepted);
         return json.GetProperty("distributions").EnumerateArray().Select(d => d.GetProperty("id").GetGuid()).ToList();
@@ -122,7 +122,7 @@ public sealed class StackApi(SystemStack stack)
 
     /// <summary>The status of a distribution (<c>GET /api/distributions/{id}</c>).</summary>
     public async Task<string> DistributionStatusAsync(Guid id, CancellationToken ct) =>
-        (await GetAsync(stack.Distributor, $"api/distributions/{id}", ct)).GetProperty("status").GetString()!;
+        (await GetAsync(stack.Distributor, $"api/distributions/{id}", ct, admin: true)).GetProperty("status").GetString()!;
 
     /// <summary>A fresh Standard Webhooks signing secret, <c>whsec_&lt;base64 of 32 random bytes&gt;</c>.</summary>
     public static string NewSigningSecret() =>

@@ -41,6 +41,8 @@ public sealed class SystemStack : IAsyncDisposable
         {
             ["ConnectionStrings__distdb"] = distDb,
             ["Distributor__Ssrf__AllowPrivateNetworks"] = "true",
+            // The tests post their own event types as one configured publisher (EvaluationService keeps its shipped default).
+            [$"Distributor__Publishers__{PublisherSubject}__EventTypes__0"] = "*",
         }));
         Chat = new ServiceProcess(ServiceKind.ChatService, With(common, new()
         {
@@ -59,6 +61,7 @@ public sealed class SystemStack : IAsyncDisposable
         }));
         UserToken = DevTokenIssuer.Mint(deps.SigningKey, "alice", admin: false, Issuer, Audience, TimeSpan.FromHours(4));
         AdminToken = DevTokenIssuer.Mint(deps.SigningKey, "ops", admin: true, Issuer, Audience, TimeSpan.FromHours(4));
+        PublisherToken = DevTokenIssuer.Mint(deps.SigningKey, PublisherSubject, [AuthRoles.Publisher], Issuer, Audience, TimeSpan.FromHours(4));
     }
 
     public ServiceProcess Chat { get; }
@@ -84,6 +87,12 @@ public sealed class SystemStack : IAsyncDisposable
 
     /// <summary>Bearer token of "ops", with the admin role.</summary>
     public string AdminToken { get; }
+
+    /// <summary>The subject the tests publish events as (configured in <c>Distributor:Publishers</c> for every type).</summary>
+    public const string PublisherSubject = "system-tests";
+
+    /// <summary>Bearer token of <see cref="PublisherSubject"/>, with the publisher role: <c>POST /api/events</c>.</summary>
+    public string PublisherToken { get; }
 
     public ServiceProcess this[ServiceKind kind] => kind switch
     {
@@ -186,10 +195,11 @@ public sealed class SystemStack : IAsyncDisposable
         await ProbeAsync(service, "alive", cancellationToken);
 
     /// <summary>A request with the user's (or admin's) token and, when given, a lowered budget (<c>X-Request-Timeout-Ms</c>).</summary>
-    public HttpRequestMessage Request(HttpMethod method, string path, object? json = null, bool admin = false, TimeSpan? budget = null)
+    public HttpRequestMessage Request(HttpMethod method, string path, object? json = null, bool admin = false, TimeSpan? budget = null,
+        bool publisher = false)
     {
         var request = new HttpRequestMessage(method, path.TrimStart('/'));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin ? AdminToken : UserToken);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", publisher ? PublisherToken : admin ? AdminToken : UserToken);
         if (json is not null)
         {
             request.Content = JsonContent.Create(json, options: JsonSerializerOptions.Web);
