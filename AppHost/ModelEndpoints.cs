@@ -9,6 +9,7 @@ namespace AppHost;
 /// chat answers end to end without a model. Any mode.</item>
 /// <item>containers mode built with UseOllamaToolkit=true (the default) and no <c>OLLAMA_URL</c>: an Ollama container
 /// with two model resources (OllamaContainer.cs).</item>
+/// <item>publishing without <c>OLLAMA_URL</c> (and without the toolkit): connection-string parameters.</item>
 /// <item>otherwise an external Ollama at <c>OLLAMA_URL</c> (default http://127.0.0.1:11434); when nothing answers
 /// there, ChatService reports the LLM degraded and answers from retrieved passages.</item>
 /// </list>
@@ -48,6 +49,13 @@ internal sealed record ModelEndpoints(
 #else
         _ = mode;
 #endif
+
+        if (builder.ExecutionContext.IsPublishMode && string.IsNullOrEmpty(ollamaUrl))
+        {
+            // A deployment names its own model endpoint: connection-string parameters (ConnectionStrings:chat-model…),
+            // asked for by azd or set in the target environment, never this machine's loopback.
+            return new ModelEndpoints(builder.AddConnectionString("chat-model"), builder.AddConnectionString("embed-model"), []);
+        }
 
         var url = string.IsNullOrEmpty(ollamaUrl) ? DefaultOllamaUrl : ollamaUrl.TrimEnd('/');
         if (!Uri.TryCreate(url, UriKind.Absolute, out _))
