@@ -77,7 +77,8 @@ public sealed class AppHostFixture : IAsyncLifetime
             $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{FreePort()}",
             $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://127.0.0.1:{FreePort()}",
             "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
-            $"--AppHost:BrowserToken={BrowserToken}",
+            // why this name: the testing builder ignores AppHost:BrowserToken and generates one; this one it passes on.
+            $"--ASPIRE_DASHBOARD_FRONTEND_BROWSERTOKEN={BrowserToken}",
             $"--AppHost:DashboardApiKey={DashboardApiKey}",
         ], (options, _) => options.DisableDashboard = false, startup.Token);
 
