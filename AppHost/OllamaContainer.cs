@@ -9,14 +9,14 @@ internal static class OllamaContainer
     {
         var ollama = builder.AddOllama("ollama")
             .WithDataVolume();
-        var ollamaGpu = builder.AddParameter("ollama-gpu")
+        // Declared so it shows (and can be set) like any parameter; its value is read here, before anything starts.
+        builder.AddParameter("ollama-gpu")
             .WithDescription("GPU for the Ollama container: false, nvidia (or true) or amd. Read once, when the AppHost starts.")
             .ExcludeFromManifest();
         ollama = WithConfiguredGpu(ollama, builder.Configuration["Parameters:ollama-gpu"]);
 
         var chat = ollama.AddModel("chat-model", chatModel);
         var embed = ollama.AddModel("embed-model", embedModel);
-        _ = ollamaGpu;
         return new ModelEndpoints(chat, embed, [chat, embed]);
     }
 
