@@ -11,9 +11,20 @@ namespace AppHost.Tests;
 /// what can be checked without one is checked here: its application model, and that the services see the same
 /// variables as in local mode. Starting it is a test of its own that runs where Docker or Podman answers.
 /// </summary>
-public sealed class ContainersModeTests
+public sealed class ContainersModeTests : IDisposable
 {
     private static readonly TimeSpan Budget = TimeSpan.FromMinutes(2);
+
+    // Local mode's builder creates its data folders (empty: nothing starts here); removed after each test.
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"apphost-tests-model-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
 
     [Fact]
     public async Task Containers_mode_declares_the_containers_and_no_local_process()
@@ -67,18 +78,18 @@ public sealed class ContainersModeTests
         await app.StopAsync(timeout.Token);
     }
 
-    private static async Task<IDistributedApplicationTestingBuilder> CreateAsync(string mode, CancellationToken cancellationToken) =>
+    private async Task<IDistributedApplicationTestingBuilder> CreateAsync(string mode, CancellationToken cancellationToken) =>
         await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
         [
             $"--Dependencies:Mode={mode}",
-            $"--Dependencies:DataDirectory={Path.Combine(Path.GetTempPath(), "apphost-tests-model")}",
+            $"--Dependencies:DataDirectory={_dataDirectory}",
             $"--Parameters:auth-signing-key={RandomNumberGenerator.GetHexString(64)}",
             "--Parameters:auth-issuer=apphost-tests",
             "--Parameters:auth-audience=apphost-tests-api",
             $"--Parameters:distributor-secrets-key={RandomNumberGenerator.GetHexString(48)}",
         ], cancellationToken);
 
-    private static async Task<Dictionary<string, SortedSet<string>>> VariableNamesAsync(string mode, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, SortedSet<string>>> VariableNamesAsync(string mode, CancellationToken cancellationToken)
     {
         await using var builder = await CreateAsync(mode, cancellationToken);
         var names = new Dictionary<string, SortedSet<string>>();
