@@ -36,6 +36,17 @@ public static class PostgresRegistration
                 npgsql => npgsql.CommandTimeout(options.CommandTimeoutSeconds)),
             options.DbContextPoolSize);
 
+        // Aspire's client integration on the pooled context we registered: EF Core's and Npgsql's traces and metrics
+        // (meter Microsoft.EntityFrameworkCore: queries, SaveChanges, pool use). Its retrying execution strategy stays
+        // off: every service runs its own transactions (DurableJobs, intake, outbox), which a retrying strategy refuses,
+        // and a retry would re-run a statement outside the caller's budget. Its health check stays off too: ours
+        // below is time-boxed and drops dead pooled connections. The command timeout stays ours (DatabaseOptions).
+        builder.EnrichNpgsqlDbContext<TContext>(settings =>
+        {
+            settings.DisableRetry = true;
+            settings.DisableHealthChecks = true;
+        });
+
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("postgres",
             sp => new PostgresHealthCheck(sp.GetRequiredKeyedService<NpgsqlDataSource>(connectionName)),
             HealthStatus.Unhealthy, [HealthTags.Ready]));

@@ -1,14 +1,27 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using ServiceDefaults.Auth;
 using Xunit;
 
 namespace AppHost.Tests;
 
+[CollectionDefinition(Name)]
+public sealed class LocalAppHostCollection : ICollectionFixture<AppHostFixture>
+{
+    public const string Name = "AppHost in local mode";
+}
+
 /// <summary>
-/// Starts the whole AppHost once for the tests that share it, with JWT settings chosen here, and waits until
-/// every service reports ready.
+/// Starts the AppHost once for every test of <see cref="LocalAppHostCollection"/>: local mode (PostgreSQL, Redis and
+/// Chroma from local binaries, data in a fresh temporary folder), the Ollama simulator as the model, the dashboard on.
+/// Nothing listens on a fixed port: the dependencies, the dashboard and its OTLP and resource-service endpoints get
+/// free loopback ports chosen here, the services random ones (Aspire.Hosting.Testing), so the tests run beside a
+/// running AppHost. JWT settings, the dashboard's browser token and its telemetry API key are chosen here.
 /// </summary>
 public sealed class AppHostFixture : IAsyncLifetime
 {
@@ -16,17 +29,30 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public const string Audience = "apphost-tests-api";
 
-    // why this long: a first run pulls four images and about 1.6 GB of models before ChatService may start.
-    private static readonly TimeSpan StartupBudget = TimeSpan.FromMinutes(15);
+    public static readonly string[] Services = ["distributorservice", "chatservice", "evaluationservice"];
+
+    /// <summary>Resources that run a process and report health; the connection-string resources are checked separately.</summary>
+    public static readonly string[] ProcessResources =
+        ["postgres", "redis-server", "chroma", "ollama-simulator", .. Services];
+
+    // why this long: nothing is built here (the projects are), but seven processes start, initdb and three services'
+    // migrations run, on two cores that other work may share (about 40 s on a quiet machine).
+    private static readonly TimeSpan StartupBudget = TimeSpan.FromMinutes(6);
 
     private static readonly TimeSpan ShutdownBudget = TimeSpan.FromMinutes(1);
 
-    private static readonly string[] Services = ["distributorservice", "chatservice", "evaluationservice"];
-
     private DistributedApplication? _app;
 
-    /// <summary>A fresh key per run, handed to the AppHost as Parameters:auth-signing-key.</summary>
     public string SigningKey { get; } = RandomNumberGenerator.GetHexString(64);
+
+    public string BrowserToken { get; } = RandomNumberGenerator.GetHexString(32);
+
+    public string DashboardApiKey { get; } = RandomNumberGenerator.GetHexString(32);
+
+    /// <summary>The dashboard as a browser reaches it (the testing builder proxies it on a random port).</summary>
+    public Uri DashboardUrl => App.GetEndpoint("aspire-dashboard", "http");
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), $"apphost-tests-{Guid.NewGuid():N}");
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost is not running.");
 
@@ -39,10 +65,22 @@ public sealed class AppHostFixture : IAsyncLifetime
         using var startup = new CancellationTokenSource(StartupBudget);
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
         [
+            "--Dependencies:Mode=local",
+            $"--Dependencies:DataDirectory={DataDirectory}",
+            "--Ollama:Simulate=true",
             $"--Parameters:auth-signing-key={SigningKey}",
             $"--Parameters:auth-issuer={Issuer}",
             $"--Parameters:auth-audience={Audience}",
-        ], startup.Token);
+            $"--Parameters:distributor-secrets-key={RandomNumberGenerator.GetHexString(48)}",
+            // Behind the proxy the dashboard listens on these; without them the launch profile's fixed ports are used.
+            $"--ASPNETCORE_URLS=http://127.0.0.1:{FreePort()}",
+            $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{FreePort()}",
+            $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://127.0.0.1:{FreePort()}",
+            "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
+            // why this name: the testing builder ignores AppHost:BrowserToken and generates one; this one it passes on.
+            $"--ASPIRE_DASHBOARD_FRONTEND_BROWSERTOKEN={BrowserToken}",
+            $"--AppHost:DashboardApiKey={DashboardApiKey}",
+        ], (options, _) => options.DisableDashboard = false, startup.Token);
 
         DistributedApplication app;
         try
@@ -58,14 +96,15 @@ public sealed class AppHostFixture : IAsyncLifetime
         try
         {
             await app.StartAsync(startup.Token);
-            foreach (var service in Services)
+            foreach (var resource in ProcessResources)
             {
-                await WaitUntilHealthyAsync(app, service, startup);
+                await WaitUntilHealthyAsync(app, resource, startup);
             }
         }
         catch
         {
             await StopAsync(app);
+            DeleteDataDirectory();
             throw;
         }
 
@@ -79,7 +118,11 @@ public sealed class AppHostFixture : IAsyncLifetime
             _app = null;
             await StopAsync(app);
         }
+
+        DeleteDataDirectory();
     }
+
+    public IEnumerable<IResource> Resources => App.Services.GetRequiredService<DistributedApplicationModel>().Resources;
 
     private static async Task WaitUntilHealthyAsync(DistributedApplication app, string resource, CancellationTokenSource startup)
     {
@@ -91,7 +134,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         {
             throw new TimeoutException(
                 $"'{resource}' was not healthy within {StartupBudget.TotalMinutes} minutes of starting the AppHost; " +
-                "see its log in the test output or run the AppHost and open the dashboard.", ex);
+                "see its log in the test output or run the AppHost (eng/run.sh) and open the dashboard.", ex);
         }
     }
 
@@ -106,5 +149,30 @@ public sealed class AppHostFixture : IAsyncLifetime
         {
             await app.DisposeAsync();
         }
+    }
+
+    private void DeleteDataDirectory()
+    {
+        try
+        {
+            if (Directory.Exists(DataDirectory))
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // a process that outlived its stop still holds a file: the folder is under the temp directory anyway
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    internal static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

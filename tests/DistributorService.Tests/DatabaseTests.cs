@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Testing;
@@ -90,6 +91,33 @@ public sealed class DatabaseTests(DependenciesFixture deps)
         var report = await health.CheckHealthAsync(r => r.Name == "postgres", budget.Token);
 
         Assert.Equal(HealthStatus.Healthy, report.Entries["postgres"].Status);
+    }
+
+    [Fact]
+    public async Task Aspire_enriched_context_keeps_the_services_transactions_budget_and_health_check()
+    {
+        await using var app = await StartWithAsync("Database:CommandTimeoutSeconds", "7");
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DistributorService.Data.DistributorDbContext>();
+
+        // EnrichNpgsqlDbContext's default is a retrying strategy, which refuses user-initiated transactions.
+        Assert.False(db.Database.CreateExecutionStrategy().RetriesOnFailure);
+        await using (var transaction = await db.Database.BeginTransactionAsync(budget.Token))
+        {
+            // (a retrying strategy throws here: it does not support user-initiated transactions)
+            await db.Database.ExecuteSqlRawAsync("SELECT 1", budget.Token);
+            await transaction.RollbackAsync(budget.Token);
+        }
+
+        // The command timeout is the service's option, not the integration's.
+        Assert.Equal(7, db.Database.GetCommandTimeout());
+
+        // Only the service's own time-boxed PostgreSQL check, not the integration's DbContext check.
+        var registrations = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions>>()
+            .Value.Registrations.Select(r => r.Name).ToList();
+        Assert.Contains("postgres", registrations);
+        Assert.DoesNotContain(registrations, name => name.Contains("DbContext", StringComparison.Ordinal));
     }
 
     /// <summary>An instance with <paramref name="setting"/> set to <paramref name="value"/>, or left at the service's default when null.</summary>

@@ -8,7 +8,7 @@ using Testing;
 namespace SystemTests.Harness;
 
 /// <summary>
-/// The three services as real processes, configured exactly as the AppHost configures them (AppHost/Program.cs):
+/// The three services as real processes, configured exactly as the AppHost configures them (AppHost/AppHost.cs):
 /// each gets the connection strings and service addresses of the resources it references, the development
 /// JWT settings, and <c>ASPNETCORE_ENVIRONMENT=Development</c>; the distributor may deliver to loopback (the sink).
 /// </summary>
