@@ -47,7 +47,7 @@ public sealed class AuthorizationMatrixTests(DependenciesFixture deps, SharedSim
         { "POST", "/api/chat/tasks/{task}/cancel", null, 401, Ok, 404, 404, 404 },
         { "GET", "/api/activity", null, 401, 200, 200, 200, 200 },
         { "GET", "/v1/models", null, 401, 200, 200, 200, 200 },
-        { "POST", "/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"hello"}]}""", 401, Ok, Ok, Ok, Ok },
+        { "POST", "/v1/chat/completions", """{"model":"rag","messages":[{"role":"user","content":"hello"}]}""", 401, Ok, Ok, Ok, Ok },
         { "GET", "/admin/queues", null, 401, 403, 403, 200, 403 },
         { "GET", "/admin/circuit-breakers", null, 401, 403, 403, 200, 403 },
         { "GET", "/health/detailed", null, 401, 403, 403, 200, 403 },
