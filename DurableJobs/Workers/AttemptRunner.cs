@@ -98,7 +98,7 @@ internal sealed class AttemptRunner(
         {
             return new AttemptResult(AttemptResult.Kind.PermanentFailure, ErrorCode: ex.Code, ErrorMessage: ex.Message, Exception: ex);
         }
-        catch (OperationCanceledException) when (held.Reason == HeldJob.StopReason.None && worker.StoppedClaiming)
+        catch (OperationCanceledException) when (held.Reason == HeldJob.StopReason.None && worker.HostStopping)
         {
             // The handler stopped itself because the host is stopping (e.g. on ApplicationStopping) before the drain
             // deadline fired its token: a shutdown, so the job is released and the attempt not counted.

@@ -45,10 +45,11 @@ internal sealed class QueueWorker : IHostedService, IAsyncDisposable
         RunningJobs running,
         JobTelemetry telemetry,
         TimeProvider time,
-        ILogger<QueueWorker> logger)
+        ILogger<QueueWorker> logger,
+        IHostApplicationLifetime lifetime)
     {
         var ownOptions = queueOptions.Get(queue);
-        _worker = new WorkerContext(queue, ownOptions, options.Value, time, logger);
+        _worker = new WorkerContext(queue, ownOptions, options.Value, time, logger, lifetime.ApplicationStopping);
         _heldJobs = new HeldJobs(ownOptions.Concurrency + ownOptions.BufferSize, running);
         _successes = new SuccessBatcher(scopes, _worker.WorkerId);
         var settler = new OutcomeSettler(_worker, _successes, dispatcher, telemetry, scopes);

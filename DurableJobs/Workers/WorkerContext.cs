@@ -13,8 +13,12 @@ internal sealed class WorkerContext
     private readonly CancellationTokenSource _stopClaiming = new();
     private volatile bool _crashed;
 
-    public WorkerContext(string queue, QueueOptions queueOptions, DurableJobsOptions options, TimeProvider time, ILogger logger)
+    private readonly CancellationToken _hostStopping;
+
+    public WorkerContext(string queue, QueueOptions queueOptions, DurableJobsOptions options, TimeProvider time, ILogger logger,
+        CancellationToken hostStopping = default)
     {
+        _hostStopping = hostStopping;
         Queue = queue;
         QueueOptions = queueOptions;
         Options = options;
@@ -45,6 +49,12 @@ internal sealed class WorkerContext
     public CancellationToken StopClaimingToken => _stopClaiming.Token;
 
     public bool StoppedClaiming => _stopClaiming.IsCancellationRequested;
+
+    /// <summary>
+    /// The host is stopping (<c>ApplicationStopping</c>), which it signals before it stops the workers: a handler that
+    /// gives way to it in between is a shutdown too, not a failed attempt.
+    /// </summary>
+    public bool HostStopping => _hostStopping.IsCancellationRequested || StoppedClaiming;
 
     /// <summary>Set when the worker was disposed without a stop: nothing more is written, leases lapse.</summary>
     public bool Crashed => _crashed;
