@@ -16,6 +16,7 @@ using AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+// why: no caller to cancel at start-up; ResolveAsync bounds its container-runtime probe itself (5 s)
 var mode = await DependencyModes.ResolveAsync(builder, CancellationToken.None);
 var dependencies = mode == DependencyMode.Containers
     ? ContainerDependencies.Add(builder)

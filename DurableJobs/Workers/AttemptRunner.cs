@@ -37,7 +37,7 @@ internal sealed class AttemptRunner(
 
                 if (worker.StoppedClaiming)
                 {
-                    // Not cancellable: ReleaseAsync bounds itself with OutcomeWriteTimeout.
+                    // why: not cancellable: ReleaseAsync bounds itself with OutcomeWriteTimeout.
                     await settler.ReleaseAsync([held], CancellationToken.None).ConfigureAwait(false);
                 }
                 else

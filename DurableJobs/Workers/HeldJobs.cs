@@ -78,6 +78,7 @@ internal sealed class HeldJobs
     /// The executors' feed. It ends only once <see cref="Complete"/> was called and the buffer is empty, never on a
     /// token: at stop every held job is still run or released, never dropped.
     /// </summary>
+    // why: no token: the feed ends by Complete(), so every held job is run or released at stop (see above)
     public IAsyncEnumerable<HeldJob> ReadAllAsync() => _buffer.Reader.ReadAllAsync(CancellationToken.None);
 
     /// <summary>No more claimed jobs come (the claim loop ended).</summary>

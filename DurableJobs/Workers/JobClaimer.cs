@@ -137,7 +137,7 @@ internal sealed class JobClaimer(
         // lease, not the pending entry, protects the job.
         try
         {
-            // Not cancellable: BoundAsync bounds it, and the settled claim must be acknowledged even while stopping.
+            // why: not cancellable: BoundAsync bounds it, and the settled claim must be acknowledged even while stopping.
             await redis.BoundAsync(database.StreamAcknowledgeAsync(key, worker.Group, [.. entries.Select(e => e.Id)]),
                 CancellationToken.None).ConfigureAwait(false);
         }

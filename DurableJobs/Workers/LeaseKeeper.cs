@@ -58,6 +58,7 @@ internal sealed class LeaseKeeper(WorkerContext worker, HeldJobs heldJobs, Redis
         {
             var database = redis.Database;
             // Not cancellable: BoundAsync bounds it, and it runs at stop.
+            // why: not cancellable: BoundAsync bounds it (Redis budgets), and presence must be removed even while stopping
             await redis.BoundAsync(Task.WhenAll(
                 database.KeyDeleteAsync(JobKeys.Worker(worker.WorkerId)),
                 database.SortedSetRemoveAsync(JobKeys.WorkerIndex(worker.Group), worker.WorkerId)),

@@ -42,7 +42,7 @@ internal sealed class ShutdownDrain(WorkerContext worker, HeldJobs heldJobs, Out
 
         try
         {
-            // Not cancellable: bounded by half the drain reserve.
+            // why: not cancellable: bounded by half the drain reserve.
             await run.WaitAsync(reserve / 2, time, CancellationToken.None).ConfigureAwait(false);
         }
         catch (TimeoutException)

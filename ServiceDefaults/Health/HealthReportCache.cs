@@ -32,13 +32,15 @@ public sealed class HealthReportCache(
     /// </summary>
     public HealthReport? Peek(string? tag)
     {
+        // why: no token: GetAsync answers at once from the cache (or starts the bounded refresh and is not awaited here)
         var pending = GetAsync(tag, CancellationToken.None);
         if (pending.IsCompletedSuccessfully)
         {
-            return pending.Result;
+            return pending.Result; // why: completed (IsCompletedSuccessfully), no wait
         }
 
         // The first report is still being made: nobody waits for it here, so observe its outcome (a timeout) ourselves.
+        // why: CancellationToken.None below: the continuation only observes a fault of the bounded refresh
         _ = pending.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted,
             TaskScheduler.Default);
         return null;

@@ -46,6 +46,7 @@ public sealed class ReadWatchdogHandler(IOptionsMonitor<ReadWatchdogOptions> opt
         protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
             new WatchdogStream(await _inner.ReadAsStreamAsync(cancellationToken), _bound, _idle, _peer);
 
+        // why: the token-less overload; every read of the stream is still bounded by the idle timer and the bound token
         protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 
         protected override Stream CreateContentReadStream(CancellationToken cancellationToken) =>
@@ -57,6 +58,7 @@ public sealed class ReadWatchdogHandler(IOptionsMonitor<ReadWatchdogOptions> opt
             await source.CopyToAsync(stream, cancellationToken);
         }
 
+        // why: the token-less overload; every read is still bounded by the idle timer and the bound token
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
             SerializeToStreamAsync(stream, context, CancellationToken.None);
 

@@ -59,7 +59,7 @@ public sealed class WatchdogStream(Stream inner, CancellationToken bound, TimeSp
         }
         catch (Exception ex) when (watchdog.IsCancellationRequested && ex is OperationCanceledException or IOException or ObjectDisposedException)
         {
-            throw Translate(ex, CancellationToken.None);
+            throw Translate(ex, CancellationToken.None); // why: a synchronous read has no caller token to report
         }
     }
 
