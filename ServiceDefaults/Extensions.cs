@@ -164,6 +164,7 @@ public static class Extensions
             .AddCheck("self", () => HealthCheckResult.Healthy(), [HealthTags.Live]);
         builder.Services.AddSingleton<HealthReportCache>();
         builder.Services.AddSingleton<ServiceMetrics>();
+        builder.Services.AddHostedService<ServiceMetrics.Activator>();
         builder.Services.AddOptions<HealthCheckServiceOptions>()
             .Configure<IOptions<ServiceDefaultsOptions>>((o, defaults) =>
             {
@@ -194,7 +195,6 @@ public static class Extensions
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthEndpoints();
-        _ = app.Services.GetRequiredService<ServiceMetrics>(); // why: its gauges exist from the first scrape on
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous().DisableRequestTimeout();
         app.MapCircuitBreakerAdmin();
         foreach (var endpoints in app.Services.GetServices<IDefaultEndpoints>())

@@ -23,6 +23,21 @@ public sealed class ServiceMetrics
             "Circuit breaker state: 0 closed, 1 half-open, 2 open, 3 isolated.");
     }
 
+    /// <summary>
+    /// Creates the gauges when the host starts (after options validation), so they exist from the first scrape on and a
+    /// misconfigured service still fails at start with the option's name, not while its endpoints are mapped.
+    /// </summary>
+    internal sealed class Activator(IServiceProvider services) : Microsoft.Extensions.Hosting.IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _ = services.GetService(typeof(ServiceMetrics));
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     private static IEnumerable<Measurement<int>> Checks(HealthReportCache health) =>
         health.Peek(HealthTags.Ready) is { } report
             ? report.Entries.Select(e => new Measurement<int>(e.Value.Status switch

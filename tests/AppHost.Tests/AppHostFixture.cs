@@ -60,6 +60,10 @@ public sealed class AppHostFixture : IAsyncLifetime
         DevTokenIssuer.Mint(SigningKey, admin ? "apphost-tests-admin" : "apphost-tests-user", admin, Issuer, Audience,
             TimeSpan.FromMinutes(30));
 
+    /// <summary>A non-admin token with <paramref name="roles"/> (DistributorService's lists are for publishers and admins).</summary>
+    public string MintToken(string userId, params string[] roles) =>
+        DevTokenIssuer.Mint(SigningKey, userId, roles, Issuer, Audience, TimeSpan.FromMinutes(30));
+
     public async Task InitializeAsync()
     {
         using var startup = new CancellationTokenSource(StartupBudget);

@@ -80,7 +80,8 @@ public sealed class LocalAppHostTests(AppHostFixture fixture)
     {
         using var client = fixture.App.CreateHttpClient(service, "http");
         using var timeout = new CancellationTokenSource(RequestBudget);
-        var user = fixture.MintToken(admin: false);
+        // DistributorService's lists are read by the publisher that sent the events (and admins): its "user" is a publisher.
+        var user = service == "distributorservice" ? fixture.MintToken("evaluationservice", "publisher") : fixture.MintToken(admin: false);
         var admin = fixture.MintToken(admin: true);
 
         using var anonymous = await SendAsync(client, HttpMethod.Get, userRoute, token: null, timeout.Token);
