@@ -26,8 +26,7 @@ internal static class ChatProblems
         var slots = services.Gate.Snapshot();
         return Problem.Of(status, status == 429 ? ErrorCodes.TooManyRequests : ErrorCodes.DependencyUnavailable,
             "Too many concurrent chats",
-            $"All generation slots are busy: {slots.InUse} of {slots.Limit} generation slots in use, {slots.Queued} waiting; "
-            + $"the oldest generation has run {slots.OldestAge.TotalSeconds:0} s. Retry later.",
+            slots.Describe(),
             new Dictionary<string, object?>
             {
                 ["retryAfterSeconds"] = seconds,

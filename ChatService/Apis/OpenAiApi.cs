@@ -80,9 +80,8 @@ public static class OpenAiApi
         {
             context.Response.Headers.RetryAfter = services.Limits.Value.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             services.Metrics.Rejected();
-            var slots = services.Gate.Snapshot();
-            return new OpenAiError(services.Limits.Value.RejectionStatus, "rate_limit_error",
-                $"All generation slots are busy ({slots.InUse} of {slots.Limit} in use); retry later.", null, "rate_limit_exceeded").ToResult();
+            return new OpenAiError(services.Limits.Value.RejectionStatus, "rate_limit_error", services.Gate.Snapshot().Describe(), null,
+                "rate_limit_exceeded").ToResult();
         }
 
         var completion = new Completion($"chatcmpl-{Guid.NewGuid():N}", time.GetUtcNow().ToUnixTimeSeconds(), request.Model ?? RagModel);

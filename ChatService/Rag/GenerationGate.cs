@@ -93,4 +93,9 @@ public sealed class GenerationGate : IDisposable
 public sealed record GenerationSaturation(int InUse, int Limit, int Queued, TimeSpan OldestAge)
 {
     public bool Saturated => InUse >= Limit;
+
+    /// <summary>The sentence a refused caller reads (the chat API's 429 and the OpenAI-compatible one).</summary>
+    public string Describe() =>
+        $"All generation slots are busy: {InUse} of {Limit} generation slots in use, {Queued} waiting; "
+        + $"the oldest generation has run {OldestAge.TotalSeconds:0} s. Retry later.";
 }

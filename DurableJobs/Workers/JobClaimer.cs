@@ -137,9 +137,9 @@ internal sealed class JobClaimer(
         // lease, not the pending entry, protects the job.
         try
         {
+            var acknowledge = database.StreamAcknowledgeAsync(key, worker.Group, [.. entries.Select(e => e.Id)]);
             // why: not cancellable: BoundAsync bounds it, and the settled claim must be acknowledged even while stopping.
-            await redis.BoundAsync(database.StreamAcknowledgeAsync(key, worker.Group, [.. entries.Select(e => e.Id)]),
-                CancellationToken.None).ConfigureAwait(false);
+            await redis.BoundAsync(acknowledge, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisLink.IsOutage(ex) || ex is RedisException)
         {

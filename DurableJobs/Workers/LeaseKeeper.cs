@@ -57,12 +57,11 @@ internal sealed class LeaseKeeper(WorkerContext worker, HeldJobs heldJobs, Redis
         try
         {
             var database = redis.Database;
-            // Not cancellable: BoundAsync bounds it, and it runs at stop.
-            // why: not cancellable: BoundAsync bounds it (Redis budgets), and presence must be removed even while stopping
-            await redis.BoundAsync(Task.WhenAll(
+            var removal = Task.WhenAll(
                 database.KeyDeleteAsync(JobKeys.Worker(worker.WorkerId)),
-                database.SortedSetRemoveAsync(JobKeys.WorkerIndex(worker.Group), worker.WorkerId)),
-                CancellationToken.None).ConfigureAwait(false);
+                database.SortedSetRemoveAsync(JobKeys.WorkerIndex(worker.Group), worker.WorkerId));
+            // why: not cancellable: BoundAsync bounds it (Redis budgets), and presence must be removed even while stopping
+            await redis.BoundAsync(removal, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisLink.IsOutage(ex) || ex is RedisException)
         {

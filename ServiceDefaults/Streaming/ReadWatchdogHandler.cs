@@ -60,7 +60,7 @@ public sealed class ReadWatchdogHandler(IOptionsMonitor<ReadWatchdogOptions> opt
 
         // why: the token-less overload; every read is still bounded by the idle timer and the bound token
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-            SerializeToStreamAsync(stream, context, CancellationToken.None);
+            SerializeToStreamAsync(stream, context, default);
 
         protected override bool TryComputeLength(out long length)
         {
