@@ -5,7 +5,16 @@ namespace AppHost.Tests;
 /// <summary>Reads the dashboard's telemetry API (<c>/api/telemetry/traces</c>, OTLP JSON, API-key protected).</summary>
 internal static class Dashboard
 {
-    public static async Task WaitForSpanAsync(AppHostFixture fixture, string serviceName, string traceId, CancellationToken cancellationToken)
+    public static Task WaitForSpanAsync(AppHostFixture fixture, string serviceName, string traceId, CancellationToken cancellationToken) =>
+        WaitForSpanAsync(fixture, serviceName, traceId, static _ => true, "span", cancellationToken);
+
+    /// <summary>
+    /// Waits for a span of <paramref name="serviceName"/> in <paramref name="traceId"/> that <paramref name="matches"/>
+    /// (an OTLP JSON span), e.g. the model call's gen_ai span the dashboard's GenAI view is built from.
+    /// </summary>
+    public static async Task WaitForSpanAsync(
+        AppHostFixture fixture, string serviceName, string traceId, Func<JsonElement, bool> matches, string what,
+        CancellationToken cancellationToken)
     {
         using var client = new HttpClient { BaseAddress = fixture.DashboardUrl, Timeout = TimeSpan.FromSeconds(10) };
         client.DefaultRequestHeaders.Add("x-api-key", fixture.DashboardApiKey);
@@ -18,7 +27,7 @@ internal static class Dashboard
             if (response.IsSuccessStatusCode)
             {
                 using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
-                if (HasSpan(document.RootElement, serviceName, traceId))
+                if (HasSpan(document.RootElement, serviceName, traceId, matches))
                 {
                     return;
                 }
@@ -31,12 +40,36 @@ internal static class Dashboard
             catch (OperationCanceledException)
             {
                 throw new TimeoutException(
-                    $"The dashboard at {fixture.DashboardUrl} never listed a {serviceName} span of trace {traceId} (last answer {last}).");
+                    $"The dashboard at {fixture.DashboardUrl} never listed a {serviceName} {what} of trace {traceId} (last answer {last}).");
             }
         }
     }
 
-    private static bool HasSpan(JsonElement root, string serviceName, string traceId)
+    /// <summary>The value of a span's string or integer attribute, or null.</summary>
+    public static string? Attribute(JsonElement span, string key)
+    {
+        if (!span.TryGetProperty("attributes", out var attributes))
+        {
+            return null;
+        }
+
+        foreach (var attribute in attributes.EnumerateArray())
+        {
+            if (attribute.GetProperty("key").GetString() != key)
+            {
+                continue;
+            }
+
+            var value = attribute.GetProperty("value");
+            return value.TryGetProperty("stringValue", out var text) ? text.GetString()
+                : value.TryGetProperty("intValue", out var number) ? number.ToString()
+                : null;
+        }
+
+        return null;
+    }
+
+    private static bool HasSpan(JsonElement root, string serviceName, string traceId, Func<JsonElement, bool> matches)
     {
         if (!root.TryGetProperty("data", out var data) || !data.TryGetProperty("resourceSpans", out var resourceSpans))
         {
@@ -54,7 +87,8 @@ internal static class Dashboard
             {
                 foreach (var span in scope.GetProperty("spans").EnumerateArray())
                 {
-                    if (string.Equals(span.GetProperty("traceId").GetString(), traceId, StringComparison.OrdinalIgnoreCase))
+                    if (string.Equals(span.GetProperty("traceId").GetString(), traceId, StringComparison.OrdinalIgnoreCase)
+                        && matches(span))
                     {
                         return true;
                     }

@@ -131,6 +131,14 @@ public sealed class LocalAppHostTests(AppHostFixture fixture)
 
         // ChatService exported the request's server span to the AppHost's OTLP endpoint: the dashboard has it.
         await Dashboard.WaitForSpanAsync(fixture, "chatservice", traceId, timeout.Token);
+
+        // The model call is a gen_ai span the dashboard's GenAI view recognises (provider, model, token usage).
+        await Dashboard.WaitForSpanAsync(fixture, "chatservice", traceId, span =>
+                Dashboard.Attribute(span, "gen_ai.operation.name") == "chat"
+                && (Dashboard.Attribute(span, "gen_ai.provider.name") ?? Dashboard.Attribute(span, "gen_ai.system")) is not null
+                && Dashboard.Attribute(span, "gen_ai.request.model") == "llama3.2:1b"
+                && int.TryParse(Dashboard.Attribute(span, "gen_ai.usage.output_tokens"), out var outputTokens) && outputTokens > 0,
+            "gen_ai chat span with provider, model and output tokens", timeout.Token);
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string? token,
