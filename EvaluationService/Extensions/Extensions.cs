@@ -29,7 +29,7 @@ public static class Extensions
         var services = builder.Services;
         services.AddOptions<EvaluationOptions>().BindConfiguration(EvaluationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ChatServiceOptions>().BindConfiguration(ChatServiceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddServiceTokens();
+        services.AddEvaluationServiceTokens();
         services.AddOptions<JudgeOptions>().BindConfiguration(JudgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DistributorOptions>().BindConfiguration(DistributorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();

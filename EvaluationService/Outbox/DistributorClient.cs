@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EvaluationService.Auth;
+using ServiceDefaults.Auth;
 
 namespace EvaluationService.Outbox;
 
@@ -21,7 +22,7 @@ public sealed class DistributorClient(HttpClient http, ServiceTokenProvider toke
             Content = JsonContent.Create(message, options: JsonSerializerOptions.Web),
         };
         request.Headers.TryAddWithoutValidation("Idempotency-Key", message.IdempotencyKey);
-        if (tokens.TokenFor(ServiceAuthOptions.Distributor) is { } token)
+        if (tokens.TokenFor(ServiceClients.Distributor) is { } token)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
