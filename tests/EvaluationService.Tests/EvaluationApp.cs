@@ -91,7 +91,7 @@ public sealed class EvaluationApp : WebApplicationFactory<Program>
         var client = CreateClient();
         client.Timeout = TimeSpan.FromSeconds(60);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            DevTokenIssuer.Mint(SigningKey, user, admin, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(1)));
+            DevTokenIssuer.Mint(SigningKey, user, admin, "aspire-chat-dev", ServiceAudiences.Evaluation, TimeSpan.FromHours(1)));
         return client;
     }
 
