@@ -18,9 +18,11 @@ public static class EventPublishingRegistration
     /// <see cref="EventPublishingOptions.Enabled"/>), the queue <paramref name="queue"/> whose handler posts to DistributorService
     /// as <paramref name="identity"/> (role <c>publisher</c>, audience <c>distributorservice</c>; <c>Events:DistributorAuth</c>
     /// overrides). Queue defaults: 2 workers, 25 attempts, 2 s doubling to 5 min between them (about 1.5 h of outage before a
-    /// dead letter); <c>Jobs:Queues:&lt;queue&gt;</c> overrides them.
+    /// dead letter); <c>Jobs:Queues:&lt;queue&gt;</c> overrides them. <paramref name="tokenSection"/> names the token's section
+    /// when it is not <c>Events:DistributorAuth</c>.
     /// </summary>
-    public static DurableJobsBuilder AddEventPublishing(this DurableJobsBuilder jobs, IConfiguration configuration, string queue, string identity)
+    public static DurableJobsBuilder AddEventPublishing(this DurableJobsBuilder jobs, IConfiguration configuration, string queue, string identity,
+        string? tokenSection = null)
     {
         var section = configuration.GetSection(EventPublishingOptions.Section);
         var settings = section.Get<EventPublishingOptions>() ?? new EventPublishingOptions();
@@ -36,7 +38,7 @@ public static class EventPublishingRegistration
             return jobs;
         }
 
-        services.AddServiceToken(TokenClient, new ServiceTokenDefaults($"{EventPublishingOptions.Section}:DistributorAuth", identity,
+        services.AddServiceToken(TokenClient, new ServiceTokenDefaults(tokenSection ?? $"{EventPublishingOptions.Section}:DistributorAuth", identity,
             ServiceAudiences.Distributor, [AuthRoles.Publisher], TimeSpan.FromMinutes(15)));
         services.AddHttpClient(HttpClientName, (sp, http) =>
             http.BaseAddress = sp.GetRequiredService<IOptions<EventPublishingOptions>>().Value.BaseAddress);

@@ -12,15 +12,13 @@ public static class ServiceClients
     public const string Chat = "chat";
 
     /// <summary>
-    /// Calls to DistributorService as the service itself (<c>sub</c> <c>evaluationservice</c>, role <c>publisher</c>,
-    /// audience <c>distributorservice</c>), section <c>Evaluation:DistributorAuth</c>.
+    /// The events outbox's token for DistributorService, as the service itself (<c>sub</c> <c>evaluationservice</c>, role
+    /// <c>publisher</c>, audience <c>distributorservice</c>; client <c>events</c> of <c>DurableJobs/Events</c>).
     /// </summary>
-    public const string Distributor = "distributor";
+    public const string DistributorSection = "Evaluation:DistributorAuth";
 
     public const string Identity = "evaluationservice";
 
-    public static IServiceCollection AddEvaluationServiceTokens(this IServiceCollection services) => services
-        .AddServiceToken(Chat, new ServiceTokenDefaults("Evaluation:ChatAuth", Identity, ServiceAudiences.Chat, [], TimeSpan.FromMinutes(5)))
-        .AddServiceToken(Distributor, new ServiceTokenDefaults("Evaluation:DistributorAuth", Identity, ServiceAudiences.Distributor,
-            [AuthRoles.Publisher], TimeSpan.FromMinutes(15)));
+    public static IServiceCollection AddEvaluationServiceTokens(this IServiceCollection services) =>
+        services.AddServiceToken(Chat, new ServiceTokenDefaults("Evaluation:ChatAuth", Identity, ServiceAudiences.Chat, [], TimeSpan.FromMinutes(5)));
 }
