@@ -49,8 +49,8 @@ public sealed class ChatTaskHandler(
         {
             if (events.Enabled)
             {
-                // why: this attempt decides the failure; the event commits before the job's outcome is written, and a
-                // rerun after a crash in between stages it again under the same idempotency key (the distributor keeps one)
+                // why: this attempt decides the failure; the event commits before the job's outcome is written. A rerun after a
+                // crash in between stages it again under the same key: the distributor keeps the first (the second is 422)
                 events.StageTaskFailed(job.JobId, owner, payload.SessionId, ex.Code, ex.Message, time.GetUtcNow());
                 await db.SaveChangesAsync(CancellationToken.None); // why: bounded by the database command timeout; the failure already happened
             }

@@ -9,6 +9,7 @@ using DurableJobs;
 using DurableJobs.Events;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using OllamaSimulator;
 using Testing;
 
 namespace ChatService.Tests;
@@ -100,6 +101,32 @@ public sealed class EventPublishingTests(DependenciesFixture deps, SharedSimulat
         Assert.Equal("assistant", answer.Role);
         Assert.Equal(answer.SessionId, received.Payload.GetProperty("sessionId").GetGuid());
         Assert.Equal($"chat.task.completed:{taskId:N}", received.IdempotencyKey);
+    }
+
+    [Fact]
+    public async Task A_chat_task_that_fails_for_good_publishes_chat_task_failed_with_the_reason()
+    {
+        var port = FreePort.Next();
+        await using var distributor = await RecordingDistributor.StartAsync(port);
+        await using var llm = await OllamaSimulatorServer.StartAsync();
+        llm.Faults.Chat = new FaultSettings { ErrorStatus = 500 };
+        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma: null, llm, new Dictionary<string, string?>
+        {
+            ["services:distributorservice:http:0"] = $"http://127.0.0.1:{port}",
+            ["ChatTasks:MaxAttempts"] = "1",
+            ["Llm:RetriesBeforeFirstToken"] = "0",
+        });
+        using var alice = new ChatApiClient(app.ClientFor(Users.New("alice")));
+
+        using var created = await alice.Http.PostAsJsonAsync("/api/chat/tasks", new { message = "Say something" });
+        var taskId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+
+        var received = await distributor.WaitForAsync(e => e.Type == ChatEvents.TaskFailed, Bound);
+        Assert.Equal(taskId, received.Payload.GetProperty("taskId").GetGuid());
+        Assert.False(string.IsNullOrWhiteSpace(received.Payload.GetProperty("code").GetString()));
+        Assert.False(string.IsNullOrWhiteSpace(received.Payload.GetProperty("reason").GetString()));
+        Assert.Equal($"chat.task.failed:{taskId:N}", received.IdempotencyKey);
+        Assert.DoesNotContain(distributor.Events, e => e.Type == ChatEvents.TaskCompleted);
     }
 
     [Fact]
