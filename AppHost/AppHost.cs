@@ -23,29 +23,36 @@ var dependencies = mode == DependencyMode.Containers
     : LocalDependencies.Add(builder);
 var models = ModelEndpoints.Add(builder, mode);
 
-// Development JWT settings shared by every service (ServiceDefaults reads Auth:SigningKey, Auth:Issuer,
-// Auth:Audience). The key is generated on the first run and kept in the AppHost's user secrets.
+// Development JWT settings (ServiceDefaults reads Auth:SigningKey, Auth:Issuer, Auth:Audience). The key is generated
+// on the first run and kept in the AppHost's user secrets. Each service has its own audience (<name>-audience): a token
+// for one service is not a token for another; a caller mints its tokens for the audience of the service it calls.
 var authSigningKey = builder.AddParameter("auth-signing-key",
     new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
 var authIssuer = builder.AddParameter("auth-issuer");
-var authAudience = builder.AddParameter("auth-audience");
+var chatAudience = builder.AddParameter("chatservice-audience");
+var evaluationAudience = builder.AddParameter("evaluationservice-audience");
+var distributorAudience = builder.AddParameter("distributorservice-audience");
 
 // Destination secrets are encrypted at rest with this key (hashed to AES-256); generated once, kept in user secrets.
 var distributorSecretsKey = builder.AddParameter("distributor-secrets-key",
     new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
 
-var distributor = AddService<Projects.DistributorService>("distributorservice")
+var distributor = AddService<Projects.DistributorService>("distributorservice", distributorAudience)
     .WithEnvironment("Distributor__Secrets__EncryptionKey", distributorSecretsKey)
     .WithReference(dependencies.DistDb).WaitFor(dependencies.DistDbReady)
     .WithReference(dependencies.Redis).WaitFor(dependencies.RedisReady);
 
-var chatService = AddService<Projects.ChatService>("chatservice")
+var chatService = AddService<Projects.ChatService>("chatservice", chatAudience)
+    // why: EvaluationService calls ChatService for a run's owner with a delegated token (act.sub = evaluationservice)
+    .WithEnvironment("Auth__AllowedActors__0", "evaluationservice")
+    .WithEnvironment("Events__DistributorAuth__Audience", distributorAudience)
     .WithReference(dependencies.ChatDb).WaitFor(dependencies.ChatDbReady)
     .WithReference(dependencies.Redis).WaitFor(dependencies.RedisReady)
     .WithReference(models.ChatModel)
     .WithReference(models.EmbedModel)
     .WithReference(dependencies.Chroma).WaitFor(dependencies.ChromaReady)
-    // why no WaitFor: ChatService only posts events to it and must start without it.
+    // why no WaitFor: ChatService only posts events to it (its events queue retries) and must start without it; the
+    // reference (services__distributorservice__http__0) is what turns its event publishing on.
     .WithReference(distributor)
     .WithExternalHttpEndpoints();
 foreach (var ready in models.Ready)
@@ -53,7 +60,9 @@ foreach (var ready in models.Ready)
     chatService.WaitFor(ready);
 }
 
-AddService<Projects.EvaluationService>("evaluationservice")
+AddService<Projects.EvaluationService>("evaluationservice", evaluationAudience)
+    .WithEnvironment("Evaluation__ChatAuth__Audience", chatAudience)
+    .WithEnvironment("Evaluation__DistributorAuth__Audience", distributorAudience)
     .WithReference(dependencies.EvalDb).WaitFor(dependencies.EvalDbReady)
     .WithReference(dependencies.Redis).WaitFor(dependencies.RedisReady)
     // why no WaitFor on ChatService or the judge model: a run against a missing dependency fails its cases as
@@ -64,12 +73,13 @@ AddService<Projects.EvaluationService>("evaluationservice")
 
 await builder.Build().RunAsync();
 
-IResourceBuilder<ProjectResource> AddService<TProject>(string name) where TProject : IProjectMetadata, new() =>
+IResourceBuilder<ProjectResource> AddService<TProject>(string name, IResourceBuilder<ParameterResource> audience)
+    where TProject : IProjectMetadata, new() =>
     builder.AddProject<TProject>(name)
         // why: WithReference on a database resource would also inject CHATDB_HOST, CHATDB_PASSWORD…, which a
         // connection-string resource (local mode) has not; the services read only these two kinds.
         .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString | ReferenceEnvironmentInjectionFlags.ServiceDiscovery)
         .WithEnvironment("Auth__SigningKey", authSigningKey)
         .WithEnvironment("Auth__Issuer", authIssuer)
-        .WithEnvironment("Auth__Audience", authAudience)
+        .WithEnvironment("Auth__Audience", audience)
         .WithHttpHealthCheck("/health/ready", endpointName: "http");

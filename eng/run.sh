@@ -89,7 +89,9 @@ for svc in chatservice:5100 evaluationservice:5200 distributorservice:5300; do
   wait_ready "${svc%%:*}" "http://localhost:${svc##*:}/health/ready" 240
 done
 
-user_token="$(dotnet run --no-build --project eng/TokenTool -- --user alice --key "$signing_key")"
+# Each service accepts only tokens for its own audience: the user token is for the two user-facing APIs (ChatService and
+# EvaluationService; DistributorService has nothing for plain users), the admin token for all three.
+user_token="$(dotnet run --no-build --project eng/TokenTool -- --user alice --audience chatservice --audience evaluationservice --key "$signing_key")"
 admin_token="$(dotnet run --no-build --project eng/TokenTool -- --user ops --admin --key "$signing_key")"
 cat <<INFO
 
@@ -102,8 +104,8 @@ cat <<INFO
   Models              $( [[ "$simulate" == true ]] && echo "Ollama simulator (resource ollama-simulator)" || echo "${OLLAMA_URL:-http://127.0.0.1:11434}" )
   Data                .local/apphost/ (PostgreSQL, Redis, Chroma; ports on the dashboard)
 
-  user token (alice):  $user_token
-  admin token (ops):   $admin_token
+  user token (alice, for ChatService and EvaluationService):  $user_token
+  admin token (ops, for all three services):                 $admin_token
 
   curl -H "Authorization: Bearer $user_token" http://localhost:5100/api/sessions
 Press Ctrl+C to stop.

@@ -3,12 +3,14 @@ using ChatService.Apis;
 using ChatService.Caching;
 using ChatService.Chroma;
 using ChatService.Data;
+using ChatService.Events;
 using ChatService.Ingestion;
 using ChatService.Llm;
 using ChatService.Rag;
 using ChatService.Tasks;
 using DurableJobs;
 using DurableJobs.Admin;
+using DurableJobs.Events;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Data;
@@ -62,7 +64,9 @@ public static class Extensions
                 o.MaxTimeout = tasks.Timeout > o.MaxTimeout ? tasks.Timeout : o.MaxTimeout;
                 o.MaxAttempts = tasks.MaxAttempts;
                 o.RetryInitialDelay = TimeSpan.FromSeconds(1);
-            });
+            })
+            // why: document.* and chat.task.* events to DistributorService, staged with the state they report (README "Events")
+            .AddEventPublishing(builder.Configuration, ChatEvents.Queue, ChatEvents.Identity);
         return builder;
     }
 

@@ -1,6 +1,8 @@
 using ChatService.Activity;
 using ChatService.Data;
+using ChatService.Events;
 using DurableJobs;
+using DurableJobs.Events;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -14,6 +16,7 @@ public sealed class IngestionJobHandler(
     ChatDbContext db,
     ChunkIndexer indexer,
     ActivityHub activity,
+    EventPublisher events,
     IOptions<IngestionOptions> options,
     TimeProvider time,
     ILogger<IngestionJobHandler> logger) : IJobHandler
@@ -44,6 +47,12 @@ public sealed class IngestionJobHandler(
         document.Error = deferred;
         document.IndexAttempts += deferred is null ? 0 : 1;
         document.UpdatedAt = time.GetUtcNow();
+        if (deferred is null)
+        {
+            // why: the event commits with the status it reports (transactional outbox); a failed save stages nothing
+            events.StageReady(document);
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         await PublishAsync(document, cancellationToken);
         return new { status = document.Status, chunks = document.ChunkCount };
@@ -73,6 +82,7 @@ public sealed class IngestionJobHandler(
             document.Status = DocumentStatus.Failed;
             document.Error = ex.Message;
             document.UpdatedAt = time.GetUtcNow();
+            events.StageFailed(document);
             await db.SaveChangesAsync(cancellationToken);
             await PublishAsync(document, cancellationToken);
             return false;

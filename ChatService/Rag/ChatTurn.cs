@@ -24,4 +24,7 @@ public sealed record ChatTurn(
 
     /// <summary>The caller's sampling settings, or null for the model's defaults.</summary>
     public GenerationSettings? Settings { get; init; }
+
+    /// <summary>Called with the answer just before it is saved, to stage rows (an event) in the same SaveChanges.</summary>
+    public Action<Data.ChatMessage>? OnStoring { get; init; }
 }

@@ -306,6 +306,7 @@ public sealed class ChatTurnRunner(
         if (turn.Persist)
         {
             db.Messages.Add(message);
+            turn.OnStoring?.Invoke(message);
             using var persist = new CancellationTokenSource(PersistBudget, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(persist.Token, bound);
             await db.SaveChangesAsync(linked.Token);

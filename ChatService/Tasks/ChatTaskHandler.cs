@@ -1,7 +1,10 @@
 using ChatService.Activity;
+using ChatService.Data;
+using ChatService.Events;
 using ChatService.Llm;
 using ChatService.Rag;
 using DurableJobs;
+using DurableJobs.Events;
 using Microsoft.Extensions.Options;
 
 namespace ChatService.Tasks;
@@ -11,9 +14,16 @@ namespace ChatService.Tasks;
 /// is not answered degraded but retried (with the queue's backoff) within the task's attempts and timeout.
 /// When the job's token fires (cancel request, timeout, shutdown) the <see cref="OperationCanceledException"/> is let
 /// through, also while tokens stream, so DurableJobs records <c>cancelled</c> / <c>timed_out</c> / released rather than a
-/// partial success.
+/// partial success. <c>chat.task.completed</c> is staged with the stored answer (same SaveChanges), <c>chat.task.failed</c>
+/// when the task fails for good.
 /// </summary>
-public sealed class ChatTaskHandler(ChatTurnRunner runner, ActivityHub activity, IOptions<LlmOptions> llm) : IJobHandler
+public sealed class ChatTaskHandler(
+    ChatTurnRunner runner,
+    ActivityHub activity,
+    EventPublisher events,
+    ChatDbContext db,
+    TimeProvider time,
+    IOptions<LlmOptions> llm) : IJobHandler
 {
     public async Task<object?> HandleAsync(JobContext job, CancellationToken cancellationToken)
     {
@@ -21,6 +31,7 @@ public sealed class ChatTaskHandler(ChatTurnRunner runner, ActivityHub activity,
         var owner = job.Owner ?? throw new PermanentJobException("INVALID_PAYLOAD", "A chat task needs an owner.");
         var turn = await runner.ResumeAsync(owner, payload.SessionId, payload.UserMessageId, payload.TopK, payload.DocumentIds, cancellationToken)
                    ?? throw new PermanentJobException(ChatErrorCodes.SessionNotFound, "The task's session or message was deleted.");
+        turn = turn with { OnStoring = answer => events.StageTaskCompleted(job.JobId, answer) };
         await PublishAsync(owner, job.JobId, "running", cancellationToken);
         try
         {
@@ -36,6 +47,14 @@ public sealed class ChatTaskHandler(ChatTurnRunner runner, ActivityHub activity,
         }
         catch (LlmUnavailableException ex)
         {
+            if (events.Enabled)
+            {
+                // why: this attempt decides the failure; the event commits before the job's outcome is written. A rerun after a
+                // crash in between stages it again under the same key: the distributor keeps the first (the second is 422)
+                events.StageTaskFailed(job.JobId, owner, payload.SessionId, ex.Code, ex.Message, time.GetUtcNow());
+                await db.SaveChangesAsync(CancellationToken.None); // why: bounded by the database command timeout; the failure already happened
+            }
+
             await PublishAsync(owner, job.JobId, "failed", CancellationToken.None); // why: bounded best-effort notice about an outcome that already happened
             throw new PermanentJobException(ex.Code, ex.Message, ex);
         }

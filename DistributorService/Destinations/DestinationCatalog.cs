@@ -108,7 +108,8 @@ public sealed class DestinationCatalog(IServiceScopeFactory scopes, IOptionsMoni
                 return known;
             }
 
-            var matching = enabled.Where(d => d.EventTypes.Contains(type) || d.EventTypes.Contains(EventIntake.AllTypes)).ToArray();
+            // why: a destination subscribes like a publisher is granted: exact types, prefixes ending in ".*" (document.*), or "*"
+            var matching = enabled.Where(d => d.EventTypes.Any(pattern => PublisherOptions.Matches(pattern, type))).ToArray();
             if (_byType.Count < MaxTypesPerSnapshot)
             {
                 _byType.TryAdd(type, matching);

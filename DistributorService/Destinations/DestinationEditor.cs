@@ -39,9 +39,10 @@ public sealed class DestinationEditor(
         }
 
         var eventTypes = request.EventTypes ?? [];
-        if (eventTypes.Length == 0 || eventTypes.Length > 100 || eventTypes.Any(t => string.IsNullOrWhiteSpace(t) || t.Length > 200))
+        if (eventTypes.Length == 0 || eventTypes.Length > 100 || eventTypes.Any(t => string.IsNullOrWhiteSpace(t) || t.Length > 200
+                                                                                   || !PublisherOptions.IsValidPattern(t.Trim())))
         {
-            return "eventTypes must list 1 to 100 event types (\"*\" subscribes to all)";
+            return "eventTypes must list 1 to 100 event types: exact types, prefixes ending in \".*\" (document.*), or \"*\" for all";
         }
 
         var timeout = request.TimeoutSeconds ?? limits.DefaultTimeoutSeconds;

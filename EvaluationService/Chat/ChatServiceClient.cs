@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Globalization;
 using EvaluationService.Auth;
+using ServiceDefaults.Auth;
 using Polly.Timeout;
 using ServiceDefaults.Requests;
 using ServiceDefaults.Streaming;
@@ -134,7 +135,7 @@ public sealed class ChatServiceClient(HttpClient http, ServiceTokenProvider toke
 
     private void Authorize(HttpRequestMessage message, string owner)
     {
-        if (tokens.TokenFor(ServiceAuthOptions.Chat, owner) is { } token)
+        if (tokens.TokenFor(ServiceClients.Chat, owner) is { } token)
         {
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }

@@ -15,8 +15,6 @@ public sealed class EvaluationDbContext(DbContextOptions<EvaluationDbContext> op
 
     public DbSet<CaseResult> CaseResults => Set<CaseResult>();
 
-    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
-
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(EvaluationDbContext).Assembly);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using DurableJobs;
+using DurableJobs.Events;
 using EvaluationService.Auth;
 using EvaluationService.Chat;
 using EvaluationService.Data;
@@ -29,23 +30,18 @@ public static class Extensions
         var services = builder.Services;
         services.AddOptions<EvaluationOptions>().BindConfiguration(EvaluationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ChatServiceOptions>().BindConfiguration(ChatServiceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddServiceTokens();
+        services.AddEvaluationServiceTokens();
         services.AddOptions<JudgeOptions>().BindConfiguration(JudgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<DistributorOptions>().BindConfiguration(DistributorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddChatServiceClient();
-        services.AddHttpClient<DistributorClient>((sp, http) =>
-            http.BaseAddress = sp.GetRequiredService<IOptions<DistributorOptions>>().Value.BaseAddress);
         builder.AddEvaluationLlm();
 
         services.AddSingleton<LlmJudge>();
         services.AddSingleton<RunSlots>();
         services.AddSingleton<CaseRunner>();
         services.AddSingleton<RunFinalizer>();
-        services.AddSingleton<OutboxSignal>();
         services.AddScoped<ReportBuilder>();
-        services.AddHostedService<OutboxRelay>();
 
         var evaluation = builder.Configuration.GetSection(EvaluationOptions.Section).Get<EvaluationOptions>() ?? new EvaluationOptions();
         var generation = builder.Configuration.GetSection(GenerationOptions.Section).Get<GenerationOptions>() ?? new GenerationOptions();
@@ -67,7 +63,9 @@ public static class Extensions
                 q.DefaultTimeout = TimeSpan.FromSeconds(generation.JobTimeoutSeconds);
                 q.MaxTimeout = TimeSpan.FromSeconds(generation.JobTimeoutSeconds);
                 q.MaxAttempts = 3;
-            });
+            })
+            // why: evaluation.completed to DistributorService through the shared events outbox (README "Distribution")
+            .AddEventPublishing(builder.Configuration, EvaluationEvents.Queue, ServiceClients.Identity, ServiceClients.DistributorSection);
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DurableJobs.Events;
 using EvaluationService.Data;
 using EvaluationService.Data.Entities;
 using EvaluationService.Options;
@@ -10,10 +11,10 @@ using Microsoft.Extensions.Options;
 namespace EvaluationService.Runs;
 
 /// <summary>
-/// Ends a run: status, summary and the <c>evaluation.completed</c> outbox row are written in one transaction, so the
-/// event exists if and only if the run ended.
+/// Ends a run: status, summary and the <c>evaluation.completed</c> event (an events job of the shared outbox,
+/// <see cref="EventPublisher"/>) are written in one transaction, so the event exists if and only if the run ended.
 /// </summary>
-public sealed class RunFinalizer(IServiceScopeFactory scopes, OutboxSignal outbox, IOptions<EvaluationOptions> options, TimeProvider time,
+public sealed class RunFinalizer(IServiceScopeFactory scopes, IOptions<EvaluationOptions> options, TimeProvider time,
     ILogger<RunFinalizer> logger)
 {
     public const string CompletedEventType = "evaluation.completed";
@@ -45,20 +46,12 @@ public sealed class RunFinalizer(IServiceScopeFactory scopes, OutboxSignal outbo
         var baseUrl = (options.Value.PublicBaseUrl ?? string.Empty).TrimEnd('/');
         var payload = new EvaluationCompletedEvent(run.Id, run.SuiteId, run.SuiteName, run.Owner, status, summary,
             $"{baseUrl}/api/evaluations/{run.Id}/report", $"{baseUrl}/api/evaluations/{run.Id}/report.html", now);
-        db.Outbox.Add(new OutboxMessage
-        {
-            Id = Guid.CreateVersion7(),
-            Type = CompletedEventType,
-            IdempotencyKey = run.Id.ToString(),
-            Payload = JsonSerializer.Serialize(payload, JsonSerializerOptions.Web),
-            CreatedAt = now,
-            NextAttemptAt = now,
-        });
+        // why: the same scope's DbContext: the events job commits with the run's status, and is dispatched after the commit
+        scope.ServiceProvider.GetRequiredService<EventPublisher>().Stage(CompletedEventType, payload, run.Id.ToString(), run.Owner);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Run {RunId} ended {Status}: {Finished}/{Total} cases, pass rate {PassRate}", run.Id, status, summary.Finished,
             summary.Total, summary.PassRate);
-        outbox.Notify();
         return true;
     }
 }

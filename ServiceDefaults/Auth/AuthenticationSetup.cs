@@ -55,6 +55,10 @@ internal static class AuthenticationSetup
                         {
                             context.Fail("The token has no 'sub' claim.");
                         }
+                        else if (DelegationError(context.Principal, jwt.AllowedActors) is { } refused)
+                        {
+                            context.Fail(refused);
+                        }
 
                         return Task.CompletedTask;
                     },
@@ -65,5 +69,30 @@ internal static class AuthenticationSetup
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(AuthPolicies.User, p => p.RequireAuthenticatedUser())
             .AddPolicy(AuthPolicies.Admin, p => p.RequireAuthenticatedUser().RequireRole(AuthRoles.Admin));
+    }
+
+    /// <summary>
+    /// Why a delegated token (one with an RFC 8693 <c>act</c> claim) is refused, or null when the token is not delegated or its
+    /// actor is allowed. A delegated token gives the actor the user's rights only, so it may carry no role.
+    /// </summary>
+    internal static string? DelegationError(System.Security.Claims.ClaimsPrincipal principal, IReadOnlyCollection<string> allowedActors)
+    {
+        var act = principal.FindAll(DevTokenIssuer.ActorClaim).ToList();
+        if (act.Count == 0)
+        {
+            return null;
+        }
+
+        if (act.Count > 1 || DevTokenIssuer.ActorOf(act[0].Value) is not { } actor)
+        {
+            return "The token's 'act' claim names no actor.";
+        }
+
+        if (!allowedActors.Contains(actor, StringComparer.Ordinal))
+        {
+            return $"The actor '{actor}' may not act for users here (Auth:AllowedActors).";
+        }
+
+        return principal.HasClaim(c => c.Type == "role") ? "A delegated token may carry no role." : null;
     }
 }

@@ -24,8 +24,20 @@ public sealed class JwtOptions : IValidatableObject
     [Required]
     public string Issuer { get; set; } = "aspire-chat-dev";
 
+    /// <summary>
+    /// This service's own audience: a token is accepted only when its <c>aud</c> (a string or an array) contains it, so a token
+    /// for one service is not a token for another. No default here: each service's appsettings.json sets its own
+    /// (<c>chatservice</c>, <c>evaluationservice</c>, <c>distributorservice</c>, see <see cref="ServiceAudiences"/>).
+    /// </summary>
     [Required]
-    public string Audience { get; set; } = "aspire-chat";
+    public string? Audience { get; set; }
+
+    /// <summary>
+    /// Subjects that may act for a user with a delegated token (RFC 8693 <c>act</c> claim: <c>sub</c> = the user,
+    /// <c>act.sub</c> = the actor). A token with an <c>act</c> claim whose actor is not listed, or that carries roles, is
+    /// refused (401). Empty by default: no delegation. ChatService lists <c>evaluationservice</c>.
+    /// </summary>
+    public string[] AllowedActors { get; set; } = [];
 
     public bool RequireHttpsMetadata { get; set; } = true;
 

@@ -53,7 +53,7 @@ internal static class BenchProgram
         using var chat = factory.CreateClient();
         chat.Timeout = TimeSpan.FromSeconds(120);
         chat.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            DevTokenIssuer.Mint(signingKey, "bench-user", false, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(2)));
+            DevTokenIssuer.Mint(signingKey, "bench-user", false, "aspire-chat-dev", ServiceAudiences.Chat, TimeSpan.FromHours(2)));
 
         // A small corpus so retrieval has work to do.
         for (var i = 0; i < 20; i++)

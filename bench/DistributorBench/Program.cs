@@ -53,7 +53,7 @@ await using var service = await ServiceHost.StartAsync(settings);
 var cpu = new CpuMeter(service.ProcessId, postgres.ProcessId, redis.ProcessId);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) }; // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-    DevTokenIssuer.Mint(signingKey, "bench", [AuthRoles.Admin, AuthRoles.Publisher], "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(2)));
+    DevTokenIssuer.Mint(signingKey, "bench", [AuthRoles.Admin, AuthRoles.Publisher], "aspire-chat-dev", ServiceAudiences.Distributor, TimeSpan.FromHours(2)));
 
 await CreateDestinationAsync("fast", sink.UrlFor("/fast"), "bench.fast");
 await CreateDestinationAsync("slow", sink.UrlFor("/slow"), "bench.slow");

@@ -49,7 +49,7 @@ internal sealed class BenchStack : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Auth__SigningKey"] = signingKey,
             ["Auth__Issuer"] = "aspire-chat-dev",
-            ["Auth__Audience"] = "aspire-chat",
+            ["Auth__Audience"] = "evaluationservice",
             ["ConnectionStrings__redis"] = _redis.ConnectionString,
             ["services__distributorservice__http__0"] = distributor,
             ["Logging__LogLevel__Default"] = "Error",

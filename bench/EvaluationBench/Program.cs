@@ -19,7 +19,7 @@ var startedAt = DateTimeOffset.UtcNow;
 var signingKey = "evalbench-signing-key-" + Guid.NewGuid().ToString("N");
 
 await using var stack = await BenchStack.StartAsync(signingKey, ct);
-var userToken = DevTokenIssuer.Mint(signingKey, "bench-user", admin: false, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(1));
+var userToken = DevTokenIssuer.Mint(signingKey, [new System.Security.Claims.Claim("sub", "bench-user")], "aspire-chat-dev", ServiceAudiences.All.ToArray(), TimeSpan.FromHours(1));
 using var simulator = new HttpClient { BaseAddress = stack.Simulator.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
 using var evaluation = new HttpClient { BaseAddress = stack.Evaluation.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 evaluation.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", userToken);

@@ -26,8 +26,8 @@ await using var stack = Arg("--chat") is null ? await SoakStack.StartAsync(signi
 var chatUrl = new Uri((Arg("--chat") ?? stack!.ChatUrl).TrimEnd('/') + "/");
 int? pid = Arg("--pid") is { } p ? int.Parse(p, CultureInfo.InvariantCulture) : stack?.ChatPid;
 
-var userToken = DevTokenIssuer.Mint(signingKey, "soak-user", false, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(2));
-var adminToken = DevTokenIssuer.Mint(signingKey, "soak-admin", true, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(2));
+var userToken = DevTokenIssuer.Mint(signingKey, [new System.Security.Claims.Claim("sub", "soak-user")], "aspire-chat-dev", ServiceAudiences.All.ToArray(), TimeSpan.FromHours(2));
+var adminToken = DevTokenIssuer.Mint(signingKey, [new System.Security.Claims.Claim("sub", "soak-admin"), new System.Security.Claims.Claim("role", AuthRoles.Admin)], "aspire-chat-dev", ServiceAudiences.All.ToArray(), TimeSpan.FromHours(2));
 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2, PooledConnectionLifetime = TimeSpan.FromMinutes(2) };
 using var http = new HttpClient(handler) { BaseAddress = chatUrl, Timeout = Timeout.InfiniteTimeSpan }; // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", userToken);

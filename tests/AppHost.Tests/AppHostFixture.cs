@@ -27,9 +27,13 @@ public sealed class AppHostFixture : IAsyncLifetime
 {
     public const string Issuer = "apphost-tests";
 
-    public const string Audience = "apphost-tests-api";
-
     public static readonly string[] Services = ["distributorservice", "chatservice", "evaluationservice"];
+
+    /// <summary>The audience the AppHost gives <paramref name="service"/> (parameter <c>&lt;service&gt;-audience</c>).</summary>
+    public static string AudienceOf(string service) => $"apphost-tests-{service}";
+
+    /// <summary>Tokens minted here are for every service (<c>aud</c> an array), like eng/TokenTool's default.</summary>
+    public static readonly string[] Audiences = [.. Services.Select(AudienceOf)];
 
     /// <summary>Resources that run a process and report health; the connection-string resources are checked separately.</summary>
     public static readonly string[] ProcessResources =
@@ -57,12 +61,15 @@ public sealed class AppHostFixture : IAsyncLifetime
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost is not running.");
 
     public string MintToken(bool admin) =>
-        DevTokenIssuer.Mint(SigningKey, admin ? "apphost-tests-admin" : "apphost-tests-user", admin, Issuer, Audience,
-            TimeSpan.FromMinutes(30));
+        MintToken(admin ? "apphost-tests-admin" : "apphost-tests-user", admin ? [AuthRoles.Admin] : []);
 
     /// <summary>A non-admin token with <paramref name="roles"/> (DistributorService's lists are for publishers and admins).</summary>
-    public string MintToken(string userId, params string[] roles) =>
-        DevTokenIssuer.Mint(SigningKey, userId, roles, Issuer, Audience, TimeSpan.FromMinutes(30));
+    public string MintToken(string userId, params string[] roles) => MintTokenFor(Audiences, userId, roles);
+
+    /// <summary>A token for <paramref name="audiences"/> only.</summary>
+    public string MintTokenFor(string[] audiences, string userId, params string[] roles) =>
+        DevTokenIssuer.Mint(SigningKey, [new("sub", userId), .. roles.Select(r => new System.Security.Claims.Claim("role", r))], Issuer, audiences,
+            TimeSpan.FromMinutes(30));
 
     public async Task InitializeAsync()
     {
@@ -74,7 +81,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             "--Ollama:Simulate=true",
             $"--Parameters:auth-signing-key={SigningKey}",
             $"--Parameters:auth-issuer={Issuer}",
-            $"--Parameters:auth-audience={Audience}",
+            .. Services.Select(s => $"--Parameters:{s}-audience={AudienceOf(s)}"),
             $"--Parameters:distributor-secrets-key={RandomNumberGenerator.GetHexString(48)}",
             // Behind the proxy the dashboard listens on these; without them the launch profile's fixed ports are used.
             $"--ASPNETCORE_URLS=http://127.0.0.1:{FreePort()}",

@@ -85,7 +85,9 @@ public sealed class ContainersModeTests : IDisposable
             $"--Dependencies:DataDirectory={_dataDirectory}",
             $"--Parameters:auth-signing-key={RandomNumberGenerator.GetHexString(64)}",
             "--Parameters:auth-issuer=apphost-tests",
-            "--Parameters:auth-audience=apphost-tests-api",
+            "--Parameters:chatservice-audience=apphost-tests-chatservice",
+            "--Parameters:evaluationservice-audience=apphost-tests-evaluationservice",
+            "--Parameters:distributorservice-audience=apphost-tests-distributorservice",
             $"--Parameters:distributor-secrets-key={RandomNumberGenerator.GetHexString(48)}",
         ], cancellationToken);
 

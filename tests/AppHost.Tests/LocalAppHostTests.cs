@@ -90,7 +90,10 @@ public sealed class LocalAppHostTests(AppHostFixture fixture)
         using var adminOnAdmin = await SendAsync(client, HttpMethod.Get, adminRoute, admin, timeout.Token);
         using var foreignToken = await SendAsync(client, HttpMethod.Get, userRoute,
             ServiceDefaults.Auth.DevTokenIssuer.Mint(new string('x', 64), "mallory", true, AppHostFixture.Issuer,
-                AppHostFixture.Audience, TimeSpan.FromMinutes(5)), timeout.Token);
+                AppHostFixture.AudienceOf(service), TimeSpan.FromMinutes(5)), timeout.Token);
+        // Issue 15: one audience per service; an admin token for the other two services is not a token for this one.
+        var others = AppHostFixture.Services.Where(s => s != service).Select(AppHostFixture.AudienceOf).ToArray();
+        using var otherAudience = await SendAsync(client, HttpMethod.Get, adminRoute, fixture.MintTokenFor(others, "ops", "admin"), timeout.Token);
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.True(asUser.IsSuccessStatusCode,
@@ -98,6 +101,7 @@ public sealed class LocalAppHostTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, userOnAdmin.StatusCode);
         Assert.Equal(HttpStatusCode.OK, adminOnAdmin.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, foreignToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, otherAudience.StatusCode);
     }
 
     [Fact]

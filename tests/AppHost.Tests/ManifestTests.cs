@@ -50,7 +50,7 @@ public sealed class ManifestTests : IDisposable
             Assert.Equal("http", resources.GetProperty(service).GetProperty("bindings").GetProperty("http").GetProperty("scheme").GetString());
             Assert.Equal("{auth-signing-key.value}", Env(service, "Auth__SigningKey"));
             Assert.Equal("{auth-issuer.value}", Env(service, "Auth__Issuer"));
-            Assert.Equal("{auth-audience.value}", Env(service, "Auth__Audience"));
+            Assert.Equal($"{{{service}-audience.value}}", Env(service, "Auth__Audience"));
             Assert.Equal("{redis.connectionString}", Env(service, "ConnectionStrings__redis"));
         }
 
@@ -85,7 +85,11 @@ public sealed class ManifestTests : IDisposable
             Assert.True(resources.GetProperty(secret).GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean(), secret);
         }
 
-        foreach (var plain in new[] { "auth-issuer", "auth-audience" })
+        Assert.Equal("{chatservice-audience.value}", Env("evaluationservice", "Evaluation__ChatAuth__Audience"));
+        Assert.Equal("{distributorservice-audience.value}", Env("evaluationservice", "Evaluation__DistributorAuth__Audience"));
+        Assert.Equal("{distributorservice-audience.value}", Env("chatservice", "Events__DistributorAuth__Audience"));
+        Assert.Equal("evaluationservice", Env("chatservice", "Auth__AllowedActors__0"));
+        foreach (var plain in new[] { "auth-issuer", "chatservice-audience", "evaluationservice-audience", "distributorservice-audience" })
         {
             Assert.Equal("parameter.v0", Type(plain));
         }

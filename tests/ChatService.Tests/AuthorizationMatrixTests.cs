@@ -76,7 +76,7 @@ public sealed class AuthorizationMatrixTests(DependenciesFixture deps, SharedSim
     };
 
     private static string Token(string subject, params string[] roles) =>
-        DevTokenIssuer.Mint(ChatApp.SigningKey, subject, roles, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(1));
+        DevTokenIssuer.Mint(ChatApp.SigningKey, subject, roles, "aspire-chat-dev", ServiceAudiences.Chat, TimeSpan.FromHours(1));
 
     /// <summary>Fresh resources for one cell, owned by the user: a document, a session, a chat task.</summary>
     private async Task<(string Url, string? Body)> FillAsync(string path, string? body)

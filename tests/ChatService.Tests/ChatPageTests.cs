@@ -166,7 +166,7 @@ public sealed class ChatPageTests(DependenciesFixture deps) : IAsyncLifetime
     public async Task A_token_the_api_refuses_returns_to_sign_in_saying_401()
     {
         await using var browser = await BrowserPage.OpenAsync(_app.BaseAddress);
-        var foreign = DevTokenIssuer.Mint("another-signing-key-that-this-service-never-saw", "mallory", admin: false, "aspire-chat-dev", "aspire-chat",
+        var foreign = DevTokenIssuer.Mint("another-signing-key-that-this-service-never-saw", "mallory", admin: false, "aspire-chat-dev", ServiceAudiences.Chat,
             TimeSpan.FromHours(1));
 
         Assert.Equal(0, await browser.EvalAsync<int>(UnlabelledControls));

@@ -63,6 +63,25 @@ public sealed class ApiTests(DependenciesFixture deps) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_destination_subscribed_to_a_prefix_gets_every_type_under_it_and_only_those()
+    {
+        var prefix = $"p{Guid.NewGuid():N}";
+        var destination = await _app.Client.CreateDestinationAsync(
+            DistributorClient.Destination(new Uri("http://127.0.0.1:9/never"), eventTypes: [$"{prefix}.doc.*"]));
+
+        var ready = await _app.Client.PostEventAsync($"{prefix}.doc.ready", new { n = 1 });
+        var failed = await _app.Client.PostEventAsync($"{prefix}.doc.failed", new { n = 2 });
+        var other = await _app.Client.PostEventAsync($"{prefix}.task.completed", new { n = 3 });
+
+        Assert.Equal(destination.Id, Assert.Single(ready.Distributions).DestinationId);
+        Assert.Equal(destination.Id, Assert.Single(failed.Distributions).DestinationId);
+        Assert.DoesNotContain(other.Distributions, d => d.DestinationId == destination.Id);
+        using var invalid = await _app.Client.Http.PostAsJsonAsync("/api/destinations",
+            DistributorClient.Destination(new Uri("http://127.0.0.1:9/never"), eventTypes: ["doc*ready"]));
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+    }
+
+    [Fact]
     public async Task Idempotency_key_in_the_body_works_like_the_header()
     {
         using var one = await _app.Client.Http.PostAsJsonAsync("/api/events", new { type = "t", payload = new { }, idempotencyKey = "body-key" });

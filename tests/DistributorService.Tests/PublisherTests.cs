@@ -96,7 +96,7 @@ public sealed class PublisherTests(DependenciesFixture deps) : IAsyncLifetime
     public async Task The_events_publish_scope_grants_the_right_like_the_role()
     {
         var token = DevTokenIssuer.Mint(TestSettings.SigningKey, [new Claim("sub", Evaluation), new Claim("scope", "openid events:publish")],
-            "aspire-chat-dev", "aspire-chat", TimeSpan.FromMinutes(5));
+            "aspire-chat-dev", ServiceAudiences.Distributor, TimeSpan.FromMinutes(5));
         using var client = ClientWith(token);
 
         Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(client, "evaluation.completed", new { n = 1 })).StatusCode);

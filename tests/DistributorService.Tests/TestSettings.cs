@@ -53,7 +53,7 @@ internal static class TestSettings
 
     /// <summary>A token for <paramref name="subject"/> with exactly <paramref name="roles"/>.</summary>
     public static string Token(string subject, params string[] roles) =>
-        DevTokenIssuer.Mint(SigningKey, subject, roles, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(1));
+        DevTokenIssuer.Mint(SigningKey, subject, roles, "aspire-chat-dev", ServiceAudiences.Distributor, TimeSpan.FromHours(1));
 
     public static string Seconds(double value) => value.ToString(CultureInfo.InvariantCulture);
 }

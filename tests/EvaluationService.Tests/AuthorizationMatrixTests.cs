@@ -77,7 +77,7 @@ public sealed class AuthorizationMatrixTests(DependenciesFixture dependencies) :
     };
 
     private static string Token(string subject, params string[] roles) =>
-        DevTokenIssuer.Mint(EvaluationApp.SigningKey, subject, roles, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(1));
+        DevTokenIssuer.Mint(EvaluationApp.SigningKey, subject, roles, "aspire-chat-dev", ServiceAudiences.Evaluation, TimeSpan.FromHours(1));
 
     /// <summary>Fresh resources for one cell, owned by alice: a suite, and a run of it.</summary>
     private async Task<(string Url, string? Body)> FillAsync(string path, string? body)

@@ -54,9 +54,9 @@ public sealed class EvaluationApp : WebApplicationFactory<Program>
             ["Logging:LogLevel:Default"] = "Warning",
             ["Evaluation:PollIntervalMs"] = "200",
             ["Evaluation:EventsPollIntervalMs"] = "100",
-            ["Evaluation:Distributor:PollIntervalMs"] = "200",
-            ["Evaluation:Distributor:InitialBackoffMs"] = "200",
-            ["Evaluation:Distributor:MaxBackoffMs"] = "1000",
+            ["Jobs:Queues:evaluation-events:RetryInitialDelay"] = "00:00:00.200",
+            ["Jobs:Queues:evaluation-events:RetryMaxDelay"] = "00:00:01",
+            ["Events:SendTimeout"] = "00:00:02",
             ["Jobs:SweepInterval"] = "00:00:00.500",
             ["Jobs:RedispatchAfter"] = "00:00:02",
             ["Jobs:Queues:evaluations:LeaseDuration"] = "00:00:04",
@@ -91,7 +91,7 @@ public sealed class EvaluationApp : WebApplicationFactory<Program>
         var client = CreateClient();
         client.Timeout = TimeSpan.FromSeconds(60);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            DevTokenIssuer.Mint(SigningKey, user, admin, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(1)));
+            DevTokenIssuer.Mint(SigningKey, user, admin, "aspire-chat-dev", ServiceAudiences.Evaluation, TimeSpan.FromHours(1)));
         return client;
     }
 

@@ -5,6 +5,7 @@ using EvaluationService.Chat;
 using EvaluationService.Data.Entities;
 using EvaluationService.Tests.Fakes;
 using Microsoft.Extensions.DependencyInjection;
+using ServiceDefaults.Auth;
 using ServiceDefaults.Resilience;
 using Testing;
 
@@ -83,6 +84,15 @@ public sealed class RunTests(DependenciesFixture dependencies) : IAsyncLifetime
         Assert.Equal("CHAT_ERROR", broken.ErrorCode);
         Assert.Equal(1.0, report.ByTag.Single(t => t.Tag == "geo").PassRate);
         Assert.All(_chat.Subjects, sub => Assert.Equal("alice", sub));
+        // Issue 15: the calls act for the owner with a delegated token for ChatService only: act.sub names
+        // EvaluationService, the audience is ChatService's, no role, a short lifetime.
+        Assert.All(_chat.Tokens, token =>
+        {
+            Assert.Equal(["chatservice"], token.Audiences);
+            Assert.Equal("evaluationservice", DevTokenIssuer.ActorOf(token.GetClaim("act").Value));
+            Assert.DoesNotContain(token.Claims, c => c.Type == "role");
+            Assert.True(token.ValidTo - token.IssuedAt <= TimeSpan.FromMinutes(5), $"lifetime {token.ValidTo - token.IssuedAt}");
+        });
     }
 
     [Fact]

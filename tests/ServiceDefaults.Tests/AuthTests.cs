@@ -42,7 +42,7 @@ public sealed class AuthTests
     {
         await using var app = await TestApp.StartAsync(map: MapApi);
         var forged = ServiceDefaults.Auth.DevTokenIssuer.Mint("another-key-entirely-0123456789-0123456789", "mallory", true,
-            "aspire-chat-dev", "aspire-chat", TimeSpan.FromMinutes(5));
+            "aspire-chat-dev", TestApp.Audience, TimeSpan.FromMinutes(5));
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/things");
         request.Headers.Authorization = new("Bearer", forged);
 
@@ -62,7 +62,7 @@ public sealed class AuthTests
             claims.Add(new Claim("sub", subject));
         }
 
-        var token = DevTokenIssuer.Mint(TestApp.SigningKey, claims, "aspire-chat-dev", "aspire-chat", TimeSpan.FromMinutes(5));
+        var token = DevTokenIssuer.Mint(TestApp.SigningKey, claims, "aspire-chat-dev", TestApp.Audience, TimeSpan.FromMinutes(5));
         foreach (var path in new[] { "/api/things", "/admin/circuit-breakers" })
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, path);

@@ -15,6 +15,9 @@ public sealed class TestApp : IAsyncDisposable
 {
     public const string SigningKey = "test-signing-key-0123456789-0123456789-abcdef";
 
+    /// <summary>The test app's own audience (Auth:Audience); its tokens are minted for it.</summary>
+    public const string Audience = "testservice";
+
     private TestApp(WebApplication app, Uri baseAddress)
     {
         App = app;
@@ -33,6 +36,7 @@ public sealed class TestApp : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Auth:SigningKey"] = SigningKey,
+            ["Auth:Audience"] = Audience,
             ["Logging:LogLevel:Default"] = "Warning",
         });
         if (settings is not null)
@@ -61,7 +65,7 @@ public sealed class TestApp : IAsyncDisposable
     }
 
     public static string Token(string user, bool admin) =>
-        DevTokenIssuer.Mint(SigningKey, user, admin, "aspire-chat-dev", "aspire-chat", TimeSpan.FromMinutes(5));
+        DevTokenIssuer.Mint(SigningKey, user, admin, "aspire-chat-dev", Audience, TimeSpan.FromMinutes(5));
 
     public HttpRequestMessage Request(HttpMethod method, string path, string? user = "alice", bool admin = false)
     {

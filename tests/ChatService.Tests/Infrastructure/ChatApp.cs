@@ -88,10 +88,10 @@ public sealed class ChatApp : IAsyncDisposable
     public HttpClient AnonymousClient() => _factory.CreateClient();
 
     public static string TokenFor(string userId) =>
-        DevTokenIssuer.Mint(SigningKey, userId, admin: false, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(1));
+        DevTokenIssuer.Mint(SigningKey, userId, admin: false, "aspire-chat-dev", ServiceAudiences.Chat, TimeSpan.FromHours(1));
 
     public static string AdminTokenFor(string userId) =>
-        DevTokenIssuer.Mint(SigningKey, userId, admin: true, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(1));
+        DevTokenIssuer.Mint(SigningKey, userId, admin: true, "aspire-chat-dev", ServiceAudiences.Chat, TimeSpan.FromHours(1));
 
     public T Get<T>() where T : notnull => _factory.Services.GetRequiredService<T>();
 

@@ -25,6 +25,7 @@ public sealed class FakeChatService : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _calls = new();
     private readonly ConcurrentDictionary<string, byte> _inFlight = new();
     private readonly ConcurrentQueue<string> _subjects = new();
+    private readonly ConcurrentQueue<JsonWebToken> _tokens = new();
     private readonly ConcurrentDictionary<string, (string Owner, string Title, string[] Chunks)> _documents = new();
     private readonly ConcurrentQueue<string> _chunkRequests = new();
     private int _current;
@@ -45,6 +46,9 @@ public sealed class FakeChatService : IAsyncDisposable
     public int CallsFor(string question) => _calls.GetValueOrDefault(question);
 
     public IReadOnlyCollection<string> Subjects => _subjects.ToArray();
+
+    /// <summary>The bearer tokens of the chat calls, in order (their audience, actor and roles are what ChatService checks).</summary>
+    public IReadOnlyCollection<JsonWebToken> Tokens => _tokens.ToArray();
 
     /// <summary>Observed questions in flight at the same time, for cross-run checks.</summary>
     public IReadOnlyCollection<string> InFlight => _inFlight.Keys.ToArray();
@@ -84,7 +88,9 @@ public sealed class FakeChatService : IAsyncDisposable
             return Results.Unauthorized();
         }
 
-        _subjects.Enqueue(new JsonWebToken(auth["Bearer ".Length..]).Subject);
+        var token = new JsonWebToken(auth["Bearer ".Length..]);
+        _subjects.Enqueue(token.Subject);
+        _tokens.Enqueue(token);
         var request = await JsonSerializer.DeserializeAsync<ChatRequest>(context.Request.Body, JsonSerializerOptions.Web, context.RequestAborted);
         var question = request?.Message ?? string.Empty;
         _calls.AddOrUpdate(question, 1, (_, n) => n + 1);

@@ -93,7 +93,7 @@ public sealed class FakeDistributor : IAsyncDisposable
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(header["Bearer ".Length..], new TokenValidationParameters
         {
             ValidIssuer = "aspire-chat-dev",
-            ValidAudience = "aspire-chat",
+            ValidAudience = ServiceAudiences.Distributor,
             IssuerSigningKey = DevTokenIssuer.SigningKeyFrom(SigningKey),
             ValidateLifetime = true,
         });

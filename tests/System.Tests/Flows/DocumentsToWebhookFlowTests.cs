@@ -110,6 +110,38 @@ public sealed class DocumentsToWebhookFlowTests(SystemDependencies deps, ITestOu
         Assert.Single(deps.Sink.RequestsTo(hookPath).Select(r => r.Header("webhook-id")).Distinct());
     }
 
+    /// <summary>
+    /// Issue 17: ChatService publishes <c>document.ready</c> through its events outbox to the real DistributorService (as
+    /// <c>chatservice</c>, which <c>Distributor:Publishers</c> grants <c>document.*</c>), which delivers it, signed, to a
+    /// webhook subscribed to <c>document.*</c>.
+    /// </summary>
+    [Fact]
+    public async Task Document_ready_reaches_a_webhook_subscribed_to_document_events_with_a_valid_signature()
+    {
+        using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var ct = budget.Token;
+        var stack = await deps.GetStackAsync(nameof(DocumentsToWebhookFlowTests), ct);
+        await deps.RestoreAllAsync(ct);
+        var api = new StackApi(stack);
+        var (hookPath, secret) = await SubscribeSinkAsync(api, ct, "document.*");
+
+        var id = await api.UploadDocumentAsync($"notes-{Guid.NewGuid():N}.txt", "Field notes",
+            $"Field notes {Guid.NewGuid():N}.\n\nThe Veldran bridge opens at dawn and closes at dusk every day.\n", ct);
+        var document = await api.WaitDocumentSettledAsync(id, IngestionBound, ct);
+        Assert.True(document.GetProperty("status").GetString() == "ready", $"document {id} ended {document}\n{stack.Chat.LogTail(30)}");
+
+        // why: the hook may also get the events of documents an earlier test uploaded; this document's is the one checked
+        var request = await Eventually.UntilAsync(_ => Task.FromResult(deps.Sink.RequestsTo(hookPath).FirstOrDefault(r => IsReadyEventOf(r, id))),
+            r => r is not null, DeliveryBound, $"document.ready of {id} should reach the hook\n{stack.Chat.LogTail(30)}", ct);
+        output.WriteLine($"delivered: {request!.Body}");
+        Assert.Null(StandardWebhookSignature.Verify(request, secret, DateTimeOffset.UtcNow));
+        Assert.Equal(request.Header("webhook-id"), request.Header("Idempotency-Key"));
+        using var body = JsonDocument.Parse(request.BodyBytes);
+        var data = body.RootElement.GetProperty("data");
+        Assert.Equal("alice", data.GetProperty("owner").GetString());
+        Assert.True(data.GetProperty("chunks").GetInt32() > 0, data.ToString());
+    }
+
     [Fact]
     public async Task Suite_generated_from_uploaded_documents_has_cases_quoted_from_them()
     {
@@ -204,6 +236,14 @@ public sealed class DocumentsToWebhookFlowTests(SystemDependencies deps, ITestOu
 
         output.WriteLine($"documents ready: {turbine}, {cipher}");
         return (turbine, cipher);
+    }
+
+    private static bool IsReadyEventOf(WebhookSink.RecordedRequest request, Guid documentId)
+    {
+        using var body = JsonDocument.Parse(request.BodyBytes);
+        return body.RootElement.ValueKind == JsonValueKind.Object
+               && body.RootElement.GetProperty("type").GetString() == "document.ready"
+               && body.RootElement.GetProperty("data").GetProperty("documentId").GetGuid() == documentId;
     }
 
     private static List<Guid> CitedDocuments(JsonElement citations) =>

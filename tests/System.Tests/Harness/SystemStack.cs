@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Claims;
 using System.Text.Json;
 using ServiceDefaults.Auth;
 using Testing;
@@ -15,7 +16,6 @@ namespace SystemTests.Harness;
 public sealed class SystemStack : IAsyncDisposable
 {
     private const string Issuer = "aspire-chat-dev";
-    private const string Audience = "aspire-chat";
     private readonly SystemDependencies _deps;
 
     internal SystemStack(SystemDependencies deps, string chatDb, string evalDb, string distDb, IReadOnlyDictionary<string, string>? extra = null)
@@ -28,7 +28,6 @@ public sealed class SystemStack : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Auth__SigningKey"] = deps.SigningKey,
             ["Auth__Issuer"] = Issuer,
-            ["Auth__Audience"] = Audience,
             ["ConnectionStrings__redis"] = deps.RedisProxy.Endpoint,
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         };
@@ -37,8 +36,10 @@ public sealed class SystemStack : IAsyncDisposable
             common[key] = value;
         }
 
+        // Each service its own audience, and the callers' audiences, as the AppHost sets them.
         Distributor = new ServiceProcess(ServiceKind.DistributorService, With(common, new()
         {
+            ["Auth__Audience"] = ServiceAudiences.Distributor,
             ["ConnectionStrings__distdb"] = distDb,
             ["Distributor__Ssrf__AllowPrivateNetworks"] = "true",
             // The tests post their own event types as one configured publisher (EvaluationService keeps its shipped default).
@@ -46,6 +47,9 @@ public sealed class SystemStack : IAsyncDisposable
         }));
         Chat = new ServiceProcess(ServiceKind.ChatService, With(common, new()
         {
+            ["Auth__Audience"] = ServiceAudiences.Chat,
+            ["Auth__AllowedActors__0"] = "evaluationservice",
+            ["Events__DistributorAuth__Audience"] = ServiceAudiences.Distributor,
             ["ConnectionStrings__chatdb"] = chatDb,
             ["ConnectionStrings__chat-model"] = chatModel,
             ["ConnectionStrings__embed-model"] = embedModel,
@@ -54,14 +58,21 @@ public sealed class SystemStack : IAsyncDisposable
         }));
         Evaluation = new ServiceProcess(ServiceKind.EvaluationService, With(common, new()
         {
+            ["Auth__Audience"] = ServiceAudiences.Evaluation,
+            ["Evaluation__ChatAuth__Audience"] = ServiceAudiences.Chat,
+            ["Evaluation__DistributorAuth__Audience"] = ServiceAudiences.Distributor,
             ["ConnectionStrings__evaldb"] = evalDb,
             ["ConnectionStrings__chat-model"] = chatModel,
             ["services__chatservice__http__0"] = Chat.BaseAddress.ToString().TrimEnd('/'),
             ["services__distributorservice__http__0"] = Distributor.BaseAddress.ToString().TrimEnd('/'),
         }));
-        UserToken = DevTokenIssuer.Mint(deps.SigningKey, "alice", admin: false, Issuer, Audience, TimeSpan.FromHours(4));
-        AdminToken = DevTokenIssuer.Mint(deps.SigningKey, "ops", admin: true, Issuer, Audience, TimeSpan.FromHours(4));
-        PublisherToken = DevTokenIssuer.Mint(deps.SigningKey, PublisherSubject, [AuthRoles.Publisher], Issuer, Audience, TimeSpan.FromHours(4));
+        // The user's and the operator's tokens are for all three services (as TokenTool's default), the publisher's for
+        // DistributorService only.
+        UserToken = DevTokenIssuer.Mint(deps.SigningKey, [new Claim("sub", "alice")], Issuer, [.. ServiceAudiences.All], TimeSpan.FromHours(4));
+        AdminToken = DevTokenIssuer.Mint(deps.SigningKey, [new Claim("sub", "ops"), new Claim("role", AuthRoles.Admin)], Issuer,
+            [.. ServiceAudiences.All], TimeSpan.FromHours(4));
+        PublisherToken = DevTokenIssuer.Mint(deps.SigningKey, PublisherSubject, [AuthRoles.Publisher], Issuer, ServiceAudiences.Distributor,
+            TimeSpan.FromHours(4));
     }
 
     public ServiceProcess Chat { get; }

@@ -1,6 +1,6 @@
-namespace EvaluationService.Auth;
+namespace ServiceDefaults.Auth;
 
-/// <summary>How EvaluationService authenticates to another service.</summary>
+/// <summary>How a service authenticates to another service.</summary>
 public enum ServiceAuthMode
 {
     /// <summary>Mint a short-lived token with <c>Auth:SigningKey</c> (development and tests).</summary>
