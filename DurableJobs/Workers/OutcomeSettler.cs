@@ -60,6 +60,16 @@ internal sealed class OutcomeSettler(
             case AttemptResult.Kind.Shutdown:
                 await ReleaseAsync([held], token).ConfigureAwait(false);
                 return JobOutcomeNames.Released;
+            case AttemptResult.Kind.Deferred:
+                LogDeferred(logger, job.Id, queue, result.Delay, result.ErrorMessage);
+                var deferred = await WithRetriesAsync(store => store.DeferAsync(job.Id, job.Attempt, worker.WorkerId, result.Delay, token), token)
+                    .ConfigureAwait(false);
+                if (!deferred)
+                {
+                    LogLeaseLost(logger, job.Id, queue, job.Attempt);
+                }
+
+                return JobOutcomeNames.Deferred;
             default:
                 LogLeaseLost(logger, job.Id, queue, job.Attempt);
                 return JobOutcomeNames.LeaseLost;
