@@ -34,7 +34,7 @@ public sealed class DeliverySender(
 
         try
         {
-            return await breakers.For(target.Id).ExecuteAsync(
+            return await breakers.For(target.Id, target.MaxConcurrency).ExecuteAsync(
                 static async (state, ct) => await state.self.SendOnceAsync(state.target, state.connection, state.messageId, state.body, ct),
                 (self: this, target, connection, messageId, body), cancellationToken);
         }

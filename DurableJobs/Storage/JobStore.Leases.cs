@@ -27,7 +27,8 @@ internal sealed partial class JobStore
 
     /// <summary>
     /// Puts a job its handler deferred back in the queue, due after <paramref name="delay"/>, without counting the attempt
-    /// (a cancel requested meanwhile ends it cancelled). The sweeper dispatches it once due. False when the lease was lost.
+    /// (a cancel requested meanwhile ends it cancelled). Marked dispatched at its due time: the worker dispatches it then, and
+    /// the sweeper only if that dispatch is lost (<see cref="DurableJobsOptions.RedispatchAfter"/>). False when the lease was lost.
     /// </summary>
     public async Task<bool> DeferAsync(Guid id, int attempt, string worker, TimeSpan delay, CancellationToken cancellationToken)
     {
@@ -35,7 +36,7 @@ internal sealed partial class JobStore
             UPDATE {_table} SET
                 state = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'queued' END,
                 finished_at = CASE WHEN cancel_requested THEN now() END,
-                attempt = GREATEST(attempt - 1, 0), next_attempt_at = now() + @delay, dispatched_at = NULL,
+                attempt = GREATEST(attempt - 1, 0), next_attempt_at = now() + @delay, dispatched_at = now() + @delay,
                 lease_owner = NULL, lease_expires_at = NULL
             WHERE id = @id AND attempt = @attempt AND lease_owner = @worker AND state = 'running'
             """;
