@@ -38,6 +38,7 @@ public static class Extensions
         builder.Services.AddSingleton<DestinationConnections>();
         builder.Services.AddSingleton<DestinationBreakers>();
         builder.Services.AddSingleton<DestinationSlots>();
+        builder.Services.AddSingleton<DestinationRateLimiter>();
         builder.Services.AddSingleton<OAuthTokenCache>();
         builder.Services.AddSingleton<DeliverySender>();
         builder.Services.AddSingleton<DestinationBatcher>();

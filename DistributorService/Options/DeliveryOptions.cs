@@ -24,6 +24,14 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan PermitWait { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Bound on one call of the shared (Redis) rate limiter; beyond it the instance counts alone for a while.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
+    public TimeSpan RateLimitRedisTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the per-instance fallback is used after the shared rate limiter failed, before Redis is tried again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan RateLimitRedisRetry { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Share of the backoff delay randomised (full jitter within ±ratio).</summary>
     [Range(0.0, 1.0)]
     public double JitterRatio { get; set; } = 0.2;
