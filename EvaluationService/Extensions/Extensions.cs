@@ -1,5 +1,6 @@
 using System.Data.Common;
 using DurableJobs;
+using DurableJobs.Retention;
 using EvaluationService.Auth;
 using EvaluationService.Chat;
 using EvaluationService.Data;
@@ -67,7 +68,13 @@ public static class Extensions
                 q.DefaultTimeout = TimeSpan.FromSeconds(generation.JobTimeoutSeconds);
                 q.MaxTimeout = TimeSpan.FromSeconds(generation.JobTimeoutSeconds);
                 q.MaxAttempts = 3;
-            });
+            })
+            // Finished runs expire: first their case results (batched), then the runs left without any; sent outbox rows sooner.
+            .AddRetention("evaluation-results", TimeSpan.FromDays(90), _ => RetentionFamily.DeleteBatch("case_results",
+                "\"RunId\" IN (SELECT r.\"Id\" FROM runs r WHERE r.\"FinishedAt\" < @cutoff)"))
+            .AddRetention("evaluation-runs", TimeSpan.FromDays(90), _ => RetentionFamily.DeleteBatch("runs",
+                "\"FinishedAt\" < @cutoff AND NOT EXISTS (SELECT 1 FROM case_results c WHERE c.\"RunId\" = runs.\"Id\")"))
+            .AddRetention("evaluation-outbox", TimeSpan.FromDays(7), _ => RetentionFamily.DeleteBatch("outbox", "\"SentAt\" < @cutoff"));
         return builder;
     }
 
