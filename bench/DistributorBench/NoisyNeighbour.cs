@@ -12,7 +12,7 @@ namespace DistributorBench;
 /// "Noisy neighbour": one destination that never answers, at default settings (30 s timeout, maxConcurrency 8, 32 workers),
 /// next to fast ones. Prints the fast destination's accepted→delivered p95 alone and with the hanging neighbour, and the ratio
 /// (goal ≤ 2×). Usage: <c>dotnet run -c Release --project bench/DistributorBench -- --noisy-neighbour [--fast-events 300]
-/// [--fast-rate 50] [--hanging-events 60] [--warmup 2000]</c>.
+/// [--fast-rate 50] [--hanging-events 60] [--warmup 2000] [--setting Key=Value]</c>.
 /// </summary>
 internal static class NoisyNeighbour
 {
@@ -49,6 +49,14 @@ internal static class NoisyNeighbour
             ["Logging__PlainConsole"] = "true",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        // --setting Key=Value (repeatable) adds service settings, e.g. Distributor__Delivery__WaitingPerDestination=1000 to let a
+        // hanging destination's jobs wait in workers again (the behaviour before DestinationSlots) for an A/B.
+        for (var i = Array.IndexOf(args, "--setting"); i >= 0 && i + 1 < args.Length; i = Array.IndexOf(args, "--setting", i + 1))
+        {
+            var pair = args[i + 1].Split('=', 2);
+            settings[pair[0]] = pair[1];
+        }
+
         await using var service = await ServiceHost.StartAsync(settings);
         var cpu = new CpuMeter(service.ProcessId, postgres.ProcessId, redis.ProcessId);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) }; // why: benchmark driver
