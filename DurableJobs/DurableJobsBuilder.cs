@@ -23,6 +23,17 @@ public sealed partial class DurableJobsBuilder
     public IServiceCollection Services { get; }
 
     /// <summary>
+    /// Registers a table family with the service's retention pruner (<see cref="Retention.RetentionPruner{TContext}"/>):
+    /// rows older than <paramref name="defaultAfter"/> (or <c>Jobs:Retention:Families:&lt;name&gt;:After</c>) are deleted
+    /// in small batches by <paramref name="sql"/> (see <see cref="Retention.RetentionFamily"/>).
+    /// </summary>
+    public DurableJobsBuilder AddRetention(string name, TimeSpan defaultAfter, Func<Microsoft.EntityFrameworkCore.DbContext, string> sql)
+    {
+        Services.AddSingleton(new Retention.RetentionFamily(name, defaultAfter, sql));
+        return this;
+    }
+
+    /// <summary>
     /// A queue this process runs: <typeparamref name="THandler"/> (scoped, one instance per attempt) handles its jobs
     /// on a bounded pool. <paramref name="configure"/> sets the service's defaults; <c>Jobs:Queues:&lt;queue&gt;</c> overrides them.
     /// </summary>

@@ -94,6 +94,16 @@ public static class DurableJobsServiceCollectionExtensions
             sp.GetRequiredService<JobTransactionInterceptor>()));
 
         services.AddHostedService<JobSweeper>();
+        services.AddOptions<Retention.RetentionOptions>().BindConfiguration(Retention.RetentionOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        // Finished jobs expire; dead letters are kept longer (an owner that keeps its own dead letters, such as the
+        // distributor's distributions, should keep them no longer than this, so the counts agree).
+        services.AddSingleton(new Retention.RetentionFamily("jobs-finished", TimeSpan.FromDays(7), c => Retention.RetentionFamily.DeleteBatch(
+            JobStore.QualifiedTableName(c), "state IN ('succeeded', 'failed', 'cancelled', 'timed_out') AND finished_at < @cutoff")));
+        services.AddSingleton(new Retention.RetentionFamily("jobs-dead-lettered", TimeSpan.FromDays(30), c => Retention.RetentionFamily.DeleteBatch(
+            JobStore.QualifiedTableName(c), "state = 'dead_lettered' AND finished_at < @cutoff")));
+        services.AddSingleton<Retention.RetentionPruner<TContext>>();
+        services.AddHostedService(sp => sp.GetRequiredService<Retention.RetentionPruner<TContext>>());
         services.AddHostedService<RedisSignalListener>();
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             HealthCheckName,

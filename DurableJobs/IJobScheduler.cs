@@ -47,6 +47,13 @@ public interface IJobScheduler
 
     Task<JobSnapshot?> GetAsync(Guid jobId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deletes those of these jobs that are dead-lettered, in the caller's transaction when there is one: for an owner that
+    /// replayed the work with new jobs or dropped what it was for, so the queue's dead-letter count (<c>/admin/queues</c>,
+    /// <c>jobs.queue.dead_letters</c>) leaves them. Jobs in any other state are kept. Returns how many went.
+    /// </summary>
+    Task<int> DiscardDeadLettersAsync(IReadOnlyCollection<Guid> jobIds, CancellationToken cancellationToken);
+
     /// <summary>Queued → cancelled at once; running → cancel requested and the holding worker signalled.
     /// Returns false when the job does not exist or has already finished.</summary>
     Task<bool> CancelAsync(Guid jobId, CancellationToken cancellationToken);

@@ -109,6 +109,9 @@ internal sealed class JobScheduler(
 
     public Task<JobSnapshot?> GetAsync(Guid jobId, CancellationToken cancellationToken) => store.GetAsync(jobId, cancellationToken);
 
+    public Task<int> DiscardDeadLettersAsync(IReadOnlyCollection<Guid> jobIds, CancellationToken cancellationToken) =>
+        jobIds.Count == 0 ? Task.FromResult(0) : store.DiscardDeadLettersAsync([.. jobIds], cancellationToken);
+
     public async Task<bool> CancelAsync(Guid jobId, CancellationToken cancellationToken)
     {
         var state = await store.CancelAsync(jobId, cancellationToken).ConfigureAwait(false);

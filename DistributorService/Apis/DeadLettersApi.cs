@@ -2,6 +2,7 @@ using System.Security.Claims;
 using DistributorService.Data;
 using DistributorService.Intake;
 using DistributorService.Options;
+using DurableJobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -39,8 +40,8 @@ public static class DeadLettersApi
     /// continue. At most <c>Distributor:MaxReplayBatch</c> per call: call again while <c>replayed</c> equals that number.
     /// </summary>
     private static async Task<Results<Ok<ReplayResult>, ProblemHttpResult>> Replay(
-        ReplayRequest request, DistributorDbContext db, DeliveryJobs jobs, IOptions<DistributorOptions> options, TimeProvider time,
-        CancellationToken cancellationToken)
+        ReplayRequest request, DistributorDbContext db, DeliveryJobs jobs, IJobScheduler scheduler, IOptions<DistributorOptions> options,
+        TimeProvider time, CancellationToken cancellationToken)
     {
         if (request.Ids is not { Length: > 0 } && request.DestinationId is null && request.Since is null)
         {
@@ -74,6 +75,7 @@ public static class DeadLettersApi
         var destinationIds = selected.Select(d => d.DestinationId).Distinct().ToList();
         var destinations = await db.Destinations.AsNoTracking().Where(d => destinationIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, cancellationToken);
         var now = time.GetUtcNow();
+        var replacedJobs = selected.Where(d => d.JobId is not null).Select(d => d.JobId!.Value).ToList();
         foreach (var distribution in selected)
         {
             var destination = destinations[distribution.DestinationId];
@@ -89,6 +91,8 @@ public static class DeadLettersApi
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        // The distribution is the dead letter; its old job leaves the queue's dead-letter count with it, in the same transaction.
+        await scheduler.DiscardDeadLettersAsync(replacedJobs, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(new ReplayResult(selected.Count, selected.Select(d => d.Id).ToList()));
     }

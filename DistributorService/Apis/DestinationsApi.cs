@@ -3,6 +3,7 @@ using DistributorService.Delivery;
 using DistributorService.Destinations;
 using DistributorService.Intake;
 using DistributorService.Options;
+using DurableJobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -36,6 +37,7 @@ public static class DestinationsApi
         ParkedDistributions Parked,
         DestinationCatalog Catalog,
         IOptions<DistributorOptions> Options,
+        IJobScheduler Jobs,
         TimeProvider Time);
 
     private static async Task<Results<Created<DestinationView>, ProblemHttpResult>> Create(
@@ -124,7 +126,11 @@ public static class DestinationsApi
             return Problem.NotFound("Destination");
         }
 
+        // Their dead-lettered jobs go too, so the queue's dead-letter count agrees with the distributions'.
+        var deadJobs = await s.Db.Distributions.Where(d => d.DestinationId == id && d.Status == DistributionStatus.DeadLettered && d.JobId != null)
+            .Select(d => d.JobId!.Value).ToListAsync(cancellationToken);
         await s.Db.Distributions.Where(d => d.DestinationId == id).ExecuteDeleteAsync(cancellationToken);
+        await s.Jobs.DiscardDeadLettersAsync(deadJobs, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
         s.Catalog.Invalidate(id);

@@ -20,6 +20,7 @@ public sealed partial class DeliveryJobHandler(
     DeliverySender sender,
     DestinationBatcher batcher,
     DeliveryLedger ledger,
+    DestinationSlots slots,
     DistributorMetrics metrics,
     IOptionsMonitor<DistributorOptions> options,
     TimeProvider time,
@@ -29,7 +30,16 @@ public sealed partial class DeliveryJobHandler(
 
     public async Task<object?> HandleAsync(JobContext job, CancellationToken cancellationToken)
     {
-        var distributionId = job.GetPayload<DeliveryJobPayload>().DistributionId;
+        var payload = job.GetPayload<DeliveryJobPayload>();
+        var distributionId = payload.DistributionId;
+        if (payload.DestinationId is { } destinationId && slots.IsFull(destinationId))
+        {
+            // The destination's share of the workers is taken (it is slow or hanging): come back later instead of waiting in a
+            // worker another destination needs. Nothing was written yet, so this costs only the job's own row.
+            metrics.Deferred(destinationId);
+            throw new JobDeferredException(slots.DeferDelay(destinationId), "The destination's share of the delivery workers is taken.");
+        }
+
         var startedAt = time.GetUtcNow();
         // The common path is one round trip shared with other attempts (DeliveryLedger): read the distribution, its event and
         // its destination's state, and mark it `processing` when this job owns it.
@@ -69,11 +79,30 @@ public sealed partial class DeliveryJobHandler(
             throw new PermanentJobException(DeliveryErrorCodes.DestinationDeleted, "The destination was deleted.");
         }
 
+        // One of the destination's slots (its own share of the workers), or the job comes back later.
+        using var slot = slots.TryEnter(target);
+        if (slot is null)
+        {
+            if (row.ClaimedNumber is { } claimedNumber)
+            {
+                await UnclaimAsync(row.Id, job.JobId, row.Status, claimedNumber, cancellationToken);
+            }
+
+            metrics.Deferred(target.Id);
+            throw new JobDeferredException(slots.DeferDelay(target.Id), "The destination's share of the delivery workers is taken.");
+        }
+
         var number = row.ClaimedNumber ?? 0;
         if (row.ClaimedNumber is null)
         {
-            // The destination asked for a longer backoff (or Retry-After) than the queue's retry delay: wait, then claim.
-            await WaitForBackoffAsync(row.Id, row.NextAttemptAt, target.Name, cancellationToken);
+            // The destination asked for a longer backoff (or Retry-After) than the queue's retry delay: the job comes back
+            // when it is over instead of waiting in a worker.
+            if (row.NextAttemptAt is { } notBefore && notBefore - time.GetUtcNow() is { Ticks: > 0 } remaining)
+            {
+                LogBackoff(row.Id, target.Name, remaining.TotalMilliseconds);
+                throw new JobDeferredException(remaining, "The destination's backoff is not over.");
+            }
+
             number = row.AttemptCount + 1;
             startedAt = time.GetUtcNow();
             var claimed = await db.Distributions.Where(d => d.Id == row.Id && d.JobId == job.JobId)
@@ -139,24 +168,14 @@ public sealed partial class DeliveryJobHandler(
     }
 
     /// <summary>
-    /// The job mechanism's retry delay is per queue; a destination that asks for longer (its backoff or a Retry-After)
-    /// gets the rest here, bounded by the job's timeout margin.
+    /// Gives back a claim the ledger made when the job is deferred after all (its destination's share was taken): the
+    /// distribution returns to its status before the claim and the attempt is not counted.
     /// </summary>
-    private async Task WaitForBackoffAsync(Guid distributionId, DateTimeOffset? nextAttemptAt, string destinationName, CancellationToken cancellationToken)
-    {
-        if (nextAttemptAt is not { } notBefore)
-        {
-            return;
-        }
-
-        var remaining = notBefore - time.GetUtcNow();
-        var bound = options.CurrentValue.Delivery.MaxInlineBackoff;
-        if (remaining > TimeSpan.Zero)
-        {
-            LogBackoff(distributionId, destinationName, remaining.TotalMilliseconds);
-            await Task.Delay(remaining < bound ? remaining : bound, time, cancellationToken);
-        }
-    }
+    private async Task UnclaimAsync(Guid distributionId, Guid jobId, string previousStatus, int number, CancellationToken cancellationToken) =>
+        await db.Distributions.Where(d => d.Id == distributionId && d.JobId == jobId && d.Status == DistributionStatus.Processing
+                                          && d.AttemptCount == number)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, previousStatus)
+                .SetProperty(d => d.AttemptCount, number - 1), cancellationToken);
 
     /// <summary>min(max, initial × multiplier^(n-1)) with ±jitter; a longer Retry-After wins.</summary>
     private TimeSpan Backoff(DeliveryTarget destination, int attempt, TimeSpan? retryAfter)
@@ -209,6 +228,6 @@ public sealed partial class DeliveryJobHandler(
     private partial void LogDeadLettered(Guid distributionId, string destination, int attempt, int maxAttempts, string? errorCode, int? statusCode, string? error);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Debug,
-        Message = "Distribution {DistributionId} to {Destination} waits {WaitMs} ms for the destination's backoff")]
+        Message = "Distribution {DistributionId} to {Destination} is deferred {WaitMs} ms for the destination's backoff")]
     private partial void LogBackoff(Guid distributionId, string destination, double waitMs);
 }

@@ -18,6 +18,7 @@ public sealed class DeliverySender(
     DestinationConnections connections,
     DestinationBreakers breakers,
     OAuthTokenCache tokens,
+    DestinationRateLimiter rates,
     IOptionsMonitor<DistributorOptions> options,
     TimeProvider time)
 {
@@ -25,7 +26,7 @@ public sealed class DeliverySender(
     {
         var started = time.GetTimestamp();
         var connection = connections.For(target);
-        using var permits = await AcquirePermitsAsync(connection, cancellationToken);
+        using var permits = await AcquirePermitsAsync(target, connection, cancellationToken);
         if (permits is null)
         {
             return Failure(true, DeliveryErrorCodes.Throttled,
@@ -34,7 +35,7 @@ public sealed class DeliverySender(
 
         try
         {
-            return await breakers.For(target.Id).ExecuteAsync(
+            return await breakers.For(target.Id, target.MaxConcurrency).ExecuteAsync(
                 static async (state, ct) => await state.self.SendOnceAsync(state.target, state.connection, state.messageId, state.body, ct),
                 (self: this, target, connection, messageId, body), cancellationToken);
         }
@@ -46,7 +47,8 @@ public sealed class DeliverySender(
     }
 
     /// <summary>Both permits of the destination, or null when they could not be had within <see cref="DeliveryOptions.PermitWait"/>.</summary>
-    private async Task<IDisposable?> AcquirePermitsAsync(DestinationConnection connection, CancellationToken cancellationToken)
+    private async Task<IDisposable?> AcquirePermitsAsync(DeliveryTarget target, DestinationConnection connection,
+        CancellationToken cancellationToken)
     {
         using var wait = new CancellationTokenSource(options.CurrentValue.Delivery.PermitWait, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, wait.Token);
@@ -60,14 +62,10 @@ public sealed class DeliverySender(
                 return null;
             }
 
-            if (connection.Rate is { } rate)
+            if (target.RateLimitPerSecond is { } perSecond)
             {
-                using var token = await rate.AcquireAsync(1, linked.Token);
-                if (!token.IsAcquired)
-                {
-                    concurrency.Dispose();
-                    return null;
-                }
+                // Shared by all instances (Redis), so the limit holds from the first second and across replicas.
+                await rates.AcquireAsync(target.Id, perSecond, linked.Token);
             }
 
             return concurrency;

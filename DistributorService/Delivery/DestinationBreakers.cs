@@ -10,16 +10,31 @@ namespace DistributorService.Delivery;
 /// <summary>
 /// A circuit breaker per destination id, registered by name (<c>destination:{id}</c>) so it shows in
 /// <c>/health/detailed</c> and can be isolated or reset from <c>/admin/circuit-breakers</c>. Built once per id:
-/// one failing destination never opens another's breaker.
+/// one failing destination never opens another's breaker. Its minimum throughput is at most the destination's
+/// <c>maxConcurrency</c> (and at least 2, Polly's floor): the first round of timeouts of a hanging destination (all its
+/// connections timing out together) opens it, instead of the second round 30 s later.
 /// </summary>
 public sealed class DestinationBreakers(CircuitBreakerRegistry registry, IOptions<DistributorOptions> options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<Guid, Lazy<ResiliencePipeline<DeliveryOutcome>>> _pipelines = new();
+    private readonly ConcurrentDictionary<Guid, (int MinimumThroughput, Lazy<ResiliencePipeline<DeliveryOutcome>> Pipeline)> _pipelines = new();
 
     public static string NameOf(Guid destinationId) => $"destination:{destinationId}";
 
-    public ResiliencePipeline<DeliveryOutcome> For(Guid destinationId) =>
-        _pipelines.GetOrAdd(destinationId, id => new Lazy<ResiliencePipeline<DeliveryOutcome>>(() => Build(id))).Value;
+    /// <summary>The breaker of a destination; rebuilt (closed) when its <c>maxConcurrency</c> changes its minimum throughput.</summary>
+    public ResiliencePipeline<DeliveryOutcome> For(Guid destinationId, int maxConcurrency)
+    {
+        var minimum = MinimumThroughputFor(maxConcurrency);
+        var entry = _pipelines.AddOrUpdate(destinationId,
+            static (id, state) => (state.minimum, new Lazy<ResiliencePipeline<DeliveryOutcome>>(() => state.self.Build(id, state.minimum))),
+            static (id, existing, state) => existing.MinimumThroughput == state.minimum
+                ? existing
+                : (state.minimum, new Lazy<ResiliencePipeline<DeliveryOutcome>>(() => state.self.Build(id, state.minimum))),
+            (self: this, minimum));
+        return entry.Pipeline.Value;
+    }
+
+    /// <summary>The configured minimum throughput, capped at what one round of the destination's connections can bring.</summary>
+    public int MinimumThroughputFor(int maxConcurrency) => Math.Clamp(maxConcurrency, 2, Math.Max(2, options.Value.Breaker.MinimumThroughput));
 
     public void Forget(Guid destinationId)
     {
@@ -29,14 +44,14 @@ public sealed class DestinationBreakers(CircuitBreakerRegistry registry, IOption
         }
     }
 
-    private ResiliencePipeline<DeliveryOutcome> Build(Guid destinationId)
+    private ResiliencePipeline<DeliveryOutcome> Build(Guid destinationId, int minimumThroughput)
     {
         var breaker = options.Value.Breaker;
         var builder = new ResiliencePipelineBuilder<DeliveryOutcome> { TimeProvider = time };
         registry.AddNamedCircuitBreaker(builder, NameOf(destinationId), new CircuitBreakerStrategyOptions<DeliveryOutcome>
         {
             FailureRatio = breaker.FailureRatio,
-            MinimumThroughput = breaker.MinimumThroughput,
+            MinimumThroughput = minimumThroughput,
             SamplingDuration = breaker.SamplingDuration,
             BreakDuration = breaker.BreakDuration,
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { IsTransientFailure: true }), // why: Polly's outcome value, not Task.Result

@@ -2,12 +2,11 @@ using System.Threading.RateLimiting;
 
 namespace DistributorService.Delivery;
 
-/// <summary>One destination's pooled connections and its concurrency and rate limiters, for one version of its settings.</summary>
+/// <summary>One destination's pooled connections and its concurrency limiter, for one version of its settings.</summary>
 public sealed class DestinationConnection(
     DateTimeOffset version,
     SocketsHttpHandler handler,
-    ConcurrencyLimiter concurrency,
-    RateLimiter? rate) : IDisposable
+    ConcurrencyLimiter concurrency) : IDisposable
 {
     public DateTimeOffset Version { get; } = version;
 
@@ -16,13 +15,10 @@ public sealed class DestinationConnection(
 
     public ConcurrencyLimiter Concurrency { get; } = concurrency;
 
-    public RateLimiter? Rate { get; } = rate;
-
     public void Dispose()
     {
         Invoker.Dispose();
         handler.Dispose();
         Concurrency.Dispose();
-        Rate?.Dispose();
     }
 }

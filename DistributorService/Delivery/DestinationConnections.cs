@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 namespace DistributorService.Delivery;
 
 /// <summary>
-/// One <see cref="SocketsHttpHandler"/> per destination (its own pool, connection limit = maxConcurrency, keep-alive expiry),
+/// One <see cref="SocketsHttpHandler"/> per destination (its own pool, connection limit = maxConcurrency, keep-alive expiry;
+/// its rate limit is shared across instances, <see cref="DestinationRateLimiter"/>),
 /// whose connect callback re-checks the resolved address against the SSRF guard. A settings change builds a new one;
 /// the old one is disposed once nothing can still be using it.
 /// </summary>
@@ -80,22 +81,7 @@ public sealed class DestinationConnections(
             QueueLimit = 10_000,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
-        RateLimiter? rate = null;
-        if (target.RateLimitPerSecond is { } perSecond)
-        {
-            var tokens = Math.Max(1, (int)Math.Ceiling(perSecond));
-            rate = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = tokens,
-                TokensPerPeriod = tokens,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(tokens / perSecond),
-                QueueLimit = 10_000,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            });
-        }
-
-        return new DestinationConnection(target.Version, handler, concurrency, rate);
+        return new DestinationConnection(target.Version, handler, concurrency);
     }
 
     /// <summary>Resolves the host and connects only to an address the SSRF guard allows (defeats DNS rebinding).</summary>

@@ -37,6 +37,8 @@ public static class Extensions
         builder.Services.AddSingleton<DestinationCatalog>();
         builder.Services.AddSingleton<DestinationConnections>();
         builder.Services.AddSingleton<DestinationBreakers>();
+        builder.Services.AddSingleton<DestinationSlots>();
+        builder.Services.AddSingleton<DestinationRateLimiter>();
         builder.Services.AddSingleton<OAuthTokenCache>();
         builder.Services.AddSingleton<DeliverySender>();
         builder.Services.AddSingleton<DestinationBatcher>();
@@ -63,7 +65,13 @@ public static class Extensions
                 q.MaxTimeout = TimeSpan.FromHours(2);
                 // The destination's own timeout ends an attempt; a job timeout only catches a handler that is stuck elsewhere.
                 q.RetryOnTimeout = true;
-            });
+            })
+            // Events older than this go with their distributions and attempts (cascade), once none is pending or processing.
+            .AddRetention("distributor-events", TimeSpan.FromDays(30), _ => DurableJobs.Retention.RetentionFamily.DeleteBatch("events",
+                $"""
+                "AcceptedAt" < @cutoff AND NOT EXISTS (SELECT 1 FROM distributions d WHERE d."EventId" = events."Id"
+                    AND d."Status" IN ('{DistributionStatus.Pending}', '{DistributionStatus.Processing}'))
+                """));
 
         builder.Services.AddHostedService<DestinationHealthMonitor>();
         builder.Services.AddHealthChecks()

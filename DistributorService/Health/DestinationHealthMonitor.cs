@@ -55,12 +55,39 @@ public sealed partial class DestinationHealthMonitor(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DistributorDbContext>();
+        await DiscardOrphanDeadLettersAsync(db, cancellationToken);
         await RefreshCountsAsync(db, cancellationToken);
         if (time.GetUtcNow() - _lastHealthRound >= options.CurrentValue.Health.Interval)
         {
             _lastHealthRound = time.GetUtcNow();
             await CheckDestinationsAsync(scope.ServiceProvider, db, cancellationToken);
             await ReconcileStuckAsync(scope.ServiceProvider, db, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The distributions are the truth about dead letters; the job mechanism's count follows them. A dead-lettered delivery
+    /// job that no distribution points at any more (replayed with a new job, its destination deleted, or left from before
+    /// replay and delete discarded them) is deleted, in small batches (dead-lettered jobs by their partial index, each checked
+    /// by the distribution id in its payload).
+    /// </summary>
+    private async Task DiscardOrphanDeadLettersAsync(DistributorDbContext db, CancellationToken cancellationToken)
+    {
+        var jobs = db.Model.FindEntityType(typeof(JobRecord))!;
+        var table = jobs.GetSchema() is { } schema ? $"\"{schema}\".\"{jobs.GetTableName()}\"" : $"\"{jobs.GetTableName()}\"";
+        // why: the only interpolated values are the model's table name and a constant queue name, no input.
+        var sql = $"""
+            DELETE FROM {table} WHERE id IN (
+                SELECT j.id FROM {table} j
+                WHERE j.queue = '{DeliveryJobHandler.Queue}' AND j.state = 'dead_lettered'
+                  AND NOT EXISTS (SELECT 1 FROM distributions d
+                                  WHERE d."Id" = (j.payload->>'distributionId')::uuid AND d."JobId" = j.id)
+                LIMIT 500)
+            """;
+        var discarded = await db.Database.ExecuteSqlRawAsync(sql, cancellationToken);
+        if (discarded > 0)
+        {
+            LogOrphansDiscarded(discarded);
         }
     }
 
@@ -223,6 +250,10 @@ public sealed partial class DestinationHealthMonitor(
             }
         }
     }
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Information,
+        Message = "Discarded {Count} dead-lettered delivery jobs no distribution points at (replayed, or their destination deleted)")]
+    private partial void LogOrphansDiscarded(int count);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Destination maintenance round failed; retrying on the next tick")]
     private partial void LogRoundFailed(Exception exception);

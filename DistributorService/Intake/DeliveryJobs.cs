@@ -41,7 +41,7 @@ public sealed class DeliveryJobs(IJobScheduler scheduler, IOptions<DistributorOp
                       + TimeSpan.FromMilliseconds(destination.BatchMaxWaitMs ?? 0);
         return new JobRequest(
             DeliveryJobHandler.Queue,
-            JsonSerializer.SerializeToElement(new DeliveryJobPayload(distribution.Id), JsonSerializerOptions.Web),
+            JsonSerializer.SerializeToElement(new DeliveryJobPayload(distribution.Id, destination.Id), JsonSerializerOptions.Web),
             IdempotencyKey: $"distribution:{distribution.Id}:{distribution.ReplayCount}",
             Timeout: timeout,
             MaxAttempts: destination.MaxAttempts);

@@ -24,6 +24,14 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan PermitWait { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Bound on one call of the shared (Redis) rate limiter; beyond it the instance counts alone for a while.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
+    public TimeSpan RateLimitRedisTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the per-instance fallback is used after the shared rate limiter failed, before Redis is tried again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan RateLimitRedisRetry { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Share of the backoff delay randomised (full jitter within ±ratio).</summary>
     [Range(0.0, 1.0)]
     public double JitterRatio { get; set; } = 0.2;
@@ -41,8 +49,27 @@ public sealed class DeliveryOptions
     public TimeSpan JobTimeoutMargin { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Longest wait inside an attempt for the rest of a destination's backoff or Retry-After beyond the queue's own retry
-    /// delay (the job mechanism's delay is per queue). Part of the job timeout.
+    /// Deliveries of one destination that may wait in this instance for one of its connections, on top of the
+    /// <c>maxConcurrency</c> sending: the destination's share of the workers. More are deferred (back in the queue, no
+    /// attempt counted) instead of holding a worker another destination needs.
+    /// </summary>
+    [Range(0, 1000)]
+    public int WaitingPerDestination { get; set; } = 2;
+
+    /// <summary>Shortest delay of a delivery deferred because its destination's share was taken (±50 % jitter).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan BusyRetryMinDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Longest such delay; in between it follows how long the destination's attempts take (the oldest in flight or the
+    /// recent average), so a hanging destination's deferred jobs come back rarely and a busy fast one's soon.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan BusyRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Part of the job timeout kept from when a destination's longer backoff was waited inside the attempt. Since the
+    /// destination slots, such a job is deferred until its backoff is over instead (no worker held), so this only adds margin.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan MaxInlineBackoff { get; set; } = TimeSpan.FromMinutes(2);

@@ -18,8 +18,10 @@ public sealed class DistributorMetrics
     private readonly Histogram<double> _latency;
     private readonly Histogram<double> _attemptDuration;
     private readonly Histogram<int> _ledgerBatch;
+    private readonly Counter<long> _deferred;
     private volatile DistributionCounts _counts = DistributionCounts.Empty;
     private long _deliveredHere;
+    private long _deferredHere;
 
     public DistributorMetrics(IMeterFactory meterFactory, CircuitBreakerRegistry breakers)
     {
@@ -29,6 +31,8 @@ public sealed class DistributorMetrics
         _finished = meter.CreateCounter<long>("distributor.distributions.finished", "{distribution}", "Distributions that reached a final status.");
         _latency = meter.CreateHistogram<double>("distributor.delivery.latency", "s", "From event accepted to delivered.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600] });
+        _deferred = meter.CreateCounter<long>("distributor.deliveries.deferred", "{delivery}",
+            "Deliveries put back in the queue because their destination's share of the workers was taken (DestinationSlots).");
         _attemptDuration = meter.CreateHistogram<double>("distributor.attempt.duration", "s", "Duration of one HTTP attempt.");
         _ledgerBatch = meter.CreateHistogram<int>("distributor.ledger.batch.size", "{item}",
             "Attempt claims and records written per round trip (DeliveryLedger); outcome split means the batch failed and each item went alone.",
@@ -47,6 +51,15 @@ public sealed class DistributorMetrics
 
     /// <summary>Distributions this instance delivered since it started.</summary>
     public long DeliveredHere => Interlocked.Read(ref _deliveredHere);
+
+    /// <summary>Deliveries this instance deferred because their destination's share of the workers was taken.</summary>
+    public long DeferredHere => Interlocked.Read(ref _deferredHere);
+
+    public void Deferred(Guid destinationId)
+    {
+        Interlocked.Increment(ref _deferredHere);
+        _deferred.Add(1, new KeyValuePair<string, object?>("destination", destinationId.ToString()));
+    }
 
     public void Accepted(int distributions) => _accepted.Add(1, new KeyValuePair<string, object?>("distributions", distributions > 0));
 

@@ -11,4 +11,5 @@ internal static class JobOutcomeNames
     public const string DeadLettered = "dead_lettered";
     public const string Released = "released";
     public const string LeaseLost = "lease_lost";
+    public const string Deferred = "deferred";
 }

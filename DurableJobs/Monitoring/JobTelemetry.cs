@@ -22,6 +22,7 @@ internal sealed class JobTelemetry : IDisposable
     private readonly Counter<long> _deadLettered;
     private readonly Counter<long> _released;
     private readonly Counter<long> _reclaimed;
+    private readonly Counter<long> _deferred;
     private readonly UpDownCounter<long> _inFlight;
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _wait;
@@ -39,6 +40,7 @@ internal sealed class JobTelemetry : IDisposable
         _retried = Meter.CreateCounter<long>("jobs.retried", "{attempt}", "Attempts that failed and were scheduled again.");
         _deadLettered = Meter.CreateCounter<long>("jobs.dead_lettered", "{job}", "Jobs moved to the dead-letter state.");
         _released = Meter.CreateCounter<long>("jobs.released", "{job}", "Leases given back on shutdown.");
+        _deferred = Meter.CreateCounter<long>("jobs.deferred", "{attempt}", "Attempts a handler deferred (queued again, not counted).");
         _reclaimed = Meter.CreateCounter<long>("jobs.reclaimed", "{job}", "Expired leases taken back by the sweeper.");
         _inFlight = Meter.CreateUpDownCounter<long>("jobs.in_flight", "{job}", "Attempts running in this process.");
         _duration = Meter.CreateHistogram<double>("jobs.duration", "s", "Duration of an attempt, by outcome.");
@@ -71,6 +73,7 @@ internal sealed class JobTelemetry : IDisposable
             JobOutcomeNames.Retried => _retried,
             JobOutcomeNames.DeadLettered => _deadLettered,
             JobOutcomeNames.Released => _released,
+            JobOutcomeNames.Deferred => _deferred,
             _ => null,
         };
         counter?.Add(1, Tag(queue));

@@ -109,4 +109,9 @@ internal sealed partial class JobStore
             }
         }, r => r.GetGuid(0), cancellationToken);
     }
+
+    /// <summary>Deletes those of the given jobs that are dead-lettered (the owner replayed or dropped them).</summary>
+    public Task<int> DiscardDeadLettersAsync(Guid[] ids, CancellationToken cancellationToken) =>
+        ExecuteAsync($"DELETE FROM {_table} WHERE id = ANY(@ids) AND state = 'dead_lettered'", p => p.Add(UuidArray("ids", ids)),
+            cancellationToken);
 }

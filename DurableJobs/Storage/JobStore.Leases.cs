@@ -26,6 +26,31 @@ internal sealed partial class JobStore
     }
 
     /// <summary>
+    /// Puts a job its handler deferred back in the queue, due after <paramref name="delay"/>, without counting the attempt
+    /// (a cancel requested meanwhile ends it cancelled). Marked dispatched at its due time: the worker dispatches it then, and
+    /// the sweeper only if that dispatch is lost (<see cref="DurableJobsOptions.RedispatchAfter"/>). False when the lease was lost.
+    /// </summary>
+    public async Task<bool> DeferAsync(Guid id, int attempt, string worker, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var sql = $"""
+            UPDATE {_table} SET
+                state = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'queued' END,
+                finished_at = CASE WHEN cancel_requested THEN now() END,
+                attempt = GREATEST(attempt - 1, 0), next_attempt_at = now() + @delay, dispatched_at = now() + @delay,
+                lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = @id AND attempt = @attempt AND lease_owner = @worker AND state = 'running'
+            """;
+        var count = await ExecuteAsync(sql, p =>
+        {
+            p.Add(Uuid("id", id));
+            p.Add(Int("attempt", attempt));
+            p.Add(Text("worker", worker));
+            p.Add(Interval("delay", delay));
+        }, cancellationToken);
+        return count == 1;
+    }
+
+    /// <summary>
     /// Renews the leases this worker still holds. Returns the renewed jobs with their cancel flag; a missing job's lease is lost.
     /// </summary>
     public Task<List<(Guid Id, bool CancelRequested)>> RenewLeasesAsync(IReadOnlyCollection<(Guid Id, int Attempt)> jobs, string worker,

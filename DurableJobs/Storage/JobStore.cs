@@ -148,7 +148,7 @@ internal sealed partial class JobStore
 
     private static NpgsqlParameter Interval(string name, TimeSpan value) => new(name, NpgsqlDbType.Interval) { Value = value };
 
-    private static string QualifiedTableName(DbContext context)
+    internal static string QualifiedTableName(DbContext context)
     {
         var entity = context.Model.FindEntityType(typeof(JobRecord))
             ?? throw new InvalidOperationException(

@@ -2,7 +2,7 @@ namespace DurableJobs.Workers;
 
 /// <summary>How one attempt's handler call ended, before it is written to the row.</summary>
 internal sealed record AttemptResult(AttemptResult.Kind Outcome, string? ResultJson = null, string? ErrorCode = null, string? ErrorMessage = null,
-    Exception? Exception = null)
+    Exception? Exception = null, TimeSpan Delay = default)
 {
     public enum Kind
     {
@@ -13,5 +13,6 @@ internal sealed record AttemptResult(AttemptResult.Kind Outcome, string? ResultJ
         TimedOut,
         Shutdown,
         LeaseLost,
+        Deferred,
     }
 }

@@ -94,6 +94,10 @@ internal sealed class AttemptRunner(
                 job.IdempotencyKey ?? job.Id.ToString());
             value = await handler.HandleAsync(context, held.Token).ConfigureAwait(false);
         }
+        catch (JobDeferredException ex) when (held.Reason == HeldJob.StopReason.None)
+        {
+            return new AttemptResult(AttemptResult.Kind.Deferred, ErrorMessage: ex.Message, Delay: ex.Delay);
+        }
         catch (PermanentJobException ex)
         {
             return new AttemptResult(AttemptResult.Kind.PermanentFailure, ErrorCode: ex.Code, ErrorMessage: ex.Message, Exception: ex);

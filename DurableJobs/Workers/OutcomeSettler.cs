@@ -60,6 +60,20 @@ internal sealed class OutcomeSettler(
             case AttemptResult.Kind.Shutdown:
                 await ReleaseAsync([held], token).ConfigureAwait(false);
                 return JobOutcomeNames.Released;
+            case AttemptResult.Kind.Deferred:
+                LogDeferred(logger, job.Id, queue, result.Delay, result.ErrorMessage);
+                var deferred = await WithRetriesAsync(store => store.DeferAsync(job.Id, job.Attempt, worker.WorkerId, result.Delay, token), token)
+                    .ConfigureAwait(false);
+                if (!deferred)
+                {
+                    LogLeaseLost(logger, job.Id, queue, job.Attempt);
+                }
+                else
+                {
+                    _ = DispatchLaterAsync(job.Id, result.Delay);
+                }
+
+                return JobOutcomeNames.Deferred;
             default:
                 LogLeaseLost(logger, job.Id, queue, job.Attempt);
                 return JobOutcomeNames.LeaseLost;
@@ -93,6 +107,23 @@ internal sealed class OutcomeSettler(
         {
             // The leases will lapse instead and the sweeper reclaims the jobs; later, but nothing is lost.
             LogReleaseFailed(worker.Logger, jobs.Count, worker.Queue, ex);
+        }
+    }
+
+    /// <summary>
+    /// Dispatches a deferred job once it is due (a little after, so the database clock agrees), so it does not wait for the
+    /// sweeper. Best effort: if the worker stops first or Redis fails, the sweeper dispatches it after RedispatchAfter.
+    /// </summary>
+    private async Task DispatchLaterAsync(Guid id, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay + TimeSpan.FromMilliseconds(20), worker.Time, worker.StopClaimingToken).ConfigureAwait(false);
+            await dispatcher.DispatchAsync([new DispatchItem(id, worker.Queue)], worker.StopClaimingToken).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The row says dispatched at its due time; the sweeper dispatches it again if this one never happened.
         }
     }
 

@@ -61,6 +61,9 @@ internal static partial class QueueWorkerLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Released {Count} jobs of queue {Queue} back to the queue on shutdown")]
     public static partial void LogReleased(ILogger logger, int count, string queue);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId} of queue {Queue} deferred by its handler for {Delay}: {Reason}")]
+    public static partial void LogDeferred(ILogger logger, Guid jobId, string queue, TimeSpan delay, string? reason);
+
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Releasing {Count} jobs of queue {Queue} failed; their leases will lapse and the sweeper reclaims them")]
     public static partial void LogReleaseFailed(ILogger logger, int count, string queue, Exception exception);

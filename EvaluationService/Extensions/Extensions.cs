@@ -1,6 +1,7 @@
 using System.Data.Common;
 using DurableJobs;
 using DurableJobs.Events;
+using DurableJobs.Retention;
 using EvaluationService.Auth;
 using EvaluationService.Chat;
 using EvaluationService.Data;
@@ -65,7 +66,13 @@ public static class Extensions
                 q.MaxAttempts = 3;
             })
             // why: evaluation.completed to DistributorService through the shared events outbox (README "Distribution")
-            .AddEventPublishing(builder.Configuration, EvaluationEvents.Queue, ServiceClients.Identity, ServiceClients.DistributorSection);
+            .AddEventPublishing(builder.Configuration, EvaluationEvents.Queue, ServiceClients.Identity, ServiceClients.DistributorSection)
+            // Finished runs expire: first their case results (batched), then the runs left without any. Sent events are
+            // finished jobs of the evaluation-events queue: the jobs-finished family prunes them.
+            .AddRetention("evaluation-results", TimeSpan.FromDays(90), _ => RetentionFamily.DeleteBatch("case_results",
+                "\"RunId\" IN (SELECT r.\"Id\" FROM runs r WHERE r.\"FinishedAt\" < @cutoff)"))
+            .AddRetention("evaluation-runs", TimeSpan.FromDays(90), _ => RetentionFamily.DeleteBatch("runs",
+                "\"FinishedAt\" < @cutoff AND NOT EXISTS (SELECT 1 FROM case_results c WHERE c.\"RunId\" = runs.\"Id\")"));
         return builder;
     }
 

@@ -12,6 +12,13 @@ using WebhookSink;
 
 // Usage: dotnet run -c Release --project bench/DistributorBench -- [--events 2000] [--rate 500] [--rate-events 2000]
 //        [--sustained-rate 1000] [--sustained-events 20000] [--slow-events 1000] [--workers 64] [--warmup 20000] [--json FILE]
+//        or: -- --noisy-neighbour [--fast-events 300] [--fast-rate 50] [--hanging-events 60] [--warmup 2000] (see NoisyNeighbour.cs)
+if (args.Contains("--noisy-neighbour"))
+{
+    await NoisyNeighbour.RunAsync(args);
+    return;
+}
+
 var options = BenchOptions.Parse(args);
 var startedAt = DateTimeOffset.UtcNow;
 var ci = CultureInfo.InvariantCulture;

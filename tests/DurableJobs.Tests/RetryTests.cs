@@ -36,6 +36,31 @@ public sealed class RetryTests(DependenciesFixture dependencies, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Deferred_job_runs_again_later_without_counting_an_attempt()
+    {
+        var ledger = new JobLedger();
+        var runs = 0;
+        var host = await StartHostAsync(Settings("a", new JobScript((job, _) =>
+        {
+            using var __ = ledger.Enter(job, "a");
+            if (Interlocked.Increment(ref runs) < 3)
+            {
+                // why: the resource the job needs is busy; run later without holding a worker or spending an attempt.
+                throw new JobDeferredException(TimeSpan.FromMilliseconds(100), "busy");
+            }
+
+            ledger.Complete(job);
+            return Task.FromResult<object?>("ok");
+        })));
+
+        var id = (await host.EnqueueAsync(host.Request(maxAttempts: 1), Timeout)).Job.Id;
+
+        var job = await WaitForStateAsync(host, id, JobState.Succeeded, "the job should run again after its deferrals");
+        Assert.Equal(1, job.Attempt);
+        Assert.Equal([1, 1, 1], ledger.AttemptsOf(id).Select(a => a.Attempt));
+    }
+
+    [Fact]
     public async Task Permanent_error_fails_the_job_without_retry()
     {
         var ledger = new JobLedger();
