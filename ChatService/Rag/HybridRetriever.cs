@@ -136,7 +136,7 @@ public sealed partial class HybridRetriever(
     private async Task<IReadOnlyList<string>?> VectorSearchAsync(string owner, string question, int count,
         IReadOnlyList<Guid>? documentIds, TimeSpan bound, CancellationToken cancellationToken)
     {
-        if (!embeddings.IsConfigured || embeddings.ModelName is not { } model || !chroma.IsConfigured)
+        if (!embeddings.IsConfigured || !chroma.IsConfigured)
         {
             return null;
         }
@@ -159,7 +159,9 @@ public sealed partial class HybridRetriever(
             }
 
             using var query = ChatTelemetry.Source.StartActivity("rag.vector_query");
-            var matches = await chroma.QueryAsync(model, vector, count, owner, documentIds?.ToList(), timeout.Token);
+            // why: the question's dimension picks the collection, so a query never meets vectors of another model
+            var space = embeddings.SpaceFor(vector.Length);
+            var matches = await chroma.QueryAsync(space, vector, count, owner, documentIds?.ToList(), timeout.Token);
             query?.SetTag("rag.hits", matches.Count);
             span?.SetTag("rag.hits", matches.Count);
             return matches.Select(m => m.Id).ToList();
