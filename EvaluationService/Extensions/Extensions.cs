@@ -33,6 +33,7 @@ public static class Extensions
         services.AddOptions<JudgeOptions>().BindConfiguration(JudgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DistributorOptions>().BindConfiguration(DistributorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ScoringOptions>().BindConfiguration(ScoringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddChatServiceClient();
         services.AddHttpClient<DistributorClient>((sp, http) =>
@@ -40,6 +41,7 @@ public static class Extensions
         builder.AddEvaluationLlm();
 
         services.AddSingleton<LlmJudge>();
+        services.AddSingleton<SemanticScorer>();
         services.AddSingleton<RunSlots>();
         services.AddSingleton<CaseRunner>();
         services.AddSingleton<RunFinalizer>();

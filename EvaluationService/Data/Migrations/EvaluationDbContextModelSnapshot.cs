@@ -18,7 +18,7 @@ namespace EvaluationService.Data.Migrations
         {
 #pragma warning disable 612, 618
             modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.4")
+                .HasAnnotation("ProductVersion", "10.0.14")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
@@ -217,6 +217,9 @@ namespace EvaluationService.Data.Migrations
 
                     b.Property<Guid>("RunId")
                         .HasColumnType("uuid");
+
+                    b.Property<double?>("SemanticSimilarity")
+                        .HasColumnType("double precision");
 
                     b.Property<double?>("SourceRecall")
                         .HasColumnType("double precision");
