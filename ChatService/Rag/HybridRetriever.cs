@@ -36,7 +36,14 @@ public sealed partial class HybridRetriever(
         var vectorBound = timeLeft is { } left && left / 2 < options.Value.VectorSearchTimeout ? left / 2 : options.Value.VectorSearchTimeout;
         var vectorTask = VectorSearchAsync(owner, question, candidates, documentIds, vectorBound, cancellationToken);
         var textIds = await FullTextSearchAsync(owner, question, candidates, documentIds, cancellationToken);
-        var vectorIds = await vectorTask;
+        var vectorMatches = await vectorTask;
+        var vectorIds = vectorMatches?.Select(m => m.Id).ToList();
+        var similarity = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var match in vectorMatches ?? [])
+        {
+            // why: cosine space: Chroma's distance is 1 − similarity
+            similarity.TryAdd(match.Id, 1 - match.Distance);
+        }
 
         using var fuse = ChatTelemetry.Source.StartActivity("rag.fuse");
         var fused = Fuse(vectorIds ?? [], textIds, options.Value.RrfK);
@@ -58,6 +65,8 @@ public sealed partial class HybridRetriever(
 
         var passages = new List<RetrievedPassage>();
         var tokens = 0;
+        var dropped = 0;
+        var questionWords = PassageMatch.ContentWords(question);
         foreach (var row in rows.Where(r => allowed is null || allowed.Contains(r.DocumentId)).OrderByDescending(r => fused[r.Id]))
         {
             if (passages.Count >= topK || (passages.Count > 0 && tokens + row.TokenCount > options.Value.PromptTokenBudget))
@@ -65,14 +74,32 @@ public sealed partial class HybridRetriever(
                 break;
             }
 
+            var match = PassageMatch.Of(questionWords, row.Heading, row.Text);
+            double? cosine = similarity.TryGetValue(row.Id, out var s) ? s : null;
+            if (!IsRelevant(cosine, match.Coverage, options.Value))
+            {
+                // why: a weak match is not cited: an unanswerable question gets no passages rather than unrelated ones
+                dropped++;
+                continue;
+            }
+
             tokens += row.TokenCount;
-            passages.Add(new RetrievedPassage(row.Id, row.DocumentId, row.Title, row.Text, row.Heading, row.Page, row.TokenCount, fused[row.Id]));
+            passages.Add(new RetrievedPassage(row.Id, row.DocumentId, row.Title, row.Text, row.Heading, row.Page, row.TokenCount,
+                fused[row.Id], cosine, match.Coverage, match.Sentence));
         }
 
-        fuse?.SetTag("rag.passages", passages.Count).SetTag("rag.prompt_tokens", tokens);
+        fuse?.SetTag("rag.passages", passages.Count).SetTag("rag.prompt_tokens", tokens).SetTag("rag.below_cutoff", dropped);
         span?.SetTag("rag.passages", passages.Count).SetTag("rag.vector_search", vectorIds is null ? "unavailable" : "used");
         return new RetrievalResult(passages, vectorIds is not null, true);
     }
+
+    /// <summary>
+    /// The relevance cut-off: near enough in meaning (<see cref="RetrievalOptions.MinVectorSimilarity"/>) or holding
+    /// enough of the question's words (<see cref="RetrievalOptions.MinTermCoverage"/>).
+    /// </summary>
+    public static bool IsRelevant(double? similarity, double coverage, RetrievalOptions options) =>
+        (similarity is { } s && s >= options.MinVectorSimilarity) || coverage >= options.MinTermCoverage
+        || (options.MinVectorSimilarity <= 0 && similarity is not null);
 
     /// <summary>Reciprocal rank fusion: each list contributes 1 / (k + rank) for every id it ranks.</summary>
     public static Dictionary<string, double> Fuse(IReadOnlyList<string> first, IReadOnlyList<string> second, int k)
@@ -132,8 +159,8 @@ public sealed partial class HybridRetriever(
         return words.Count == 0 ? null : string.Join(" | ", words);
     }
 
-    /// <summary>Chunk ids nearest to the question, or null when the vector branch is unavailable.</summary>
-    private async Task<IReadOnlyList<string>?> VectorSearchAsync(string owner, string question, int count,
+    /// <summary>Chunks nearest to the question (id, cosine distance), or null when the vector branch is unavailable.</summary>
+    private async Task<IReadOnlyList<ChromaMatch>?> VectorSearchAsync(string owner, string question, int count,
         IReadOnlyList<Guid>? documentIds, TimeSpan bound, CancellationToken cancellationToken)
     {
         if (!embeddings.IsConfigured || !chroma.IsConfigured)
@@ -164,7 +191,7 @@ public sealed partial class HybridRetriever(
             var matches = await chroma.QueryAsync(space, vector, count, owner, documentIds?.ToList(), timeout.Token);
             query?.SetTag("rag.hits", matches.Count);
             span?.SetTag("rag.hits", matches.Count);
-            return matches.Select(m => m.Id).ToList();
+            return matches;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
