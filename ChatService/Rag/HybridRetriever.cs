@@ -134,8 +134,15 @@ public sealed partial class HybridRetriever(
         }
 
         var hits = await chunks
-            .Where(c => c.SearchVector!.Matches(EF.Functions.ToTsQuery(DocumentChunkConfiguration.TextSearchConfig, query)))
-            .OrderByDescending(c => c.SearchVector!.Rank(EF.Functions.ToTsQuery(DocumentChunkConfiguration.TextSearchConfig, query)))
+            // why: each chunk is matched with the query parsed in its own language (constant configurations, so the GIN
+            // index serves every branch); the rank uses the row's configuration
+            .Where(c => (c.SearchConfig == "english" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("english", query)))
+                        || (c.SearchConfig == "italian" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("italian", query)))
+                        || (c.SearchConfig == "german" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("german", query)))
+                        || (c.SearchConfig == "french" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("french", query)))
+                        || (c.SearchConfig == "spanish" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("spanish", query)))
+                        || (c.SearchConfig == "simple" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("simple", query))))
+            .OrderByDescending(c => c.SearchVector!.Rank(EF.Functions.ToTsQuery(c.SearchConfig, query)))
             .ThenBy(c => c.Id)
             .Select(c => c.Id)
             .Take(count)

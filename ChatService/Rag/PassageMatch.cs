@@ -64,10 +64,15 @@ public sealed partial record PassageMatch(double Coverage, string Sentence)
             return true;
         }
 
-        // why: a cheap stem: "eruption" ~ "eruptions", "last" ~ "lasted"; short words must match whole
-        return questionWord.Length >= 4 && words.Any(w => w.Length >= 4
-            && (w.StartsWith(questionWord, StringComparison.Ordinal) || questionWord.StartsWith(w, StringComparison.Ordinal)
-                || (w.Length >= 6 && questionWord.Length >= 6 && w.AsSpan(0, 6).SequenceEqual(questionWord.AsSpan(0, 6)))));
+        // why: a cheap stem: words sharing all but their last two letters (and at least four) match: "last" ~ "lasted",
+        // "eruption" ~ "erupted", "biblioteche" ~ "biblioteca"; shorter words must match whole
+        return questionWord.Length >= 4 && words.Any(w => w.Length >= 4 && SameStem(questionWord, w));
+    }
+
+    private static bool SameStem(string a, string b)
+    {
+        var common = a.AsSpan().CommonPrefixLength(b);
+        return common >= 4 && common >= Math.Min(a.Length, b.Length) - 2;
     }
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
