@@ -94,6 +94,29 @@ public sealed partial class HybridRetriever(
     }
 
     /// <summary>
+    /// Chunk ids ranked by one branch or by their fusion, before the relevance cut-off and without a deadline: what
+    /// bench/RetrievalBench measures (hit@k, MRR). An unavailable vector branch ranks nothing.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RankAsync(string owner, string question, int count, RetrievalMode mode,
+        CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> text = mode == RetrievalMode.Vector
+            ? []
+            : await FullTextSearchAsync(owner, question, count, null, cancellationToken);
+        IReadOnlyList<string> vector = mode == RetrievalMode.FullText
+            ? []
+            : (await VectorSearchAsync(owner, question, count, null, options.Value.VectorSearchTimeout, cancellationToken))?
+              .Select(m => m.Id).ToList() ?? [];
+        return mode switch
+        {
+            RetrievalMode.FullText => text,
+            RetrievalMode.Vector => vector,
+            _ => Fuse(vector, text, options.Value.RrfK).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => kv.Key).Take(count).ToList(),
+        };
+    }
+
+    /// <summary>
     /// The relevance cut-off: near enough in meaning (<see cref="RetrievalOptions.MinVectorSimilarity"/>) or holding
     /// enough of the question's words (<see cref="RetrievalOptions.MinTermCoverage"/>).
     /// </summary>
@@ -216,4 +239,12 @@ public sealed partial class HybridRetriever(
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
     private static partial Regex Words();
+}
+
+/// <summary>Which retrieval branch <see cref="HybridRetriever.RankAsync"/> ranks with.</summary>
+public enum RetrievalMode
+{
+    FullText,
+    Vector,
+    Hybrid,
 }
