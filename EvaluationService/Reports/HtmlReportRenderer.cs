@@ -115,7 +115,8 @@ public static class HtmlReportRenderer
         {
             html.Append("<tr><td>").Append(c.Ordinal).Append("</td><td>").Append(E(c.Question)).Append("</td><td>").Append(Pct(c.PassRate))
                 .Append("</td><td>").Append(Num(c.MeanKeywordRecall)).Append("</td><td>").Append(Num(c.MeanSemanticSimilarity))
-                .Append("</td><td>").Append(Num(c.MeanTokenF1)).Append("</td><td>").Append(Num(c.MeanJudgeCorrectness)).Append("</td></tr>");
+                .Append("</td><td>").Append(Num(c.MeanTokenF1)).Append("</td><td>").Append(Num(c.MeanJudgeCorrectness))
+                .Append("</td></tr>");
         }
 
         html.Append("</tbody></table></section>");

@@ -40,7 +40,8 @@ public static class OutcomeRules
             ? s >= scoring.PassSemanticSimilarity || allFacts
             : scores.TokenF1 is not { } f || f >= thresholds.PassTokenF1 || allFacts;
         var judge = scores.JudgeCorrectness is not { } j || j >= scoring.PassJudgeCorrectness;
-        var sources = (scores.SourceRecall is not { } r || r >= thresholds.PassSourceRecall) && (!citationsExpected || scores.CitationCount > 0);
+        var sources = (scores.SourceRecall is not { } r || r >= thresholds.PassSourceRecall)
+                      && (!citationsExpected || scores.CitationCount > 0);
         return facts && meaning && judge && sources ? CaseOutcome.Passed : CaseOutcome.Failed;
     }
 }

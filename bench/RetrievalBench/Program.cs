@@ -108,8 +108,8 @@ internal static partial class BenchProgram
             {
                 var ranked = await retriever.RankAsync(Owner, question.Text, Ranked, mode, CancellationToken.None);
                 var passage = Flat(question.Passage!);
-                var rank = ranked.Select((id, i) => (id, i)).FirstOrDefault(x => chunkText.TryGetValue(x.id, out var t) && t.Contains(passage,
-                    StringComparison.Ordinal), (null!, -1)).i;
+                var rank = ranked.Select((id, i) => (id, i))
+                    .FirstOrDefault(x => chunkText.TryGetValue(x.id, out var t) && t.Contains(passage, StringComparison.Ordinal), (null!, -1)).i;
                 ranks.Add((question, rank < 0 ? null : rank + 1));
             }
 
@@ -238,7 +238,11 @@ internal static partial class BenchProgram
     private static partial Regex Whitespace();
 }
 
-internal sealed record Question(string Kind, [property: System.Text.Json.Serialization.JsonPropertyName("question")] string Text, string? Source, string? Passage);
+internal sealed record Question(
+    string Kind,
+    [property: System.Text.Json.Serialization.JsonPropertyName("question")] string Text,
+    string? Source,
+    string? Passage);
 
 internal sealed class BenchFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
 {
