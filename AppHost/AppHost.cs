@@ -21,7 +21,8 @@ var mode = await DependencyModes.ResolveAsync(builder, CancellationToken.None);
 var dependencies = mode == DependencyMode.Containers
     ? ContainerDependencies.Add(builder)
     : LocalDependencies.Add(builder);
-var models = ModelEndpoints.Add(builder, mode);
+// why: no caller to cancel at start-up; the Ollama model probe bounds itself (2 s)
+var models = await ModelEndpoints.AddAsync(builder, mode, CancellationToken.None);
 
 // Development JWT settings (ServiceDefaults reads Auth:SigningKey, Auth:Issuer, Auth:Audience). The key is generated
 // on the first run and kept in the AppHost's user secrets. Each service has its own audience (<name>-audience): a token
@@ -58,6 +59,12 @@ var chatService = AddService<Projects.ChatService>("chatservice", chatAudience)
 foreach (var ready in models.Ready)
 {
     chatService.WaitFor(ready);
+}
+
+if (models.EmbeddingProvider is { } embeddingProvider)
+{
+    // why: without Ollama's embedding model the in-process one keeps retrieval hybrid (ModelEndpoints.AddAsync)
+    chatService.WithEnvironment("Embeddings__Provider", embeddingProvider);
 }
 
 AddService<Projects.EvaluationService>("evaluationservice", evaluationAudience)

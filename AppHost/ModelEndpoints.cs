@@ -11,15 +11,43 @@ namespace AppHost;
 /// with two model resources (OllamaContainer.cs).</item>
 /// <item>publishing without <c>OLLAMA_URL</c> (and without the toolkit): connection-string parameters.</item>
 /// <item>otherwise an external Ollama at <c>OLLAMA_URL</c> (default http://127.0.0.1:11434); when nothing answers
-/// there, ChatService reports the LLM degraded and answers from retrieved passages.</item>
+/// there, ChatService reports the LLM degraded and answers from retrieved passages. When that Ollama has not got the
+/// embedding model (or does not answer at start), ChatService embeds with its in-process model
+/// (<see cref="EmbeddingProvider"/> = <c>Embedded</c>), so retrieval stays hybrid on a machine without a model server.</item>
 /// </list>
+/// The AppHost setting <c>Embeddings:Provider</c> (<c>Auto</c>, <c>Ollama</c>, <c>Embedded</c>, <c>None</c>) overrides the choice.
 /// </summary>
 internal sealed record ModelEndpoints(
     IResourceBuilder<IResourceWithConnectionString> ChatModel,
     IResourceBuilder<IResourceWithConnectionString> EmbedModel,
-    IReadOnlyList<IResourceBuilder<IResource>> Ready)
+    IReadOnlyList<IResourceBuilder<IResource>> Ready,
+    string? EmbeddingProvider = null)
 {
     public const string DefaultOllamaUrl = "http://127.0.0.1:11434";
+
+    /// <summary>How long a local run waits for Ollama's model list at start.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+
+    public static async Task<ModelEndpoints> AddAsync(IDistributedApplicationBuilder builder, DependencyMode mode,
+        CancellationToken cancellationToken)
+    {
+        var endpoints = Add(builder, mode);
+        if (builder.Configuration["Embeddings:Provider"] is { Length: > 0 } configured)
+        {
+            return endpoints with { EmbeddingProvider = configured };
+        }
+
+        var simulated = builder.Configuration.GetValue("Ollama:Simulate", false);
+        if (builder.ExecutionContext.IsPublishMode || endpoints.Ready.Count > 0 || simulated)
+        {
+            return endpoints;
+        }
+
+        var url = builder.Configuration["OLLAMA_URL"] is { Length: > 0 } given ? given.TrimEnd('/') : DefaultOllamaUrl;
+        var embedModel = RequiredSetting(builder, "Ollama:EmbeddingModel");
+        var available = await OllamaProbe.HasModelAsync(new Uri(url + "/"), embedModel, ProbeTimeout, cancellationToken);
+        return available ? endpoints : endpoints with { EmbeddingProvider = "Embedded" };
+    }
 
     public static ModelEndpoints Add(IDistributedApplicationBuilder builder, DependencyMode mode)
     {

@@ -2,7 +2,7 @@
 # One command for every benchmark (bench/README.md):
 #   bench/run-all.sh [--duration SECONDS]
 # Starts PostgreSQL and Redis (eng/lib/deps.sh) on free loopback ports, measures the machine's ceilings
-# (bench/Ceilings), runs every bench program that exists (JobsBench, ChatBench, DistributorBench, EvaluationBench)
+# (bench/Ceilings), runs every bench program that exists (JobsBench, ChatBench, DistributorBench, EvaluationBench, RetrievalBench)
 # with --json, and writes bench/results/<yyyy-MM-dd>.md plus SVG charts (bench/Report). Missing programs are listed
 # in the report and on stderr. Raw outputs stay in bench/results/raw/<date>/.
 set -euo pipefail
@@ -17,7 +17,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-programs=(JobsBench ChatBench DistributorBench EvaluationBench)
+programs=(JobsBench ChatBench DistributorBench EvaluationBench RetrievalBench)
 date="$(date +%Y-%m-%d)"
 raw="$root/bench/results/raw/$date"
 rm -rf "$raw"

@@ -204,11 +204,11 @@ public static class DocumentsApi
         }
 
         await services.Db.Documents.Where(d => d.Id == id && d.Owner == owner).ExecuteDeleteAsync(cancellationToken);
-        if (document.EmbeddingModel is { } model)
+        if (Llm.EmbeddingSpace.TryParse(document.EmbeddingModel) is { } space)
         {
             try
             {
-                await services.Chroma.DeleteDocumentAsync(model, id, cancellationToken);
+                await services.Chroma.DeleteDocumentAsync(space, id, cancellationToken);
             }
             catch (Exception ex) when (ex is Chroma.ChromaUnavailableException or HttpRequestException
                                            or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)

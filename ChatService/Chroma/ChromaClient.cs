@@ -4,12 +4,14 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using ChatService.Llm;
 using Microsoft.Extensions.Options;
 
 namespace ChatService.Chroma;
 
 /// <summary>
-/// Typed client of the Chroma 1.0 v2 REST API (one collection per embedding model, cosine space). Every record is
+/// Typed client of the Chroma 1.0 v2 REST API (one collection per <see cref="EmbeddingSpace"/> — provider, model and
+/// dimension, in the name and in the collection's metadata — cosine space). Every record is
 /// written with its vector through <c>upsert</c> with stable ids, so a retried or half-applied write is harmless.
 /// Timeouts, retries and the <c>chroma</c> breaker come from the HttpClient pipeline (<see cref="ChromaRegistration"/>).
 /// </summary>
@@ -21,16 +23,16 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
 
     public bool IsConfigured => http.BaseAddress is not null;
 
-    public Task UpsertAsync(string embeddingModel, IReadOnlyList<ChromaRecord> records, CancellationToken cancellationToken) =>
-        Readable(() => UpsertCoreAsync(embeddingModel, records, cancellationToken), cancellationToken);
+    public Task UpsertAsync(EmbeddingSpace space, IReadOnlyList<ChromaRecord> records, CancellationToken cancellationToken) =>
+        Readable(() => UpsertCoreAsync(space, records, cancellationToken), cancellationToken);
 
     /// <summary>Nearest chunks of <paramref name="owner"/>, optionally restricted to <paramref name="documentIds"/>.</summary>
-    public Task<IReadOnlyList<ChromaMatch>> QueryAsync(string embeddingModel, float[] embedding, int count, string owner,
+    public Task<IReadOnlyList<ChromaMatch>> QueryAsync(EmbeddingSpace space, float[] embedding, int count, string owner,
         IReadOnlyCollection<Guid>? documentIds, CancellationToken cancellationToken) =>
-        Readable(() => QueryCoreAsync(embeddingModel, embedding, count, owner, documentIds, cancellationToken), cancellationToken);
+        Readable(() => QueryCoreAsync(space, embedding, count, owner, documentIds, cancellationToken), cancellationToken);
 
-    public Task DeleteDocumentAsync(string embeddingModel, Guid documentId, CancellationToken cancellationToken) =>
-        Readable(() => DeleteDocumentCoreAsync(embeddingModel, documentId, cancellationToken), cancellationToken);
+    public Task DeleteDocumentAsync(EmbeddingSpace space, Guid documentId, CancellationToken cancellationToken) =>
+        Readable(() => DeleteDocumentCoreAsync(space, documentId, cancellationToken), cancellationToken);
 
     /// <summary>
     /// One failure type for callers: a response that cannot be read (cut short: <see cref="IOException"/>; not the JSON
@@ -57,14 +59,14 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
             return true;
         }, cancellationToken);
 
-    private async Task UpsertCoreAsync(string embeddingModel, IReadOnlyList<ChromaRecord> records, CancellationToken cancellationToken)
+    private async Task UpsertCoreAsync(EmbeddingSpace space, IReadOnlyList<ChromaRecord> records, CancellationToken cancellationToken)
     {
         if (records.Count == 0)
         {
             return;
         }
 
-        var id = await CollectionIdAsync(embeddingModel, cancellationToken);
+        var id = await CollectionIdAsync(space, cancellationToken);
         var body = new JsonObject
         {
             ["ids"] = new JsonArray([.. records.Select(r => JsonValue.Create(r.Id))]),
@@ -76,13 +78,13 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
                 ["document_id"] = r.DocumentId.ToString("N"),
             })]),
         };
-        await SendAsync(embeddingModel, HttpMethod.Post, $"{Prefix}/collections/{id}/upsert", body, cancellationToken);
+        await SendAsync(space, HttpMethod.Post, $"{Prefix}/collections/{id}/upsert", body, cancellationToken);
     }
 
-    private async Task<IReadOnlyList<ChromaMatch>> QueryCoreAsync(string embeddingModel, float[] embedding, int count, string owner,
+    private async Task<IReadOnlyList<ChromaMatch>> QueryCoreAsync(EmbeddingSpace space, float[] embedding, int count, string owner,
         IReadOnlyCollection<Guid>? documentIds, CancellationToken cancellationToken)
     {
-        var id = await CollectionIdAsync(embeddingModel, cancellationToken);
+        var id = await CollectionIdAsync(space, cancellationToken);
         JsonNode where = new JsonObject { ["owner"] = owner };
         if (documentIds is { Count: > 0 })
         {
@@ -101,7 +103,7 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
             ["where"] = where,
             ["include"] = new JsonArray("distances"),
         };
-        using var response = await SendAsync(embeddingModel, HttpMethod.Post, $"{Prefix}/collections/{id}/query", body, cancellationToken);
+        using var response = await SendAsync(space, HttpMethod.Post, $"{Prefix}/collections/{id}/query", body, cancellationToken);
         var result = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         var ids = result.GetProperty("ids");
         if (ids.GetArrayLength() == 0)
@@ -122,40 +124,45 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
         return matches;
     }
 
-    private async Task DeleteDocumentCoreAsync(string embeddingModel, Guid documentId, CancellationToken cancellationToken)
+    private async Task DeleteDocumentCoreAsync(EmbeddingSpace space, Guid documentId, CancellationToken cancellationToken)
     {
-        var id = await CollectionIdAsync(embeddingModel, cancellationToken);
+        var id = await CollectionIdAsync(space, cancellationToken);
         var body = new JsonObject { ["where"] = new JsonObject { ["document_id"] = documentId.ToString("N") } };
-        using var _ = await SendAsync(embeddingModel, HttpMethod.Post, $"{Prefix}/collections/{id}/delete", body, cancellationToken);
+        using var _ = await SendAsync(space, HttpMethod.Post, $"{Prefix}/collections/{id}/delete", body, cancellationToken);
     }
 
-    public static string CollectionName(string prefix, string embeddingModel)
-    {
-        var name = $"{prefix}-{InvalidNameCharacters().Replace(embeddingModel, "-")}";
-        return name.TrimEnd('-', '.', '_');
-    }
+    /// <summary><c>{prefix}-{provider}-{model}-{dimensions}</c>, e.g. <c>chat-embedded-all-MiniLM-L6-v2-384</c>.</summary>
+    public static string CollectionName(string prefix, EmbeddingSpace space) =>
+        InvalidNameCharacters().Replace($"{prefix}-{space.Provider}-{space.Model}-{space.Dimensions}", "-");
 
-    private async Task<string> CollectionIdAsync(string embeddingModel, CancellationToken cancellationToken)
+    private async Task<string> CollectionIdAsync(EmbeddingSpace space, CancellationToken cancellationToken)
     {
-        if (collections.TryGet(embeddingModel, out var cached))
+        if (collections.TryGet(space.Key, out var cached))
         {
             return cached;
         }
 
         var body = new JsonObject
         {
-            ["name"] = CollectionName(options.Value.CollectionPrefix, embeddingModel),
+            ["name"] = CollectionName(options.Value.CollectionPrefix, space),
             ["configuration"] = new JsonObject { ["hnsw"] = new JsonObject { ["space"] = "cosine" } },
+            // why: a reader of Chroma (or a re-index) can tell which model and dimension the vectors come from
+            ["metadata"] = new JsonObject
+            {
+                ["embedding_provider"] = space.Provider,
+                ["embedding_model"] = space.Model,
+                ["embedding_dimensions"] = space.Dimensions,
+            },
             ["get_or_create"] = true,
         };
         using var response = await SendAsync(null, HttpMethod.Post, $"{Prefix}/collections", body, cancellationToken);
         var collection = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         var id = collection.GetProperty("id").GetString() ?? throw new ChromaUnavailableException("Chroma returned a collection without id.");
-        collections.Set(embeddingModel, id);
+        collections.Set(space.Key, id);
         return id;
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string? embeddingModel, HttpMethod method, string path, JsonNode body,
+    private async Task<HttpResponseMessage> SendAsync(EmbeddingSpace? space, HttpMethod method, string path, JsonNode body,
         CancellationToken cancellationToken)
     {
         if (!IsConfigured)
@@ -172,10 +179,10 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
 
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         response.Dispose();
-        if (response.StatusCode == HttpStatusCode.NotFound && embeddingModel is not null)
+        if (response.StatusCode == HttpStatusCode.NotFound && space is not null)
         {
             // The collection was deleted or Chroma lost its data: forget the cached id so the next call recreates it.
-            collections.Forget(embeddingModel);
+            collections.Forget(space.Key);
         }
 
         throw new ChromaUnavailableException($"Chroma answered {(int)response.StatusCode} to {path}: {Truncate(text)}");

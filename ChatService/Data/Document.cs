@@ -32,6 +32,9 @@ public sealed class Document : IKeysetItem
     /// <summary>How many times vector indexing was tried; part of the re-index job's idempotency key.</summary>
     public int IndexAttempts { get; set; }
 
+    /// <summary>The text-search configuration its chunks are indexed with (<c>english</c>, <c>italian</c>, …, <c>simple</c>).</summary>
+    public string? Language { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -22,6 +22,9 @@ public sealed class DocumentChunk
 
     public int TokenCount { get; set; }
 
+    /// <summary>The text-search configuration of <see cref="SearchVector"/> (the document's language, or <c>simple</c>).</summary>
+    public string SearchConfig { get; set; } = "english";
+
     /// <summary>Generated <c>tsvector</c> over heading and text, GIN indexed.</summary>
     public NpgsqlTsVector? SearchVector { get; set; }
 

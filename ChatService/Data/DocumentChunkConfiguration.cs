@@ -5,8 +5,21 @@ namespace ChatService.Data;
 
 internal sealed class DocumentChunkConfiguration : IEntityTypeConfiguration<DocumentChunk>
 {
-    /// <summary>The text-search configuration of the generated tsvector and of every query against it.</summary>
+    /// <summary>The text-search configuration of chunks stored before languages were detected (the column's default).</summary>
     public const string TextSearchConfig = "english";
+
+    /// <summary>
+    /// The generated tsvector in the chunk's own configuration. A CASE over constant configurations, because a
+    /// generated column must be immutable and a text → regconfig cast is not; a configuration not listed is indexed
+    /// as <c>simple</c>.
+    /// </summary>
+    public static readonly string SearchVectorSql =
+        "CASE \"SearchConfig\" "
+        + string.Concat(Ingestion.TextLanguage.Configurations.Where(c => c != Ingestion.TextLanguage.Simple).Select(c =>
+            $"WHEN '{c}' THEN to_tsvector('{c}'::regconfig, {Document}) "))
+        + $"ELSE to_tsvector('simple'::regconfig, {Document}) END";
+
+    private const string Document = "coalesce(\"Heading\", '') || ' ' || coalesce(\"Text\", '')";
 
     public void Configure(EntityTypeBuilder<DocumentChunk> builder)
     {
@@ -15,9 +28,9 @@ internal sealed class DocumentChunkConfiguration : IEntityTypeConfiguration<Docu
         builder.Property(c => c.Id).HasMaxLength(64);
         builder.Property(c => c.Owner).HasMaxLength(200);
         builder.Property(c => c.Heading).HasMaxLength(500);
-        builder.HasGeneratedTsVectorColumn(c => c.SearchVector!, TextSearchConfig, c => new { c.Heading, c.Text })
-            .HasIndex(c => c.SearchVector)
-            .HasMethod("GIN");
+        builder.Property(c => c.SearchConfig).HasMaxLength(20).HasDefaultValue(TextSearchConfig);
+        builder.Property(c => c.SearchVector).HasColumnType("tsvector").HasComputedColumnSql(SearchVectorSql, stored: true);
+        builder.HasIndex(c => c.SearchVector).HasMethod("GIN");
         builder.HasIndex(c => new { c.DocumentId, c.Ordinal });
         builder.HasIndex(c => c.Owner);
         builder.HasOne<Document>().WithMany().HasForeignKey(c => c.DocumentId).OnDelete(DeleteBehavior.Cascade);

@@ -17,6 +17,7 @@ internal sealed class DocumentConfiguration : IEntityTypeConfiguration<Document>
         builder.Property(d => d.Status).HasMaxLength(20);
         builder.Property(d => d.Error).HasMaxLength(1000);
         builder.Property(d => d.EmbeddingModel).HasMaxLength(200);
+        builder.Property(d => d.Language).HasMaxLength(20);
         builder.HasIndex(d => new { d.Owner, d.ContentHash }).IsUnique();
         builder.HasIndex(d => new { d.Owner, d.CreatedAt, d.Id });
         builder.HasIndex(d => d.Status).HasFilter("\"Status\" = 'pending_index'");

@@ -1,10 +1,12 @@
-using System.Text;
-
 namespace ChatService.Ingestion;
 
 /// <summary>
-/// Packs text blocks into chunks of about <c>chunkTokens</c> tokens with <c>overlapTokens</c> carried over, never across a
-/// heading or page boundary (so each chunk has one heading and one page to cite). Over-long blocks are split on words.
+/// Packs text blocks (paragraphs, code blocks, table rows) into chunks of about <c>chunkTokens</c> tokens, never across a
+/// heading or page boundary (so each chunk has one heading and one page to cite). A chunk keeps the text's shape:
+/// blocks are separated by a blank line and a block's own line breaks stay (code, lists, tables read as written), and a
+/// block that fits is never cut — a chunk ends before a paragraph or code block that would not fit. Only a block
+/// larger than a chunk is split, at line breaks first and inside a line at words, with <c>overlapTokens</c> of it carried
+/// into the next piece; between whole blocks the previous block is carried when it is no longer than the overlap.
 /// </summary>
 public static class Chunker
 {
@@ -12,22 +14,31 @@ public static class Chunker
     {
         var overlap = Math.Min(overlapTokens, chunkTokens / 2);
         var chunks = new List<Chunk>();
-        var words = new List<string>();
+        var parts = new List<string>();
+        var carried = 0; // leading parts that only repeat the previous chunk
         string? heading = null;
         int? page = null;
         var started = false;
 
         void Emit(bool keepOverlap)
         {
-            if (words.Count == 0)
+            if (parts.Count == carried)
             {
+                parts.Clear();
+                carried = 0;
                 return;
             }
 
-            var text = string.Join(' ', words);
+            var text = string.Join("\n\n", parts);
             chunks.Add(new Chunk(chunks.Count, text, heading, page, TokenEstimate.Of(text)));
-            var carry = keepOverlap ? WordsForTokens(words, overlap) : 0;
-            words.RemoveRange(0, words.Count - carry);
+            var last = parts[^1];
+            parts.Clear();
+            carried = 0;
+            if (keepOverlap && overlap > 0 && TokenEstimate.Of(last) <= overlap)
+            {
+                parts.Add(last);
+                carried = 1;
+            }
         }
 
         foreach (var block in blocks)
@@ -35,65 +46,136 @@ public static class Chunker
             if (started && (block.Heading != heading || block.Page != page))
             {
                 Emit(keepOverlap: false);
-                words.Clear();
             }
 
             heading = block.Heading;
             page = block.Page;
             started = true;
-            foreach (var word in block.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+            var text = Shape(block.Text);
+            if (text.Length == 0)
             {
-                words.Add(word);
-                if (Estimate(words) >= chunkTokens)
+                continue;
+            }
+
+            if (TokenEstimate.Of(text) > chunkTokens)
+            {
+                Emit(keepOverlap: false);
+                var pieces = SplitLarge(text, chunkTokens, overlap);
+                foreach (var piece in pieces.Take(pieces.Count - 1))
                 {
-                    Emit(keepOverlap: true);
+                    parts.Add(piece);
+                    Emit(keepOverlap: false);
+                }
+
+                parts.Add(pieces[^1]);
+                continue;
+            }
+
+            if (parts.Count > 0 && TokenEstimate.Of(string.Join("\n\n", parts.Append(text))) > chunkTokens)
+            {
+                Emit(keepOverlap: true);
+                if (parts.Count > 0 && TokenEstimate.Of(string.Join("\n\n", parts.Append(text))) > chunkTokens)
+                {
+                    parts.Clear(); // the carried block and this one do not fit together
+                    carried = 0;
                 }
             }
+
+            parts.Add(text);
         }
 
-        if (words.Count > 0 && (chunks.Count == 0 || !IsOnlyOverlap(words, chunks[^1])))
-        {
-            Emit(keepOverlap: false);
-        }
-
+        Emit(keepOverlap: false);
         return chunks;
     }
 
-    // Same estimate as TokenEstimate.Of on the joined words, without building the string on every word.
-    private static int Estimate(List<string> words)
+    /// <summary>Line breaks kept, trailing spaces and runs of blank lines dropped.</summary>
+    private static string Shape(string text)
     {
-        var chars = words.Count - 1;
-        foreach (var word in words)
+        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').Select(l => l.TrimEnd()).ToList();
+        var kept = new List<string>(lines.Count);
+        foreach (var line in lines)
         {
-            chars += word.Length;
+            if (line.Length == 0 && (kept.Count == 0 || kept[^1].Length == 0))
+            {
+                continue;
+            }
+
+            kept.Add(line);
         }
 
-        return Math.Max((chars + 3) / 4, (int)Math.Ceiling(words.Count / 0.75));
+        return string.Join('\n', kept).Trim('\n');
     }
 
-    private static bool IsOnlyOverlap(List<string> words, Chunk last) =>
-        last.Text.EndsWith(string.Join(' ', words), StringComparison.Ordinal);
-
-    private static int WordsForTokens(List<string> words, int tokens)
+    /// <summary>A block larger than a chunk: pieces of whole lines, a line too long for a piece cut at words.</summary>
+    private static List<string> SplitLarge(string text, int chunkTokens, int overlap)
     {
-        if (tokens <= 0)
+        var units = new List<(string Text, bool NewLine)>();
+        foreach (var line in text.Split('\n'))
         {
-            return 0;
+            if (TokenEstimate.Of(line) <= chunkTokens)
+            {
+                units.Add((line, true));
+                continue;
+            }
+
+            var first = true;
+            foreach (var word in line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                units.Add((word, first));
+                first = false;
+            }
         }
 
-        var count = 0;
-        var builder = new StringBuilder();
-        for (var i = words.Count - 1; i >= 0; i--)
+        var pieces = new List<string>();
+        var current = new List<(string Text, bool NewLine)>();
+        foreach (var unit in units)
         {
-            builder.Insert(0, words[i] + " ");
-            if (TokenEstimate.Of(builder.ToString()) > tokens)
+            if (current.Count > 0 && TokenEstimate.Of(Join([.. current, unit])) > chunkTokens)
+            {
+                pieces.Add(Join(current));
+                current = Tail(current, overlap);
+            }
+
+            current.Add(unit);
+        }
+
+        if (current.Count > 0)
+        {
+            pieces.Add(Join(current));
+        }
+
+        return pieces;
+    }
+
+    private static List<(string Text, bool NewLine)> Tail(List<(string Text, bool NewLine)> units, int overlap)
+    {
+        var tail = new List<(string Text, bool NewLine)>();
+        for (var i = units.Count - 1; i > 0 && overlap > 0; i--)
+        {
+            if (TokenEstimate.Of(Join([units[i], .. tail])) > overlap)
             {
                 break;
             }
 
-            count++;
+            tail.Insert(0, units[i]);
         }
 
-        return Math.Min(count, words.Count - 1);
+        return tail;
+    }
+
+    private static string Join(IReadOnlyList<(string Text, bool NewLine)> units)
+    {
+        var builder = new System.Text.StringBuilder();
+        foreach (var (text, newLine) in units)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append(newLine ? '\n' : ' ');
+            }
+
+            builder.Append(text);
+        }
+
+        return builder.ToString();
     }
 }

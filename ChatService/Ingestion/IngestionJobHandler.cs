@@ -88,6 +88,7 @@ public sealed class IngestionJobHandler(
             return false;
         }
 
+        var language = TextLanguage.Detect(chunks.Select(c => c.Text));
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.Chunks.Where(c => c.DocumentId == document.Id).ExecuteDeleteAsync(cancellationToken);
         db.Chunks.AddRange(chunks.Select(c => new DocumentChunk
@@ -100,8 +101,10 @@ public sealed class IngestionJobHandler(
             Heading = c.Heading,
             Page = c.Page,
             TokenCount = c.TokenCount,
+            SearchConfig = language,
         }));
         document.ChunkCount = chunks.Count;
+        document.Language = language;
         document.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -1,4 +1,6 @@
+using ChatService.Chroma;
 using ChatService.Data;
+using ChatService.Llm;
 using DurableJobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -10,9 +12,14 @@ namespace ChatService.Ingestion;
 /// Periodically gives every <c>pending_index</c> document an index-only job on the durable <c>ingestion</c> queue.
 /// The idempotency key includes the document's attempt count, so one job per attempt exists however often the sweep runs
 /// and however many replicas run it; the job itself is the probe that finds out whether Chroma and embeddings are back.
+/// A <c>ready</c> document indexed by another embedding provider or model than the configured one is put back to
+/// <c>pending_index</c> first (<see cref="MarkStaleAsync"/>), so a provider change re-embeds it into the new model's
+/// collection instead of mixing vectors; until then it is found by full text.
 /// </summary>
 public sealed class ReindexSweeper(
     IServiceScopeFactory scopes,
+    EmbeddingService embeddings,
+    ChromaClient chroma,
     IOptions<IngestionOptions> options,
     TimeProvider time,
     ILogger<ReindexSweeper> logger) : BackgroundService
@@ -43,6 +50,7 @@ public sealed class ReindexSweeper(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
         var scheduler = scope.ServiceProvider.GetRequiredService<IJobScheduler>();
+        await MarkStaleAsync(db, cancellationToken);
         var pending = await db.Documents.AsNoTracking()
             .Where(d => d.Status == DocumentStatus.PendingIndex)
             .OrderBy(d => d.UpdatedAt)
@@ -61,5 +69,32 @@ public sealed class ReindexSweeper(
         }
 
         return created;
+    }
+
+    /// <summary>
+    /// Ready documents whose vectors are not in the configured model's space become <c>pending_index</c> (a batch per
+    /// sweep); the attempt count moves on so the index-only job gets a new idempotency key.
+    /// </summary>
+    public async Task<int> MarkStaleAsync(ChatDbContext db, CancellationToken cancellationToken)
+    {
+        if (embeddings.ModelKey is not { } current || !chroma.IsConfigured)
+        {
+            return 0;
+        }
+
+        var now = time.GetUtcNow();
+        var reason = $"Re-indexing with the embedding model {current.TrimEnd(':')}";
+        var stale = db.Documents
+            .Where(d => d.Status == DocumentStatus.Ready && (d.EmbeddingModel == null || !d.EmbeddingModel.StartsWith(current)))
+            .OrderBy(d => d.UpdatedAt)
+            .Take(options.Value.ReindexBatch)
+            .Select(d => d.Id);
+        return await db.Documents
+            .Where(d => stale.Contains(d.Id) && d.Status == DocumentStatus.Ready)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(d => d.Status, DocumentStatus.PendingIndex)
+                .SetProperty(d => d.Error, reason)
+                .SetProperty(d => d.IndexAttempts, d => d.IndexAttempts + 1)
+                .SetProperty(d => d.UpdatedAt, now), cancellationToken);
     }
 }

@@ -43,9 +43,35 @@ public static class TextExtractor
             }
         }
 
+        var inFence = false;
         foreach (var raw in text.Split('\n'))
         {
             var line = raw.TrimEnd('\r');
+            if (line.TrimStart().StartsWith("```", StringComparison.Ordinal))
+            {
+                // why: a fenced code block is one block of its own: its '#' lines are not headings, its blank lines no
+                // paragraph ends (the chunker keeps a block whole)
+                if (!inFence)
+                {
+                    Flush();
+                }
+
+                paragraph.AppendLine(line);
+                inFence = !inFence;
+                if (!inFence)
+                {
+                    Flush();
+                }
+
+                continue;
+            }
+
+            if (inFence)
+            {
+                paragraph.AppendLine(line);
+                continue;
+            }
+
             if (line.StartsWith('#'))
             {
                 Flush();

@@ -8,8 +8,9 @@ using ChatService.Rag;
 namespace ChatService.Llm;
 
 /// <summary>
-/// Embeds chunks in batches (ingestion) and questions (chat, cached in HybridCache). Per-attempt timeouts, retries and
-/// the <c>embeddings</c> breaker live in the <c>ollama-embed</c> HttpClient pipeline; see <see cref="LlmRegistration"/>.
+/// Embeds chunks in batches (ingestion) and questions (chat, cached in HybridCache) with the configured provider. For
+/// Ollama, per-attempt timeouts, retries and the <c>embeddings</c> breaker live in the <c>ollama-embed</c> HttpClient
+/// pipeline; the in-process model runs behind the same breaker (<see cref="GuardedEmbeddingGenerator"/>).
 /// </summary>
 public sealed class EmbeddingService(
     LlmModels models,
@@ -21,7 +22,17 @@ public sealed class EmbeddingService(
 
     public bool IsConfigured => models.Embeddings is not null;
 
-    public string? ModelName => models.EmbedConnection?.Model;
+    /// <summary><c>ollama</c> or <c>embedded</c>; null when no provider is configured.</summary>
+    public string? Provider => models.EmbeddingProvider;
+
+    public string? ModelName => models.EmbeddingModel;
+
+    /// <summary>The prefix of <see cref="EmbeddingSpace.Key"/> of every space this provider and model write.</summary>
+    public string? ModelKey => Provider is { } provider && ModelName is { } model ? EmbeddingSpace.ModelKey(provider, model) : null;
+
+    /// <summary>The space vectors of <paramref name="dimensions"/> from this provider belong to.</summary>
+    public EmbeddingSpace SpaceFor(int dimensions) =>
+        new(Provider ?? throw NotConfigured(), ModelName ?? throw NotConfigured(), dimensions);
 
     public async Task<IReadOnlyList<float[]>> EmbedManyAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
@@ -45,7 +56,7 @@ public sealed class EmbeddingService(
     public async Task<float[]> EmbedQueryAsync(string text, CancellationToken cancellationToken)
     {
         var generator = RequireGenerator();
-        var key = $"chat:emb:{ModelName}:{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))}";
+        var key = $"chat:emb:{ModelKey}{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))}";
         return await cache.GetOrCreateAsync(key, (generator, text, options.Value.QueryTimeout), static async (state, ct) =>
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -57,7 +68,8 @@ public sealed class EmbeddingService(
             cancellationToken: cancellationToken);
     }
 
-    private IEmbeddingGenerator<string, Embedding<float>> RequireGenerator() =>
-        models.Embeddings ?? throw new LlmUnavailableException("EMBEDDINGS_UNAVAILABLE",
-            "No embedding model is configured (ConnectionStrings__embed-model).");
+    private IEmbeddingGenerator<string, Embedding<float>> RequireGenerator() => models.Embeddings ?? throw NotConfigured();
+
+    private static LlmUnavailableException NotConfigured() => new("EMBEDDINGS_UNAVAILABLE",
+        "No embedding model is configured (Embeddings:Provider, ConnectionStrings__embed-model).");
 }

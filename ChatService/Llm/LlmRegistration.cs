@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
+using LocalEmbeddings;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Http.Resilience;
 using OllamaSharp;
 using Polly;
+using Polly.CircuitBreaker;
 using ServiceDefaults.Health;
 using ServiceDefaults.Resilience;
 using ServiceDefaults.Streaming;
@@ -28,6 +31,12 @@ public static class LlmRegistration
 
         var chatConnection = OllamaConnection.Read(builder.Configuration, "chat-model");
         var embedConnection = OllamaConnection.Read(builder.Configuration, "embed-model");
+        var provider = ResolveProvider(embed.Provider, embedConnection);
+        if (provider != EmbeddingProvider.Ollama)
+        {
+            // why: only the Ollama provider talks to the embed-model server; the other choices ignore its connection
+            embedConnection = null;
+        }
 
         builder.Services.AddHttpClient(ChatClientName, c =>
             {
@@ -92,19 +101,54 @@ public static class LlmRegistration
                     .UseOpenTelemetry(configure: o => o.EnableSensitiveData = captureContent)
                     .Use(inner => new BoundReadsChatClient(inner))
                     .Build(sp);
-            IEmbeddingGenerator<string, Embedding<float>>? embeddings = embedConnection is null
-                ? null
-                : new EmbeddingGeneratorBuilder<string, Embedding<float>>(
-                        new OllamaApiClient(factory.CreateClient(EmbedClientName), embedConnection.Model))
+            IEmbeddingGenerator<string, Embedding<float>>? embeddings = provider switch
+            {
+                EmbeddingProvider.Ollama when embedConnection is not null =>
+                    new EmbeddingGeneratorBuilder<string, Embedding<float>>(
+                            new OllamaApiClient(factory.CreateClient(EmbedClientName), embedConnection.Model))
+                        .UseOpenTelemetry(configure: o => o.EnableSensitiveData = captureContent)
+                        .Use(inner => new BoundReadsEmbeddingGenerator(inner))
+                        .Build(sp),
+                EmbeddingProvider.Embedded => new EmbeddingGeneratorBuilder<string, Embedding<float>>(
+                        new MiniLmEmbeddingGenerator(embed.Embedded, sp.GetRequiredService<IMeterFactory>(),
+                            builder.Environment.ApplicationName))
                     .UseOpenTelemetry(configure: o => o.EnableSensitiveData = captureContent)
-                    .Use(inner => new BoundReadsEmbeddingGenerator(inner))
-                    .Build(sp);
-            return new LlmModels(chatConnection, chat, embedConnection, embeddings);
+                    .Use(inner => new GuardedEmbeddingGenerator(inner, EmbeddedPipeline(sp, embed)))
+                    .Build(sp),
+                _ => null,
+            };
+            var (providerName, modelName) = provider == EmbeddingProvider.Embedded
+                ? (MiniLmEmbeddingGenerator.ProviderName, MiniLmModel.ModelName)
+                : ("ollama", embedConnection?.Model);
+            return new LlmModels(chatConnection, chat, embedConnection, embeddings, providerName, modelName);
         });
+        builder.Services.AddHostedService<EmbeddedModelWarmUp>();
         builder.Services.AddSingleton<LlmGenerator>();
         builder.Services.AddSingleton<EmbeddingService>();
         builder.Services.AddHealthChecks().AddCheck<OllamaHealthCheck>("ollama",
             Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, [HealthTags.Ready]);
         return builder;
+    }
+
+    /// <summary><c>Auto</c>: Ollama when its embed-model connection is configured, else the in-process model.</summary>
+    public static EmbeddingProvider ResolveProvider(EmbeddingProvider configured, OllamaConnection? embedConnection) => configured switch
+    {
+        EmbeddingProvider.Auto => embedConnection is null ? EmbeddingProvider.Embedded : EmbeddingProvider.Ollama,
+        _ => configured,
+    };
+
+    /// <summary>The in-process model's <c>embeddings</c> breaker (same options as Ollama's) around a per-call timeout.</summary>
+    private static ResiliencePipeline EmbeddedPipeline(IServiceProvider services, EmbeddingOptions embed)
+    {
+        var breakers = services.GetRequiredService<CircuitBreakerRegistry>();
+        var pipeline = new ResiliencePipelineBuilder();
+        breakers.AddNamedCircuitBreaker(pipeline, EmbeddingService.BreakerName, new CircuitBreakerStrategyOptions
+        {
+            FailureRatio = embed.Breaker.FailureRatio,
+            MinimumThroughput = embed.Breaker.MinimumThroughput,
+            SamplingDuration = embed.Breaker.SamplingDuration,
+            BreakDuration = embed.Breaker.BreakDuration,
+        });
+        return pipeline.AddTimeout(embed.BatchTimeout).Build();
     }
 }

@@ -183,7 +183,9 @@ public sealed class ChatTurnRunner(
             cancellationToken);
         var retrievalMs = (long)time.GetElapsedTime(retrievalStarted).TotalMilliseconds;
         var citations = retrieval.Passages
-            .Select(p => new Citation(p.DocumentId, p.Title, p.ChunkId, p.Page, PromptBuilder.Snippet(p.Text, options.SnippetChars)))
+            .Select(p => new Citation(p.DocumentId, p.Title, p.ChunkId, p.Page,
+                PromptBuilder.Snippet(p.Match ?? p.Text, options.SnippetChars),
+                Math.Round(p.Score, 5), p.Similarity is { } s ? Math.Round(s, 4) : null, Math.Round(p.Coverage, 3)))
             .ToList();
         await activity.PublishAsync(turn.Owner, "retrieval", new Dictionary<string, string?>
         {

@@ -36,7 +36,14 @@ public sealed partial class HybridRetriever(
         var vectorBound = timeLeft is { } left && left / 2 < options.Value.VectorSearchTimeout ? left / 2 : options.Value.VectorSearchTimeout;
         var vectorTask = VectorSearchAsync(owner, question, candidates, documentIds, vectorBound, cancellationToken);
         var textIds = await FullTextSearchAsync(owner, question, candidates, documentIds, cancellationToken);
-        var vectorIds = await vectorTask;
+        var vectorMatches = await vectorTask;
+        var vectorIds = vectorMatches?.Select(m => m.Id).ToList();
+        var similarity = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var match in vectorMatches ?? [])
+        {
+            // why: cosine space: Chroma's distance is 1 − similarity
+            similarity.TryAdd(match.Id, 1 - match.Distance);
+        }
 
         using var fuse = ChatTelemetry.Source.StartActivity("rag.fuse");
         var fused = Fuse(vectorIds ?? [], textIds, options.Value.RrfK);
@@ -58,6 +65,8 @@ public sealed partial class HybridRetriever(
 
         var passages = new List<RetrievedPassage>();
         var tokens = 0;
+        var dropped = 0;
+        var questionWords = PassageMatch.ContentWords(question);
         foreach (var row in rows.Where(r => allowed is null || allowed.Contains(r.DocumentId)).OrderByDescending(r => fused[r.Id]))
         {
             if (passages.Count >= topK || (passages.Count > 0 && tokens + row.TokenCount > options.Value.PromptTokenBudget))
@@ -65,14 +74,55 @@ public sealed partial class HybridRetriever(
                 break;
             }
 
+            var match = PassageMatch.Of(questionWords, row.Heading, row.Text);
+            double? cosine = similarity.TryGetValue(row.Id, out var s) ? s : null;
+            if (!IsRelevant(cosine, match.Coverage, options.Value))
+            {
+                // why: a weak match is not cited: an unanswerable question gets no passages rather than unrelated ones
+                dropped++;
+                continue;
+            }
+
             tokens += row.TokenCount;
-            passages.Add(new RetrievedPassage(row.Id, row.DocumentId, row.Title, row.Text, row.Heading, row.Page, row.TokenCount, fused[row.Id]));
+            passages.Add(new RetrievedPassage(row.Id, row.DocumentId, row.Title, row.Text, row.Heading, row.Page, row.TokenCount,
+                fused[row.Id], cosine, match.Coverage, match.Sentence));
         }
 
-        fuse?.SetTag("rag.passages", passages.Count).SetTag("rag.prompt_tokens", tokens);
+        fuse?.SetTag("rag.passages", passages.Count).SetTag("rag.prompt_tokens", tokens).SetTag("rag.below_cutoff", dropped);
         span?.SetTag("rag.passages", passages.Count).SetTag("rag.vector_search", vectorIds is null ? "unavailable" : "used");
         return new RetrievalResult(passages, vectorIds is not null, true);
     }
+
+    /// <summary>
+    /// Chunk ids ranked by one branch or by their fusion, before the relevance cut-off and without a deadline: what
+    /// bench/RetrievalBench measures (hit@k, MRR). An unavailable vector branch ranks nothing.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RankAsync(string owner, string question, int count, RetrievalMode mode,
+        CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> text = mode == RetrievalMode.Vector
+            ? []
+            : await FullTextSearchAsync(owner, question, count, null, cancellationToken);
+        IReadOnlyList<string> vector = mode == RetrievalMode.FullText
+            ? []
+            : (await VectorSearchAsync(owner, question, count, null, options.Value.VectorSearchTimeout, cancellationToken))?
+              .Select(m => m.Id).ToList() ?? [];
+        return mode switch
+        {
+            RetrievalMode.FullText => text,
+            RetrievalMode.Vector => vector,
+            _ => Fuse(vector, text, options.Value.RrfK).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => kv.Key).Take(count).ToList(),
+        };
+    }
+
+    /// <summary>
+    /// The relevance cut-off: near enough in meaning (<see cref="RetrievalOptions.MinVectorSimilarity"/>) or holding
+    /// enough of the question's words (<see cref="RetrievalOptions.MinTermCoverage"/>).
+    /// </summary>
+    public static bool IsRelevant(double? similarity, double coverage, RetrievalOptions options) =>
+        (similarity is { } s && s >= options.MinVectorSimilarity) || coverage >= options.MinTermCoverage
+        || (options.MinVectorSimilarity <= 0 && similarity is not null);
 
     /// <summary>Reciprocal rank fusion: each list contributes 1 / (k + rank) for every id it ranks.</summary>
     public static Dictionary<string, double> Fuse(IReadOnlyList<string> first, IReadOnlyList<string> second, int k)
@@ -107,8 +157,15 @@ public sealed partial class HybridRetriever(
         }
 
         var hits = await chunks
-            .Where(c => c.SearchVector!.Matches(EF.Functions.ToTsQuery(DocumentChunkConfiguration.TextSearchConfig, query)))
-            .OrderByDescending(c => c.SearchVector!.Rank(EF.Functions.ToTsQuery(DocumentChunkConfiguration.TextSearchConfig, query)))
+            // why: each chunk is matched with the query parsed in its own language (constant configurations, so the GIN
+            // index serves every branch); the rank uses the row's configuration
+            .Where(c => (c.SearchConfig == "english" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("english", query)))
+                        || (c.SearchConfig == "italian" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("italian", query)))
+                        || (c.SearchConfig == "german" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("german", query)))
+                        || (c.SearchConfig == "french" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("french", query)))
+                        || (c.SearchConfig == "spanish" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("spanish", query)))
+                        || (c.SearchConfig == "simple" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("simple", query))))
+            .OrderByDescending(c => c.SearchVector!.Rank(EF.Functions.ToTsQuery(c.SearchConfig, query)))
             .ThenBy(c => c.Id)
             .Select(c => c.Id)
             .Take(count)
@@ -132,11 +189,11 @@ public sealed partial class HybridRetriever(
         return words.Count == 0 ? null : string.Join(" | ", words);
     }
 
-    /// <summary>Chunk ids nearest to the question, or null when the vector branch is unavailable.</summary>
-    private async Task<IReadOnlyList<string>?> VectorSearchAsync(string owner, string question, int count,
+    /// <summary>Chunks nearest to the question (id, cosine distance), or null when the vector branch is unavailable.</summary>
+    private async Task<IReadOnlyList<ChromaMatch>?> VectorSearchAsync(string owner, string question, int count,
         IReadOnlyList<Guid>? documentIds, TimeSpan bound, CancellationToken cancellationToken)
     {
-        if (!embeddings.IsConfigured || embeddings.ModelName is not { } model || !chroma.IsConfigured)
+        if (!embeddings.IsConfigured || !chroma.IsConfigured)
         {
             return null;
         }
@@ -159,10 +216,12 @@ public sealed partial class HybridRetriever(
             }
 
             using var query = ChatTelemetry.Source.StartActivity("rag.vector_query");
-            var matches = await chroma.QueryAsync(model, vector, count, owner, documentIds?.ToList(), timeout.Token);
+            // why: the question's dimension picks the collection, so a query never meets vectors of another model
+            var space = embeddings.SpaceFor(vector.Length);
+            var matches = await chroma.QueryAsync(space, vector, count, owner, documentIds?.ToList(), timeout.Token);
             query?.SetTag("rag.hits", matches.Count);
             span?.SetTag("rag.hits", matches.Count);
-            return matches.Select(m => m.Id).ToList();
+            return matches;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -180,4 +239,12 @@ public sealed partial class HybridRetriever(
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
     private static partial Regex Words();
+}
+
+/// <summary>Which retrieval branch <see cref="HybridRetriever.RankAsync"/> ranks with.</summary>
+public enum RetrievalMode
+{
+    FullText,
+    Vector,
+    Hybrid,
 }

@@ -21,6 +21,13 @@ public static class PromptBuilder
             system.Append("Instructions from the client:\n").Append(clientInstructions.Trim()).Append("\n\n");
         }
 
+        if (passages.Count == 0)
+        {
+            // why: retrieval cites nothing below its relevance cut-off; the model must not answer from its own knowledge
+            system.Append("No passage of the user's documents matches the question. Answer that the answer is not in your ")
+                .Append("documents, and do not answer from general knowledge.\n\n");
+        }
+
         system.Append("Passages:\n");
         for (var i = 0; i < passages.Count; i++)
         {

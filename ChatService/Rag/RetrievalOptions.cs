@@ -42,7 +42,22 @@ public sealed class RetrievalOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan VectorSearchTimeout { get; set; } = TimeSpan.FromSeconds(6);
 
-    /// <summary>Characters of a passage shown as a citation snippet.</summary>
+    /// <summary>
+    /// Relevance cut-off of the vector branch: a passage whose cosine similarity to the question is below it is kept only
+    /// when its words match (<see cref="MinTermCoverage"/>). Suits all-MiniLM-L6-v2 (unrelated text scores ≈ 0–0.15);
+    /// other embedding models have other scales. 0 keeps every vector match.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double MinVectorSimilarity { get; set; } = 0.3;
+
+    /// <summary>
+    /// Relevance cut-off in words: the share of the question's content words a passage must hold to be cited when its
+    /// vector similarity is below <see cref="MinVectorSimilarity"/> (or unknown). 0 keeps every full-text match.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double MinTermCoverage { get; set; } = 0.4;
+
+    /// <summary>Characters of the matching sentence shown as a citation snippet.</summary>
     [Range(20, 2000)]
     public int SnippetChars { get; set; } = 200;
 }

@@ -34,11 +34,13 @@ public static class Extensions
         services.AddEvaluationServiceTokens();
         services.AddOptions<JudgeOptions>().BindConfiguration(JudgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ScoringOptions>().BindConfiguration(ScoringOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddChatServiceClient();
         builder.AddEvaluationLlm();
 
         services.AddSingleton<LlmJudge>();
+        services.AddSingleton<SemanticScorer>();
         services.AddSingleton<RunSlots>();
         services.AddSingleton<CaseRunner>();
         services.AddSingleton<RunFinalizer>();

@@ -18,4 +18,5 @@ public sealed record CaseAttempt(
     int? JudgeCorrectness,
     string? JudgeError,
     string? ErrorCode,
-    string? ErrorMessage);
+    string? ErrorMessage,
+    double? SemanticSimilarity);

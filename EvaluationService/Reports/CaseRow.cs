@@ -15,4 +15,7 @@ public sealed record CaseRow(
     double? MeanTokenF1,
     double? TokenF1Variance,
     double? MeanLatencyMs,
-    IReadOnlyList<CaseAttempt> Repetitions);
+    IReadOnlyList<CaseAttempt> Repetitions,
+    double? MeanKeywordRecall,
+    double? MeanSemanticSimilarity,
+    double? MeanJudgeCorrectness);

@@ -52,14 +52,17 @@ public sealed class ReportBuilder(EvaluationDbContext db, IOptions<EvaluationOpt
                 Percentiles.Mean(answered.Select(r => r.TokenF1)),
                 Percentiles.Variance(answered.Select(r => r.TokenF1)),
                 Percentiles.Mean(answered.Select(r => (double?)r.LatencyMs)),
-                attempts.Select(Attempt).ToList());
+                attempts.Select(Attempt).ToList(),
+                Percentiles.Mean(answered.Select(r => r.KeywordRecall)),
+                Percentiles.Mean(answered.Select(r => r.SemanticSimilarity)),
+                Percentiles.Mean(answered.Select(r => (double?)r.JudgeCorrectness)));
         }).ToList();
     }
 
     private static CaseAttempt Attempt(CaseResult r) => new(r.Repetition, r.Outcome, r.Answer,
         JsonSerializer.Deserialize<List<ChatCitation>>(r.Citations, JsonSerializerOptions.Web) ?? [],
         r.KeywordRecall, r.TokenF1, r.SourceRecall, r.CitationCount, r.LatencyMs, r.FirstTokenMs, r.JudgeGroundedness, r.JudgeCorrectness,
-        r.JudgeError, r.ErrorCode, r.ErrorMessage);
+        r.JudgeError, r.ErrorCode, r.ErrorMessage, r.SemanticSimilarity);
 
     private static List<TagStat> ByTag(List<CaseRow> rows) => rows
         .SelectMany(row => row.Tags.Select(tag => (Tag: tag, Row: row)))

@@ -20,8 +20,10 @@ namespace EvaluationService.Runs;
 public sealed class CaseRunner(
     ChatServiceClient chat,
     LlmJudge judge,
+    SemanticScorer semantic,
     IServiceScopeFactory scopes,
     IOptions<EvaluationOptions> options,
+    IOptions<ScoringOptions> scoringOptions,
     IOptions<ChatServiceOptions> chatOptions,
     TimeProvider time,
     ILogger<CaseRunner> logger)
@@ -102,7 +104,7 @@ public sealed class CaseRunner(
             return;
         }
 
-        result.Outcome = OutcomeRules.Decide(response.Answer, scores, testCase.ExpectedSources.Count > 0, options.Value);
+        result.SemanticSimilarity = await semantic.SimilarityAsync(response.Answer, testCase.ExpectedAnswer, runToken);
         if (judge.IsEnabled && !string.IsNullOrWhiteSpace(response.Answer))
         {
             try
@@ -118,6 +120,11 @@ public sealed class CaseRunner(
                 result.JudgeError = "JUDGE_CANCELLED: the run ended before the judge answered";
             }
         }
+
+        // why: after the judge, so its correctness (when it gave one) takes part in the pass rule
+        scores = scores with { SemanticSimilarity = result.SemanticSimilarity, JudgeCorrectness = result.JudgeCorrectness };
+        result.Outcome = OutcomeRules.Decide(response.Answer, scores, testCase.ExpectedSources.Count > 0, options.Value,
+            scoringOptions.Value);
     }
 
     private static void Fail(CaseResult result, string outcome, string code, string message)

@@ -19,4 +19,5 @@ public sealed record RunSummary(
     double? MeanJudgeCorrectness,
     int JudgeScored,
     int JudgeFailed,
-    double? MeanCaseF1Variance);
+    double? MeanCaseF1Variance,
+    double? MeanSemanticSimilarity);

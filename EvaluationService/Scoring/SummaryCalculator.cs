@@ -29,7 +29,8 @@ public static class SummaryCalculator
             Percentiles.Mean(judged.Select(r => (double?)r.JudgeCorrectness)),
             judged.Count,
             answered.Count(r => r.JudgeError is not null),
-            Percentiles.Mean(variances));
+            Percentiles.Mean(variances),
+            Percentiles.Mean(answered.Select(r => r.SemanticSimilarity)));
     }
 
     public static LatencySummary Latency(IEnumerable<double?> values)

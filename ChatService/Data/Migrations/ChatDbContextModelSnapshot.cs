@@ -18,7 +18,7 @@ namespace ChatService.Data.Migrations
         {
 #pragma warning disable 612, 618
             modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.4")
+                .HasAnnotation("ProductVersion", "10.0.14")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
@@ -159,6 +159,10 @@ namespace ChatService.Data.Migrations
                         .HasMaxLength(10)
                         .HasColumnType("character varying(10)");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
                     b.Property<string>("Owner")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -217,11 +221,17 @@ namespace ChatService.Data.Migrations
                     b.Property<int?>("Page")
                         .HasColumnType("integer");
 
+                    b.Property<string>("SearchConfig")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasDefaultValue("english");
+
                     b.Property<NpgsqlTsVector>("SearchVector")
                         .ValueGeneratedOnAddOrUpdate()
                         .HasColumnType("tsvector")
-                        .HasAnnotation("Npgsql:TsVectorConfig", "english")
-                        .HasAnnotation("Npgsql:TsVectorProperties", new[] { "Heading", "Text" });
+                        .HasComputedColumnSql("CASE \"SearchConfig\" WHEN 'english' THEN to_tsvector('english'::regconfig, coalesce(\"Heading\", '') || ' ' || coalesce(\"Text\", '')) WHEN 'italian' THEN to_tsvector('italian'::regconfig, coalesce(\"Heading\", '') || ' ' || coalesce(\"Text\", '')) WHEN 'german' THEN to_tsvector('german'::regconfig, coalesce(\"Heading\", '') || ' ' || coalesce(\"Text\", '')) WHEN 'french' THEN to_tsvector('french'::regconfig, coalesce(\"Heading\", '') || ' ' || coalesce(\"Text\", '')) WHEN 'spanish' THEN to_tsvector('spanish'::regconfig, coalesce(\"Heading\", '') || ' ' || coalesce(\"Text\", '')) ELSE to_tsvector('simple'::regconfig, coalesce(\"Heading\", '') || ' ' || coalesce(\"Text\", '')) END", true);
 
                     b.Property<string>("Text")
                         .IsRequired()

@@ -27,6 +27,9 @@ public sealed class CaseResult
 
     public double? TokenF1 { get; set; }
 
+    /// <summary>Cosine similarity of answer and expected answer (in-process all-MiniLM-L6-v2); null when not scored.</summary>
+    public double? SemanticSimilarity { get; set; }
+
     public double? SourceRecall { get; set; }
 
     public double? FirstTokenMs { get; set; }

@@ -218,6 +218,9 @@ namespace EvaluationService.Data.Migrations
                     b.Property<Guid>("RunId")
                         .HasColumnType("uuid");
 
+                    b.Property<double?>("SemanticSimilarity")
+                        .HasColumnType("double precision");
+
                     b.Property<double?>("SourceRecall")
                         .HasColumnType("double precision");
 

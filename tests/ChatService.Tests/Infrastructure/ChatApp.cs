@@ -29,9 +29,11 @@ public sealed class ChatApp : IAsyncDisposable
     public Uri BaseAddress { get; private set; } = null!;
 
     public static async Task<ChatApp> StartAsync(PostgresServer postgres, string redisConnection, Uri? chroma, OllamaSimulatorServer? simulator,
-        IDictionary<string, string?>? overrides = null, CancellationToken cancellationToken = default)
+        IDictionary<string, string?>? overrides = null, CancellationToken cancellationToken = default,
+        string? database = null)
     {
-        var database = await postgres.CreateDatabaseAsync("chat", cancellationToken);
+        // why: a given database restarts the service on the data of an earlier instance (a configuration change)
+        database ??= await postgres.CreateDatabaseAsync("chat", cancellationToken);
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:chatdb"] = postgres.ConnectionStringFor(database),

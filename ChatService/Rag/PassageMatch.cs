@@ -1,0 +1,83 @@
+using System.Text.RegularExpressions;
+
+namespace ChatService.Rag;
+
+/// <summary>
+/// What of a passage matches the question, in words: the share of the question's content words the passage holds
+/// (<see cref="Coverage"/>, a word matches one that starts with it or that it starts with, so "last" finds "lasted") and
+/// the sentence or line holding most of them (<see cref="Sentence"/>, what a citation shows).
+/// </summary>
+public sealed partial record PassageMatch(double Coverage, string Sentence)
+{
+    // why: small English and Italian lists; they only keep question words like "what" or "che" from counting as matches
+    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    {
+        "the", "and", "for", "are", "was", "were", "what", "which", "who", "whom", "whose", "when", "where", "why", "how",
+        "does", "did", "has", "have", "had", "can", "could", "would", "should", "will", "shall", "this", "that", "these",
+        "those", "with", "from", "into", "about", "there", "their", "them", "they", "its", "his", "her", "our", "your",
+        "you", "not", "any", "all", "some", "tell", "please", "say", "says", "said", "many", "much", "long", "also",
+        "che", "chi", "cosa", "come", "quando", "dove", "perché", "perche", "quale", "quali", "quanto", "quanti",
+        "una", "uno", "del", "della", "dei", "delle", "degli", "nel", "nella", "nei", "nelle", "sul", "sulla", "per",
+        "con", "non", "sono", "era", "essere", "questo", "questa", "anche", "più", "gli", "le", "il", "lo", "la",
+    };
+
+    /// <summary>The question's content words (letters or digits, at least 3 characters, not a stop word).</summary>
+    public static IReadOnlyList<string> ContentWords(string question) =>
+        Words().Matches(question.ToLowerInvariant()).Select(m => m.Value)
+            .Where(w => (w.Length >= 3 || w.All(char.IsDigit)) && !StopWords.Contains(w))
+            .Distinct(StringComparer.Ordinal)
+            .Take(32)
+            .ToList();
+
+    public static PassageMatch Of(IReadOnlyList<string> questionWords, string? heading, string text)
+    {
+        var sentences = Sentences().Split(text).Select(s => s.Trim()).Where(s => s.Length > 0).ToList();
+        if (questionWords.Count == 0)
+        {
+            return new PassageMatch(0, sentences.FirstOrDefault() ?? text);
+        }
+
+        var passageWords = WordSet(heading is null ? text : $"{heading}\n{text}");
+        var coverage = (double)questionWords.Count(q => Matches(q, passageWords)) / questionWords.Count;
+        var best = sentences.Count == 0 ? text : sentences[0];
+        var bestHits = 0;
+        foreach (var sentence in sentences)
+        {
+            var words = WordSet(sentence);
+            var hits = questionWords.Count(q => Matches(q, words));
+            if (hits > bestHits)
+            {
+                (best, bestHits) = (sentence, hits);
+            }
+        }
+
+        return new PassageMatch(coverage, best);
+    }
+
+    private static HashSet<string> WordSet(string text) =>
+        Words().Matches(text.ToLowerInvariant()).Select(m => m.Value).ToHashSet(StringComparer.Ordinal);
+
+    private static bool Matches(string questionWord, HashSet<string> words)
+    {
+        if (words.Contains(questionWord))
+        {
+            return true;
+        }
+
+        // why: a cheap stem: words sharing all but their last two letters (and at least four) match: "last" ~ "lasted",
+        // "eruption" ~ "erupted", "biblioteche" ~ "biblioteca"; shorter words must match whole
+        return questionWord.Length >= 4 && words.Any(w => w.Length >= 4 && SameStem(questionWord, w));
+    }
+
+    private static bool SameStem(string a, string b)
+    {
+        var common = a.AsSpan().CommonPrefixLength(b);
+        return common >= 4 && common >= Math.Min(a.Length, b.Length) - 2;
+    }
+
+    [GeneratedRegex(@"[\p{L}\p{N}]+")]
+    private static partial Regex Words();
+
+    [GeneratedRegex(@"(?<=[.!?;])\s+|\n+")]
+    private static partial Regex Sentences();
+}
