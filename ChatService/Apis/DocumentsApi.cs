@@ -27,7 +27,8 @@ public static class DocumentsApi
             .DisableAntiforgery()
             .WithUploadBody("The document: .txt, .md, .pdf or .csv.", new Dictionary<string, string> { ["title"] = "Optional title (at most 300 characters)." })
             // why: the service default body limit is 1 MiB; uploads get their own (plus room for multipart framing).
-            .WithMetadata(new RequestSizeLimitAttribute(maxUploadBytes + 64 * 1024));
+            .WithMetadata(new RequestSizeLimitAttribute(maxUploadBytes + 64 * 1024))
+            .RequireRateLimiting(ChatRateLimits.Uploads);
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);
         group.MapGet("/{id:guid}/chunks", Chunks);

@@ -33,6 +33,7 @@ public static class Extensions
         builder.AddLlm();
         builder.AddChroma();
         builder.AddChatCache();
+        builder.AddChatRateLimits();
 
         builder.Services.AddScoped<HybridRetriever>();
         builder.Services.AddScoped<AnswerCache>();

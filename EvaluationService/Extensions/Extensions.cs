@@ -1,5 +1,6 @@
 using System.Data.Common;
 using DurableJobs;
+using EvaluationService.Apis;
 using EvaluationService.Auth;
 using EvaluationService.Chat;
 using EvaluationService.Data;
@@ -25,6 +26,7 @@ public static class Extensions
     {
         builder.AddPostgresDbContext<EvaluationDbContext>("evaldb");
         builder.AddRedisConnection("redis");
+        builder.AddEvaluationRateLimits();
 
         var services = builder.Services;
         services.AddOptions<EvaluationOptions>().BindConfiguration(EvaluationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
