@@ -14,7 +14,11 @@ public sealed class BadInputTests(DependenciesFixture deps, SharedSimulator simu
 
     public async Task InitializeAsync() =>
         _app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma: null, simulator.Server,
-            new Dictionary<string, string?> { ["Ingestion:MaxUploadBytes"] = "2048", ["Retrieval:MaxMessageChars"] = "100" });
+            new Dictionary<string, string?>
+            {
+                ["Ingestion:MaxUploadBytes"] = "2048", ["Retrieval:MaxMessageChars"] = "100",
+                ["RateLimits:chat:Enabled"] = "false", ["RateLimits:uploads:Enabled"] = "false",
+            });
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
