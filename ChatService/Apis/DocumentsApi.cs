@@ -71,12 +71,11 @@ public static class DocumentsApi
             await stream.ReadExactlyAsync(bytes, cancellationToken);
         }
 
-        // A text file with a NUL byte is binary content (PostgreSQL cannot store it as text): refused here rather than accepted
-        // as a job that fails every attempt and leaves the document 'processing'.
-        if (kind != "pdf" && TextRules.ContainsNul(bytes))
+        // The bytes must be what the name claims (a NUL byte in text would also be refused by PostgreSQL): refused here rather
+        // than accepted as a job that fails, or handed to a parser meant for another format.
+        if (DocumentKinds.SignatureMismatch(kind, bytes) is { } mismatch)
         {
-            return Problem.Of(415, ChatErrorCodes.UnsupportedFileType, "Unsupported file type",
-                $"The .{kind} file contains NUL bytes: it is not text. Accepted: .txt, .md, .pdf, .csv.");
+            return Problem.Of(415, ChatErrorCodes.ContentMismatch, "File content does not match its type", mismatch);
         }
 
         var owner = user.GetUserId();

@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Text;
+using CsvHelper;
+using CsvHelper.Configuration;
 using UglyToad.PdfPig;
 
 namespace ChatService.Ingestion;
@@ -66,68 +69,45 @@ public static class TextExtractor
         return blocks;
     }
 
+    /// <summary>
+    /// RFC 4180 through CsvHelper: quoted fields may hold commas, doubled quotes and line breaks (a multi-line cell stays one
+    /// cell of one row). The first record is the header; each further record becomes one block of "column: value" pairs.
+    /// </summary>
     private static List<TextBlock> ExtractCsv(string text)
     {
-        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
-        if (lines.Count == 0)
+        var configuration = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
-            return [];
-        }
-
-        var header = SplitCsv(lines[0]);
+            HasHeaderRecord = false,
+            IgnoreBlankLines = true,
+            TrimOptions = TrimOptions.Trim,
+            // why: an uploaded file is read as well as it can be; a stray quote is data, not a reason to refuse the document
+            BadDataFound = null,
+            DetectDelimiter = false,
+        };
+        using var reader = new StringReader(text);
+        using var parser = new CsvParser(reader, configuration);
+        string[]? header = null;
         var blocks = new List<TextBlock>();
-        foreach (var line in lines.Skip(1))
+        while (parser.Read())
         {
-            var cells = SplitCsv(line);
+            var cells = parser.Record ?? [];
+            if (cells.All(string.IsNullOrWhiteSpace))
+            {
+                continue;
+            }
+
+            if (header is null)
+            {
+                header = cells;
+                continue;
+            }
+
             // why: "column: value" pairs read like prose, so both full text and embeddings match questions about a row.
-            var row = string.Join("; ", cells.Select((c, i) => $"{(i < header.Count ? header[i] : $"column {i + 1}")}: {c}"));
+            var row = string.Join("; ", cells.Select((c, i) => $"{(i < header.Length ? header[i] : $"column {i + 1}")}: {c}"));
             blocks.Add(new TextBlock(row, null, null));
         }
 
         return blocks;
-    }
-
-    private static List<string> SplitCsv(string line)
-    {
-        var cells = new List<string>();
-        var current = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    current.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    current.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                cells.Add(current.ToString().Trim());
-                current.Clear();
-            }
-            else
-            {
-                current.Append(c);
-            }
-        }
-
-        cells.Add(current.ToString().Trim());
-        return cells;
     }
 
     private static List<TextBlock> ExtractPdf(byte[] bytes)
