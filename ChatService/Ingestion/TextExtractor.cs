@@ -132,7 +132,7 @@ public static class TextExtractor
         }
     }
 
-    private static IEnumerable<string> Paragraphs(string text) =>
+    internal static IEnumerable<string> Paragraphs(string text) =>
         text.Replace("\r\n", "\n").Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(p => p.Length > 0);
 }

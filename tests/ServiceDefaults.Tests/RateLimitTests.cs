@@ -72,6 +72,18 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task The_openapi_document_lists_429_on_rate_limited_operations_only()
+    {
+        await using var app = await StartAsync();
+
+        using var document = JsonDocument.Parse(await app.Client.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths");
+        var limited = paths.GetProperty("/api/limited").GetProperty("post").GetProperty("responses");
+        Assert.True(limited.GetProperty("429").GetProperty("content").TryGetProperty("application/problem+json", out _));
+        Assert.False(paths.GetProperty("/api/free").GetProperty("post").GetProperty("responses").TryGetProperty("429", out _));
+    }
+
+    [Fact]
     public async Task Anonymous_callers_are_401_before_they_count()
     {
         await using var app = await StartAsync();
