@@ -58,6 +58,11 @@ public sealed partial class PdfSandbox(IOptions<PdfSandboxOptions> options, ILog
             LogParserTimedOut(logger, limits.WallTimeout);
             throw new MalformedDocumentException($"The PDF parser did not finish within {limits.WallTimeout.TotalSeconds:0} s.");
         }
+        finally
+        {
+            // why: an early exit (output over its cap, an unreadable line) must not leave the child running
+            Kill(process);
+        }
     }
 
     private static ProcessStartInfo StartInfo(PdfSandboxOptions limits)

@@ -2,16 +2,16 @@ using System.Globalization;
 using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
-using UglyToad.PdfPig;
 
 namespace ChatService.Ingestion;
 
-/// <summary>Turns uploaded bytes into text blocks that keep headings (Markdown) and page numbers (PDF); CSV rows stay readable.</summary>
+/// <summary>Turns uploaded text into blocks that keep headings (Markdown); CSV rows stay readable. PDFs: see <see cref="PdfSandbox"/>.</summary>
 public static class TextExtractor
 {
     public static IReadOnlyList<TextBlock> Extract(string kind, byte[] bytes) => kind switch
     {
-        "pdf" => ExtractPdf(bytes),
+        // why: a PDF is never parsed inside the service: PdfSandbox parses it in a limited child process (PdfExtractorProcess)
+        "pdf" => throw new InvalidOperationException("PDFs are extracted by PdfSandbox, in a child process."),
         "csv" => ExtractCsv(Decode(bytes)),
         "md" => ExtractMarkdown(Decode(bytes)),
         _ => ExtractPlain(Decode(bytes)),
@@ -108,28 +108,6 @@ public static class TextExtractor
         }
 
         return blocks;
-    }
-
-    private static List<TextBlock> ExtractPdf(byte[] bytes)
-    {
-        try
-        {
-            using var pdf = PdfDocument.Open(bytes);
-            var blocks = new List<TextBlock>();
-            foreach (var page in pdf.GetPages())
-            {
-                foreach (var paragraph in Paragraphs(page.Text))
-                {
-                    blocks.Add(new TextBlock(paragraph, null, page.Number));
-                }
-            }
-
-            return blocks;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
-        {
-            throw new MalformedDocumentException($"The PDF could not be read: {ex.Message}", ex);
-        }
     }
 
     internal static IEnumerable<string> Paragraphs(string text) =>
