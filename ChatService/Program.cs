@@ -1,4 +1,11 @@
 using ChatService.Extensions;
+using ChatService.Ingestion;
+
+// The PDF parser's child process (see PdfSandbox): the same executable, without the web host.
+if (args is [PdfExtractorProcess.Argument, _, _])
+{
+    return PdfExtractorProcess.Run(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -20,6 +27,7 @@ app.MapChatApis();
 app.MapDefaultEndpoints();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
 public partial class Program;

@@ -18,6 +18,7 @@ using ServiceDefaults.Endpoints;
 using ServiceDefaults.Health;
 using ServiceDefaults.OpenApi;
 using ServiceDefaults.Problems;
+using ServiceDefaults.RateLimiting;
 using ServiceDefaults.Requests;
 using ServiceDefaults.Resilience;
 using ServiceDefaults.Streaming;
@@ -64,6 +65,8 @@ public static class Extensions
         builder.Services.AddDefaultProblemDetails();
         builder.Services.AddJsonInputGuard();
         builder.AddDefaultAuthentication();
+        builder.Services.AddUserRateLimiter();
+        builder.Services.AddUserStreamLimits(builder.Configuration);
         builder.Services.AddRequestTimeouts(o => o.DefaultPolicy = new RequestTimeoutPolicy
         {
             Timeout = defaults.DefaultRequestTimeout,
@@ -188,6 +191,9 @@ public static class Extensions
         app.UseAuthorization();
         app.UseRequestTimeouts();
         app.UseMiddleware<RequestBudgetMiddleware>();
+        // why: after authentication and authorization, so limits are per `sub` and anonymous callers are 401 before they count
+        app.UseRateLimiter();
+        app.UseMiddleware<UserStreamMiddleware>();
         return app;
     }
 

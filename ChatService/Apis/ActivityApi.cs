@@ -3,6 +3,7 @@ using ChatService.Activity;
 using ChatService.Apis.Streaming;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Auth;
+using ServiceDefaults.RateLimiting;
 
 namespace ChatService.Apis;
 
@@ -12,7 +13,8 @@ public static class ActivityApi
     {
         app.MapGet("/api/activity", Stream).WithTags("Activity")
             .Produces(200, contentType: "text/event-stream")
-            .DisableRequestTimeout();
+            .DisableRequestTimeout()
+            .LimitStreamsPerUser();
         return app;
     }
 

@@ -14,7 +14,8 @@ public static class ChatApi
     {
         app.MapPost("/api/chat", Chat).WithTags("Chat")
             .Produces(200, contentType: "text/event-stream")
-            .WithRequestTimeout(requestTimeout);
+            .WithRequestTimeout(requestTimeout)
+            .RequireRateLimiting(ChatRateLimits.Chat);
         return app;
     }
 

@@ -27,7 +27,8 @@ public static class DocumentsApi
             .DisableAntiforgery()
             .WithUploadBody("The document: .txt, .md, .pdf or .csv.", new Dictionary<string, string> { ["title"] = "Optional title (at most 300 characters)." })
             // why: the service default body limit is 1 MiB; uploads get their own (plus room for multipart framing).
-            .WithMetadata(new RequestSizeLimitAttribute(maxUploadBytes + 64 * 1024));
+            .WithMetadata(new RequestSizeLimitAttribute(maxUploadBytes + 64 * 1024))
+            .RequireRateLimiting(ChatRateLimits.Uploads);
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);
         group.MapGet("/{id:guid}/chunks", Chunks);
@@ -70,12 +71,11 @@ public static class DocumentsApi
             await stream.ReadExactlyAsync(bytes, cancellationToken);
         }
 
-        // A text file with a NUL byte is binary content (PostgreSQL cannot store it as text): refused here rather than accepted
-        // as a job that fails every attempt and leaves the document 'processing'.
-        if (kind != "pdf" && TextRules.ContainsNul(bytes))
+        // The bytes must be what the name claims (a NUL byte in text would also be refused by PostgreSQL): refused here rather
+        // than accepted as a job that fails, or handed to a parser meant for another format.
+        if (DocumentKinds.SignatureMismatch(kind, bytes) is { } mismatch)
         {
-            return Problem.Of(415, ChatErrorCodes.UnsupportedFileType, "Unsupported file type",
-                $"The .{kind} file contains NUL bytes: it is not text. Accepted: .txt, .md, .pdf, .csv.");
+            return Problem.Of(415, ChatErrorCodes.ContentMismatch, "File content does not match its type", mismatch);
         }
 
         var owner = user.GetUserId();

@@ -32,7 +32,8 @@ public static class OpenAiApi
         group.MapPost("/chat/completions", Completions)
             .Accepts<OpenAiChatRequest>("application/json")
             .Produces(200, contentType: "application/json").Produces(200, contentType: "text/event-stream")
-            .WithRequestTimeout(requestTimeout);
+            .WithRequestTimeout(requestTimeout)
+            .RequireRateLimiting(ChatRateLimits.Chat).WithMetadata(OpenAiRateLimitRejection.Instance);
         group.MapGet("/models", Models);
         return app;
     }

@@ -18,7 +18,7 @@ public static class TasksApi
     public static IEndpointRouteBuilder MapTasksApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/chat/tasks").WithTags("Chat tasks");
-        group.MapPost("/", Create);
+        group.MapPost("/", Create).RequireRateLimiting(ChatRateLimits.Chat);
         group.MapGet("/{id:guid}", Get);
         group.MapPost("/{id:guid}/cancel", Cancel);
         return app;

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ChatService.Llm;
 using Microsoft.Extensions.Options;
+using ServiceDefaults.Http;
 
 namespace ChatService.Chroma;
 
@@ -104,7 +105,7 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
             ["include"] = new JsonArray("distances"),
         };
         using var response = await SendAsync(space, HttpMethod.Post, $"{Prefix}/collections/{id}/query", body, cancellationToken);
-        var result = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        var result = await ReadJsonAsync(response, cancellationToken);
         var ids = result.GetProperty("ids");
         if (ids.GetArrayLength() == 0)
         {
@@ -156,7 +157,7 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
             ["get_or_create"] = true,
         };
         using var response = await SendAsync(null, HttpMethod.Post, $"{Prefix}/collections", body, cancellationToken);
-        var collection = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        var collection = await ReadJsonAsync(response, cancellationToken);
         var id = collection.GetProperty("id").GetString() ?? throw new ChromaUnavailableException("Chroma returned a collection without id.");
         collections.Set(space.Key, id);
         return id;
@@ -171,13 +172,24 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
         }
 
         using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
-        var response = await http.SendAsync(request, cancellationToken);
+        // why: headers only; the body is read by ReadJsonAsync under Chroma:MaxResponseBytes instead of buffered without a cap
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
             return response;
         }
 
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        string text;
+        try
+        {
+            text = System.Text.Encoding.UTF8.GetString(await BoundedContent.ReadAsBytesAsync(response.Content, 4096, "Chroma", cancellationToken));
+        }
+        catch (ResponseTooLargeException)
+        {
+            text = "(error body over 4 KiB)";
+        }
+
+
         response.Dispose();
         if (response.StatusCode == HttpStatusCode.NotFound && space is not null)
         {
@@ -186,6 +198,20 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
         }
 
         throw new ChromaUnavailableException($"Chroma answered {(int)response.StatusCode} to {path}: {Truncate(text)}");
+    }
+
+    /// <summary>A response body as JSON, at most <c>Chroma:MaxResponseBytes</c> (a larger answer is a Chroma failure, not an unbounded read).</summary>
+    private async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var document = await BoundedContent.ReadJsonDocumentAsync(response.Content, options.Value.MaxResponseBytes, "Chroma", cancellationToken);
+            return document.RootElement.Clone();
+        }
+        catch (ResponseTooLargeException ex)
+        {
+            throw new ChromaUnavailableException($"{ex.Message} ({ex.Code})");
+        }
     }
 
     private static string Truncate(string text) => text.Length <= 300 ? text : text[..300];

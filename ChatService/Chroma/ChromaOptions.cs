@@ -30,5 +30,9 @@ public sealed class ChromaOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:00:02")]
     public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Largest Chroma response body read (a query answers ids and distances: a few KiB); beyond it the call fails.</summary>
+    [Range(4096, 256 * 1024 * 1024)]
+    public int MaxResponseBytes { get; set; } = 8 * 1024 * 1024;
+
     public BreakerOptions Breaker { get; set; } = new();
 }

@@ -35,11 +35,14 @@ public static class Extensions
         builder.AddLlm();
         builder.AddChroma();
         builder.AddChatCache();
+        builder.AddChatRateLimits();
 
         builder.Services.AddScoped<HybridRetriever>();
         builder.Services.AddScoped<AnswerCache>();
         builder.Services.AddScoped<ChatTurnRunner>();
         builder.Services.AddScoped<ChunkIndexer>();
+        builder.Services.AddOptions<PdfSandboxOptions>().BindConfiguration(PdfSandboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<PdfSandbox>();
         builder.Services.AddSingleton<GenerationGate>();
         builder.Services.AddHealthChecks().AddCheck<GenerationSlotsHealthCheck>(GenerationSlotsHealthCheck.Name);
         builder.Services.AddSingleton<ChatMetrics>();

@@ -15,6 +15,7 @@ namespace ChatService.Ingestion;
 public sealed class IngestionJobHandler(
     ChatDbContext db,
     ChunkIndexer indexer,
+    PdfSandbox pdfSandbox,
     ActivityHub activity,
     EventPublisher events,
     IOptions<IngestionOptions> options,
@@ -69,7 +70,10 @@ public sealed class IngestionJobHandler(
         IReadOnlyList<Chunk> chunks;
         try
         {
-            var blocks = TextExtractor.Extract(document.Kind, content.Bytes);
+            // why: PDFs are parsed in a limited child process (PdfSandbox); the text formats are parsed here, they are simple
+            var blocks = document.Kind == "pdf"
+                ? await pdfSandbox.ExtractAsync(content.Bytes, cancellationToken)
+                : TextExtractor.Extract(document.Kind, content.Bytes);
             chunks = Chunker.Split(blocks, options.Value.ChunkTokens, options.Value.ChunkOverlapTokens);
             if (chunks.Count == 0)
             {

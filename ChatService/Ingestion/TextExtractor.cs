@@ -1,14 +1,17 @@
+using System.Globalization;
 using System.Text;
-using UglyToad.PdfPig;
+using CsvHelper;
+using CsvHelper.Configuration;
 
 namespace ChatService.Ingestion;
 
-/// <summary>Turns uploaded bytes into text blocks that keep headings (Markdown) and page numbers (PDF); CSV rows stay readable.</summary>
+/// <summary>Turns uploaded text into blocks that keep headings (Markdown); CSV rows stay readable. PDFs: see <see cref="PdfSandbox"/>.</summary>
 public static class TextExtractor
 {
     public static IReadOnlyList<TextBlock> Extract(string kind, byte[] bytes) => kind switch
     {
-        "pdf" => ExtractPdf(bytes),
+        // why: a PDF is never parsed inside the service: PdfSandbox parses it in a limited child process (PdfExtractorProcess)
+        "pdf" => throw new InvalidOperationException("PDFs are extracted by PdfSandbox, in a child process."),
         "csv" => ExtractCsv(Decode(bytes)),
         "md" => ExtractMarkdown(Decode(bytes)),
         _ => ExtractPlain(Decode(bytes)),
@@ -92,93 +95,48 @@ public static class TextExtractor
         return blocks;
     }
 
+    /// <summary>
+    /// RFC 4180 through CsvHelper: quoted fields may hold commas, doubled quotes and line breaks (a multi-line cell stays one
+    /// cell of one row). The first record is the header; each further record becomes one block of "column: value" pairs.
+    /// </summary>
     private static List<TextBlock> ExtractCsv(string text)
     {
-        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
-        if (lines.Count == 0)
+        var configuration = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
-            return [];
-        }
-
-        var header = SplitCsv(lines[0]);
+            HasHeaderRecord = false,
+            IgnoreBlankLines = true,
+            TrimOptions = TrimOptions.Trim,
+            // why: an uploaded file is read as well as it can be; a stray quote is data, not a reason to refuse the document
+            BadDataFound = null,
+            DetectDelimiter = false,
+        };
+        using var reader = new StringReader(text);
+        using var parser = new CsvParser(reader, configuration);
+        string[]? header = null;
         var blocks = new List<TextBlock>();
-        foreach (var line in lines.Skip(1))
+        while (parser.Read())
         {
-            var cells = SplitCsv(line);
+            var cells = parser.Record ?? [];
+            if (cells.All(string.IsNullOrWhiteSpace))
+            {
+                continue;
+            }
+
+            if (header is null)
+            {
+                header = cells;
+                continue;
+            }
+
             // why: "column: value" pairs read like prose, so both full text and embeddings match questions about a row.
-            var row = string.Join("; ", cells.Select((c, i) => $"{(i < header.Count ? header[i] : $"column {i + 1}")}: {c}"));
+            var row = string.Join("; ", cells.Select((c, i) => $"{(i < header.Length ? header[i] : $"column {i + 1}")}: {c}"));
             blocks.Add(new TextBlock(row, null, null));
         }
 
         return blocks;
     }
 
-    private static List<string> SplitCsv(string line)
-    {
-        var cells = new List<string>();
-        var current = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    current.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    current.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                cells.Add(current.ToString().Trim());
-                current.Clear();
-            }
-            else
-            {
-                current.Append(c);
-            }
-        }
-
-        cells.Add(current.ToString().Trim());
-        return cells;
-    }
-
-    private static List<TextBlock> ExtractPdf(byte[] bytes)
-    {
-        try
-        {
-            using var pdf = PdfDocument.Open(bytes);
-            var blocks = new List<TextBlock>();
-            foreach (var page in pdf.GetPages())
-            {
-                foreach (var paragraph in Paragraphs(page.Text))
-                {
-                    blocks.Add(new TextBlock(paragraph, null, page.Number));
-                }
-            }
-
-            return blocks;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
-        {
-            throw new MalformedDocumentException($"The PDF could not be read: {ex.Message}", ex);
-        }
-    }
-
-    private static IEnumerable<string> Paragraphs(string text) =>
+    internal static IEnumerable<string> Paragraphs(string text) =>
         text.Replace("\r\n", "\n").Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(p => p.Length > 0);
 }

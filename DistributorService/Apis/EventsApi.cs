@@ -22,7 +22,7 @@ public static class EventsApi
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/events").WithTags("Events");
-        group.MapPost("/", Accept).RequireAuthorization(Publishers.PolicyName);
+        group.MapPost("/", Accept).RequireAuthorization(Publishers.PolicyName).RequireRateLimiting(DistributorRateLimits.Events);
         group.MapGet("/{id:guid}", Get).RequireAuthorization(Publishers.ReaderPolicyName);
         return app;
     }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using DistributorService.Options;
 using Microsoft.Extensions.Options;
+using ServiceDefaults.Http;
 
 namespace DistributorService.Delivery;
 
@@ -96,7 +97,21 @@ public sealed class OAuthTokenCache(IOptionsMonitor<DistributorOptions> options,
                 throw new TokenRequestException($"The token endpoint answered {status}.", retryable, status);
             }
 
-            using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(linked.Token), default, linked.Token);
+            JsonDocument document;
+            try
+            {
+                document = await BoundedContent.ReadJsonDocumentAsync(response.Content, oauth.MaxTokenResponseBytes, "The token endpoint", linked.Token);
+            }
+            catch (ResponseTooLargeException ex)
+            {
+                throw new TokenRequestException($"{ex.Message} ({ex.Code})", retryable: false, status, ex);
+            }
+            catch (JsonException)
+            {
+                throw new TokenRequestException("The token response is not JSON.", retryable: false, status);
+            }
+
+            using var _ = document;
             if (!document.RootElement.TryGetProperty("access_token", out var accessToken) || accessToken.GetString() is not { Length: > 0 } value)
             {
                 throw new TokenRequestException("The token response has no access_token.", retryable: false, status);

@@ -1,3 +1,4 @@
+using DistributorService.Apis;
 using DistributorService.Data;
 using DistributorService.Delivery;
 using DistributorService.Destinations;
@@ -22,6 +23,7 @@ public static class Extensions
     {
         builder.AddPostgresDbContext<DistributorDbContext>("distdb");
         builder.AddRedisConnection("redis");
+        builder.AddDistributorRateLimits();
 
         builder.Services.AddOptions<DistributorOptions>()
             .Bind(builder.Configuration.GetSection(DistributorOptions.Section))

@@ -40,10 +40,6 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Largest response body read (for error messages); the rest is discarded.</summary>
-    [Range(0, 1_048_576)]
-    public int MaxResponseBodyBytes { get; set; } = 4096;
-
     /// <summary>Extra job time on top of the destination timeout (permits, token fetch, batch wait, bookkeeping).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
     public TimeSpan JobTimeoutMargin { get; set; } = TimeSpan.FromSeconds(60);

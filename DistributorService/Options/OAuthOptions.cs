@@ -16,4 +16,11 @@ public sealed class OAuthOptions
     /// <summary>Lifetime assumed when the token response has no <c>expires_in</c>.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan DefaultTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Largest token response read; a larger one fails the token request (not retried: the endpoint is misconfigured or
+    /// hostile) without reading the rest. Token responses are a few hundred bytes to a few KiB (a JWT with many claims).
+    /// </summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxTokenResponseBytes { get; set; } = 64 * 1024;
 }

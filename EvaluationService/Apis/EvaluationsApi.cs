@@ -16,6 +16,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using ServiceDefaults.Auth;
 using ServiceDefaults.Problems;
+using ServiceDefaults.RateLimiting;
 
 namespace EvaluationService.Apis;
 
@@ -24,11 +25,11 @@ public static class EvaluationsApi
     public static IEndpointRouteBuilder MapEvaluationsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/evaluations").WithTags("Evaluations");
-        group.MapPost("/", Create);
+        group.MapPost("/", Create).RequireRateLimiting(EvaluationRateLimits.Runs);
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);
         group.MapPost("/{id:guid}/cancel", Cancel);
-        group.MapGet("/{id:guid}/events", Events).DisableRequestTimeout();
+        group.MapGet("/{id:guid}/events", Events).DisableRequestTimeout().LimitStreamsPerUser();
         group.MapGet("/{id:guid}/report", Report);
         group.MapGet("/{id:guid}/report.html", HtmlReport);
         return app;

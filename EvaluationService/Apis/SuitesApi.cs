@@ -22,11 +22,11 @@ public static class SuitesApi
     public static IEndpointRouteBuilder MapSuitesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/suites").WithTags("Suites");
-        group.MapPost("/", Create);
-        group.MapPost("/import", Import).DisableAntiforgery()
+        group.MapPost("/", Create).RequireRateLimiting(EvaluationRateLimits.Suites);
+        group.MapPost("/import", Import).DisableAntiforgery().RequireRateLimiting(EvaluationRateLimits.Suites)
             .WithUploadBody("The cases as JSON Lines (.jsonl) or CSV (.csv); as a form file or as the raw body (?format=jsonl|csv).",
                 new Dictionary<string, string> { ["name"] = "Optional suite name." }, "application/x-ndjson", "text/csv");
-        group.MapPost("/generate", Generate);
+        group.MapPost("/generate", Generate).RequireRateLimiting(EvaluationRateLimits.Suites);
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);
         group.MapDelete("/{id:guid}", Delete);

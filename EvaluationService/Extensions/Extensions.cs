@@ -2,6 +2,7 @@ using System.Data.Common;
 using DurableJobs;
 using DurableJobs.Events;
 using DurableJobs.Retention;
+using EvaluationService.Apis;
 using EvaluationService.Auth;
 using EvaluationService.Chat;
 using EvaluationService.Data;
@@ -27,6 +28,7 @@ public static class Extensions
     {
         builder.AddPostgresDbContext<EvaluationDbContext>("evaldb");
         builder.AddRedisConnection("redis");
+        builder.AddEvaluationRateLimits();
 
         var services = builder.Services;
         services.AddOptions<EvaluationOptions>().BindConfiguration(EvaluationOptions.Section).ValidateDataAnnotations().ValidateOnStart();

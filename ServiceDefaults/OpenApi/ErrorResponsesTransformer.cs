@@ -1,13 +1,15 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.OpenApi;
+using ServiceDefaults.RateLimiting;
 
 namespace ServiceDefaults.OpenApi;
 
 /// <summary>
 /// Describes the error contract on every operation of every service's OpenAPI document: the problem-details responses the
 /// service can give (400, 500, 503, 504 always; 401 and 403 unless anonymous; 404 with path parameters; 413 and 415 with a
-/// request body), each <c>application/problem+json</c> with a required <c>code</c>. Responses an endpoint declares itself
+/// request body; 429 on rate-limited operations and capped streams), each <c>application/problem+json</c> with a required <c>code</c>. Responses an endpoint declares itself
 /// are kept.
 /// </summary>
 internal static class ErrorResponsesTransformer
@@ -42,6 +44,16 @@ internal static class ErrorResponsesTransformer
             {
                 Add(operation, "413", "The body is larger than allowed (PAYLOAD_TOO_LARGE, …).");
                 Add(operation, "415", "The body's content type is not accepted (UNSUPPORTED_MEDIA_TYPE, …).");
+            }
+
+            if (metadata.OfType<EnableRateLimitingAttribute>().Any())
+            {
+                Add(operation, "429", "The caller's rate limit for this operation is used up (RATE_LIMITED); retry after Retry-After.");
+            }
+
+            if (metadata.OfType<UserStreamMetadata>().Any())
+            {
+                Add(operation, "429", "The caller already holds the most open streams allowed (TOO_MANY_STREAMS); retry after Retry-After.");
             }
 
             Add(operation, "500", "An unexpected error (INTERNAL_ERROR); logged with its trace id.");

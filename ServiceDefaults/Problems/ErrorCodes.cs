@@ -23,6 +23,15 @@ public static class ErrorCodes
     public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
     public const string RequestTimeout = "REQUEST_TIMEOUT";
     public const string TooManyRequests = "TOO_MANY_REQUESTS";
+
+    /// <summary>The caller's per-user rate limit (a policy under <c>RateLimits</c>) is used up; see Retry-After.</summary>
+    public const string RateLimited = "RATE_LIMITED";
+
+    /// <summary>The caller already holds <c>Streams:MaxPerUser</c> open streams.</summary>
+    public const string TooManyStreams = "TOO_MANY_STREAMS";
+
+    /// <summary>An outgoing call's response body was larger than its cap (the read stopped at the cap).</summary>
+    public const string ResponseTooLarge = "RESPONSE_TOO_LARGE";
     public const string DependencyUnavailable = "DEPENDENCY_UNAVAILABLE";
     public const string CircuitOpen = "CIRCUIT_OPEN";
     public const string LlmTimeout = "LLM_TIMEOUT";

@@ -14,7 +14,11 @@ public sealed class BadInputTests(DependenciesFixture deps, SharedSimulator simu
 
     public async Task InitializeAsync() =>
         _app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma: null, simulator.Server,
-            new Dictionary<string, string?> { ["Ingestion:MaxUploadBytes"] = "2048", ["Retrieval:MaxMessageChars"] = "100" });
+            new Dictionary<string, string?>
+            {
+                ["Ingestion:MaxUploadBytes"] = "2048", ["Retrieval:MaxMessageChars"] = "100",
+                ["RateLimits:chat:Enabled"] = "false", ["RateLimits:uploads:Enabled"] = "false",
+            });
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -75,7 +79,7 @@ public sealed class BadInputTests(DependenciesFixture deps, SharedSimulator simu
         using var response = await alice.UploadAsync("binary.txt", [(byte)'a', 0, (byte)'b']);
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
-        Assert.Equal("UNSUPPORTED_FILE_TYPE", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal("CONTENT_MISMATCH", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
         var list = await alice.Http.GetFromJsonAsync<JsonElement>("/api/documents");
         Assert.Equal(0, list.GetProperty("items").GetArrayLength());
     }

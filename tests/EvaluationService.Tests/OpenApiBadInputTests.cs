@@ -17,7 +17,13 @@ public sealed class OpenApiBadInputTests(DependenciesFixture dependencies) : IAs
         // An LLM is configured (nothing listens there): suite generation is accepted as a job instead of answering
         // 503 LLM_NOT_CONFIGURED, so its bad input reaches validation.
         _app = EvaluationApp.Start(await EvaluationApp.CreateEnvironmentAsync(dependencies), _chat.BaseAddress,
-            overrides: new Dictionary<string, string?> { ["ConnectionStrings:chat-model"] = "Endpoint=http://127.0.0.1:9;Model=none" });
+            overrides: new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:chat-model"] = "Endpoint=http://127.0.0.1:9;Model=none",
+                // why: one user sends the whole corpus; with the rate limits on, most cases would stop at 429 before validation
+                ["RateLimits:suites:Enabled"] = "false",
+                ["RateLimits:runs:Enabled"] = "false",
+            });
     }
 
     public async Task DisposeAsync()

@@ -24,6 +24,13 @@ internal sealed class SinkState(TokenIssuer tokens, TimeProvider timeProvider)
 
     public int CancelledRequests => Volatile.Read(ref cancelled);
 
+    private long tokenBytesSent;
+
+    /// <summary>Bytes of padded token responses the sink managed to write (the client stopped reading when this is far below the padding).</summary>
+    public long TokenResponseBytesSent => Interlocked.Read(ref tokenBytesSent);
+
+    public void AddTokenBytesSent(long bytes) => Interlocked.Add(ref tokenBytesSent, bytes);
+
     public int InFlight => Volatile.Read(ref inFlight);
 
     public int MaxConcurrentObserved => Volatile.Read(ref maxConcurrent);

@@ -15,4 +15,10 @@ public sealed record WebhookSinkOptions
 
     /// <summary>Lifetime of issued access tokens; an expired token gets 401 on protected paths.</summary>
     public int TokenExpiresInSeconds { get; init; } = 3600;
+
+    /// <summary>
+    /// When above 0, a successful token response carries a <c>padding</c> string of this many bytes, streamed in chunks
+    /// without a Content-Length (a hostile or broken token endpoint; clients must stop reading at their cap).
+    /// </summary>
+    public long TokenResponsePaddingBytes { get; init; }
 }

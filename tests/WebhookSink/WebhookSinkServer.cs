@@ -38,6 +38,9 @@ public sealed class WebhookSinkServer : IAsyncDisposable
     /// <summary>Requests to <c>POST /oauth/token</c>, oldest first (each with the status it got).</summary>
     public IReadOnlyList<RecordedRequest> TokenRequests => state.TokenRequests;
 
+    /// <summary>Bytes of padded token responses written so far (<see cref="WebhookSinkOptions.TokenResponsePaddingBytes"/>).</summary>
+    public long TokenResponseBytesSent => state.TokenResponseBytesSent;
+
     public IReadOnlyList<string> IssuedTokens => state.Tokens.Issued;
 
     /// <summary>Requests that ended because the client disconnected while the sink hung or delayed.</summary>

@@ -44,7 +44,9 @@ internal static class OAuthTokenEndpoint
                 body["scope"] = scope;
             }
 
-            (result, status) = (Results.Json(body), 200);
+            (result, status) = options.TokenResponsePaddingBytes > 0
+                ? (new PaddedTokenResult(token, options.TokenResponsePaddingBytes, state), 200)
+                : (Results.Json(body), 200);
         }
 
         state.RecordTokenRequest(received with { ResponseStatus = status });
@@ -68,4 +70,34 @@ internal static class OAuthTokenEndpoint
 
     private static string? Value(Dictionary<string, Microsoft.Extensions.Primitives.StringValues> form, string key) =>
         form.TryGetValue(key, out var value) ? value.ToString() : null;
+}
+
+/// <summary>A token response with a huge <c>padding</c> member, written chunk by chunk (never held in memory) until the client goes away.</summary>
+internal sealed class PaddedTokenResult(string token, long paddingBytes, SinkState state) : IResult
+{
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.StatusCode = 200;
+        httpContext.Response.ContentType = "application/json";
+        var body = httpContext.Response.Body;
+        var cancellationToken = httpContext.RequestAborted;
+        var head = Encoding.UTF8.GetBytes($"{{\"access_token\":\"{token}\",\"token_type\":\"Bearer\",\"padding\":\"");
+        await body.WriteAsync(head, cancellationToken);
+        var chunk = new byte[64 * 1024];
+        Array.Fill(chunk, (byte)'x');
+        try
+        {
+            for (long sent = 0; sent < paddingBytes; sent += chunk.Length)
+            {
+                await body.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, paddingBytes - sent)), cancellationToken);
+                state.AddTokenBytesSent(chunk.Length);
+            }
+
+            await body.WriteAsync("\"}"u8.ToArray(), cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client stopped reading and went away.
+        }
+    }
 }

@@ -14,7 +14,7 @@ namespace DistributorService.Tests;
 /// window, from the first one on, across instances; with Redis down each instance falls back to the same window in memory.
 /// </summary>
 [Collection("dependencies")]
-public sealed class RateLimitTests(DependenciesFixture deps)
+public sealed class DestinationRateLimitTests(DependenciesFixture deps)
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
 
