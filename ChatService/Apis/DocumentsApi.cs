@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
-using System.Text.Json;
 using ChatService.Apis.Contracts;
 using ChatService.Apis.Paging;
 using ChatService.Data;
@@ -108,9 +107,7 @@ public static class DocumentsApi
             await using var transaction = await services.Db.Database.BeginTransactionAsync(cancellationToken);
             services.Db.Documents.Add(document);
             await services.Db.SaveChangesAsync(cancellationToken);
-            await services.Jobs.EnqueueAsync(new JobRequest(
-                IngestionJobPayload.Queue,
-                JsonSerializer.SerializeToElement(new IngestionJobPayload(document.Id), JsonSerializerOptions.Web),
+            await services.Jobs.EnqueueAsync(new IngestionJobPayload(document.Id), new EnqueueOptions(
                 Owner: owner,
                 IdempotencyKey: $"ingest:{document.Id:N}",
                 Timeout: services.Options.Value.JobTimeout,

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using ChatService.Apis.Contracts;
 using ChatService.Data;
 using ChatService.Rag;
@@ -41,13 +40,8 @@ public static class TasksApi
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var turn = await runner.PrepareAsync(owner, question, cancellationToken);
             var payload = new ChatTaskPayload(turn.SessionId, turn.UserMessageId, turn.TopK, turn.DocumentIds);
-            var result = await jobs.EnqueueAsync(new JobRequest(
-                ChatTaskPayload.Queue,
-                JsonSerializer.SerializeToElement(payload, JsonSerializerOptions.Web),
-                Owner: owner,
-                IdempotencyKey: key,
-                Timeout: options.Value.Timeout,
-                MaxAttempts: options.Value.MaxAttempts), cancellationToken);
+            var result = await jobs.EnqueueAsync(payload,
+                new EnqueueOptions(owner, key, options.Value.Timeout, options.Value.MaxAttempts), cancellationToken);
             if (!result.Created)
             {
                 // A repeated Idempotency-Key: drop this request's user message, answer with the existing task.

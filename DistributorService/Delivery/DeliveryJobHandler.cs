@@ -23,13 +23,11 @@ public sealed partial class DeliveryJobHandler(
     DistributorMetrics metrics,
     IOptionsMonitor<DistributorOptions> options,
     TimeProvider time,
-    ILogger<DeliveryJobHandler> logger) : IJobHandler
+    ILogger<DeliveryJobHandler> logger) : IJobHandler<DeliveryJobPayload>
 {
-    public const string Queue = "deliveries";
-
-    public async Task<object?> HandleAsync(JobContext job, CancellationToken cancellationToken)
+    public async Task<object?> HandleAsync(DeliveryJobPayload payload, JobContext job, CancellationToken cancellationToken)
     {
-        var distributionId = job.GetPayload<DeliveryJobPayload>().DistributionId;
+        var distributionId = payload.DistributionId;
         var startedAt = time.GetUtcNow();
         // The common path is one round trip shared with other attempts (DeliveryLedger): read the distribution, its event and
         // its destination's state, and mark it `processing` when this job owns it.

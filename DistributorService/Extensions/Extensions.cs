@@ -55,7 +55,7 @@ public static class Extensions
         builder.Services.AddSingleton<DeliveryLedger>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryLedger>());
         builder.Services.AddDurableJobs<DistributorDbContext>()
-            .AddQueue<DeliveryJobHandler>(DeliveryJobHandler.Queue, q =>
+            .AddQueue<DeliveryJobPayload, DeliveryJobHandler>(DeliveryJobPayload.Queue, q =>
             {
                 q.Concurrency = delivery.Workers;
                 q.BufferSize = delivery.Workers;

@@ -13,7 +13,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using ServiceDefaults.Auth;
 using ServiceDefaults.Problems;
 
@@ -105,33 +104,19 @@ public static class EvaluationsApi
             CreatedAt = time.GetUtcNow(),
         };
 
+        // why: the job may wait for a run slot before the run's own clock starts; its timeout covers both.
+        var jobTimeout = TimeSpan.FromSeconds(o.SlotWaitSeconds + runTimeout + o.FinalizeTimeoutSeconds * 2);
         try
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            db.Runs.Add(run);
-            await db.SaveChangesAsync(cancellationToken);
-            // why: the job may wait for a run slot before the run's own clock starts; its timeout covers both.
-            var jobTimeout = TimeSpan.FromSeconds(o.SlotWaitSeconds + runTimeout + o.FinalizeTimeoutSeconds * 2);
-            var job = await scheduler.EnqueueAsync(new JobRequest(EvaluationRunHandler.Queue,
-                JsonSerializer.SerializeToElement(new RunJobPayload(run.Id), JsonSerializerOptions.Web), owner, run.Id.ToString(), jobTimeout),
-                cancellationToken);
-            run.JobId = job.Job.Id;
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            var accepted = await db.AcceptOnceAsync(run,
+                r => r.JobId = scheduler.Stage(new RunJobPayload(r.Id), new EnqueueOptions(owner, r.Id.ToString(), jobTimeout)).Id,
+                idempotencyKey is null ? null : ct => FindByKeyAsync(db, owner, idempotencyKey, ct), cancellationToken);
+            return Accepted(await ViewAsync(db, accepted.Entity, cancellationToken));
         }
         catch (JobValidationException ex)
         {
             return Problem.Validation(ex.Message);
         }
-        catch (DbUpdateException ex) when (idempotencyKey is not null && ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            db.ChangeTracker.Clear();
-            var winner = await FindByKeyAsync(db, owner, idempotencyKey, cancellationToken)
-                         ?? throw new InvalidOperationException("Idempotency key conflict without a stored run.", ex);
-            return Accepted(await ViewAsync(db, winner, cancellationToken));
-        }
-
-        return Accepted(await ViewAsync(db, run, cancellationToken));
     }
 
     internal static async Task<Results<Ok<Page<RunView>>, ProblemHttpResult>> List(ClaimsPrincipal user, EvaluationDbContext db, CancellationToken cancellationToken,

@@ -159,13 +159,10 @@ public static class SuitesApi
             Origin = "generated",
             CreatedAt = time.GetUtcNow(),
         };
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        db.Suites.Add(suite);
-        await db.SaveChangesAsync(cancellationToken);
-        var payload = JsonSerializer.SerializeToElement(new GenerationJobPayload(suite.Id, owner, documents, count), JsonSerializerOptions.Web);
-        await scheduler.EnqueueAsync(new JobRequest(SuiteGenerationHandler.Queue, payload, owner, suite.Id.ToString(),
-            TimeSpan.FromSeconds(options.Value.JobTimeoutSeconds)), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        var job = new GenerationJobPayload(suite.Id, owner, documents, count);
+        await db.AcceptOnceAsync(suite,
+            s => scheduler.Stage(job, new EnqueueOptions(owner, s.Id.ToString(), TimeSpan.FromSeconds(options.Value.JobTimeoutSeconds))),
+            findExisting: null, cancellationToken);
         return TypedResults.Accepted($"/api/suites/{suite.Id}", View(suite, 0, null));
     }
 

@@ -51,7 +51,7 @@ public static class Extensions
         var generation = builder.Configuration.GetSection(GenerationOptions.Section).Get<GenerationOptions>() ?? new GenerationOptions();
         var longestRun = TimeSpan.FromSeconds(evaluation.SlotWaitSeconds + evaluation.MaxRunTimeoutSeconds + evaluation.FinalizeTimeoutSeconds * 2);
         services.AddDurableJobs<EvaluationDbContext>()
-            .AddQueue<EvaluationRunHandler>(EvaluationRunHandler.Queue, q =>
+            .AddQueue<RunJobPayload, EvaluationRunHandler>(RunJobPayload.Queue, q =>
             {
                 // why: one run per process; the advisory-lock slots cap runs across replicas (a pool of 1 per process cannot).
                 q.Concurrency = 1;
@@ -61,7 +61,7 @@ public static class Extensions
                 q.MaxAttempts = 5;
                 q.RetryOnTimeout = false;
             })
-            .AddQueue<SuiteGenerationHandler>(SuiteGenerationHandler.Queue, q =>
+            .AddQueue<GenerationJobPayload, SuiteGenerationHandler>(GenerationJobPayload.Queue, q =>
             {
                 q.Concurrency = 1;
                 q.DefaultTimeout = TimeSpan.FromSeconds(generation.JobTimeoutSeconds);

@@ -21,13 +21,11 @@ public sealed class EvaluationRunHandler(
     IHostApplicationLifetime lifetime,
     IOptions<EvaluationOptions> options,
     TimeProvider time,
-    ILogger<EvaluationRunHandler> logger) : IJobHandler
+    ILogger<EvaluationRunHandler> logger) : IJobHandler<RunJobPayload>
 {
-    public const string Queue = "evaluations";
-
-    public async Task<object?> HandleAsync(JobContext job, CancellationToken cancellationToken)
+    public async Task<object?> HandleAsync(RunJobPayload payload, JobContext job, CancellationToken cancellationToken)
     {
-        var runId = job.GetPayload<RunJobPayload>().RunId;
+        var runId = payload.RunId;
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
                   ?? throw new PermanentJobException("RUN_NOT_FOUND", $"Run {runId} does not exist.");
         if (RunStatus.IsTerminal(run.Status))

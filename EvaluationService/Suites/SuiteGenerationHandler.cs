@@ -24,13 +24,10 @@ public sealed class SuiteGenerationHandler(
     EvaluationLlm llm,
     IOptions<GenerationOptions> options,
     IOptions<ChatServiceOptions> chatOptions,
-    ILogger<SuiteGenerationHandler> logger) : IJobHandler
+    ILogger<SuiteGenerationHandler> logger) : IJobHandler<GenerationJobPayload>
 {
-    public const string Queue = "suite-generation";
-
-    public async Task<object?> HandleAsync(JobContext job, CancellationToken cancellationToken)
+    public async Task<object?> HandleAsync(GenerationJobPayload payload, JobContext job, CancellationToken cancellationToken)
     {
-        var payload = job.GetPayload<GenerationJobPayload>();
         var suite = await db.Suites.Include(s => s.Cases).FirstOrDefaultAsync(s => s.Id == payload.SuiteId, cancellationToken)
                     ?? throw new PermanentJobException("SUITE_NOT_FOUND", $"Suite {payload.SuiteId} does not exist.");
         if (suite.Status != SuiteStatus.Generating)
