@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using ServiceDefaults.Auth;
+using ServiceDefaults.Paging;
 using ServiceDefaults.OpenApi;
 using ServiceDefaults.Problems;
 using ServiceDefaults.Validation;
@@ -135,13 +136,13 @@ public static class DocumentsApi
     private static async Task<Results<Ok<Page<DocumentView>>, ProblemHttpResult>> List(
         int? limit, string? cursor, ClaimsPrincipal user, ChatDbContext db, CancellationToken cancellationToken)
     {
-        if (PagingProblems.Check(limit, cursor, out var after) is { } problem)
+        if (ChatPaging.Check(limit, cursor, out var after) is { } problem)
         {
             return problem;
         }
 
         var owner = user.GetUserId();
-        var take = limit ?? PageCursor.DefaultLimit;
+        var take = limit ?? ChatPaging.DefaultLimit;
         var (items, next) = await KeysetPage.ReadAsync(db.Documents.AsNoTracking().Where(d => d.Owner == owner), after, take,
             newestFirst: true, cancellationToken);
         return TypedResults.Ok(new Page<DocumentView>(items.Select(DocumentView.From).ToList(), next));
@@ -159,14 +160,9 @@ public static class DocumentsApi
     private static async Task<Results<Ok<Page<DocumentChunkView>>, ProblemHttpResult>> Chunks(
         Guid id, int? limit, string? cursor, ClaimsPrincipal user, ChatDbContext db, CancellationToken cancellationToken)
     {
-        if (!PageCursor.ValidLimit(limit))
+        if (PageRules.CheckNumber(limit, ChatPaging.MaxLimit, cursor, out var after) is { } problem)
         {
-            return Problem.Validation($"limit must be between 1 and {PageCursor.MaxLimit}.");
-        }
-
-        if (!ChunkCursor.TryDecode(cursor, out var after))
-        {
-            return Problem.Of(400, ChatErrorCodes.InvalidCursor, "Validation failed", "The cursor is not valid.");
+            return problem;
         }
 
         var owner = user.GetUserId();
@@ -175,18 +171,17 @@ public static class DocumentsApi
             return NotFound();
         }
 
-        var take = limit ?? PageCursor.DefaultLimit;
+        var take = limit ?? ChatPaging.DefaultLimit;
         var query = db.Chunks.AsNoTracking().Where(c => c.DocumentId == id && c.Owner == owner);
-        if (after is not null)
+        if (after is { } lastOrdinal)
         {
-            var lastOrdinal = after.Ordinal;
             query = query.Where(c => c.Ordinal > lastOrdinal);
         }
 
         var items = await query.OrderBy(c => c.Ordinal).Take(take + 1)
             .Select(c => new DocumentChunkView(c.Id, c.Ordinal, c.Text, c.Page, c.Heading))
             .ToListAsync(cancellationToken);
-        var next = items.Count > take ? new ChunkCursor(items[take - 1].Index).Encode() : null;
+        var next = items.Count > take ? PageCursor.EncodeNumber(items[take - 1].Index) : null;
         return TypedResults.Ok(new Page<DocumentChunkView>(items.Take(take).ToList(), next));
     }
 

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Auth;
 using ServiceDefaults.Problems;
+using ServiceDefaults.Requests;
 
 namespace ChatService.Apis;
 
@@ -24,16 +25,11 @@ public static class TasksApi
     }
 
     private static async Task<Results<Accepted<ChatTaskView>, Ok<ChatTaskView>, ProblemHttpResult>> Create(
-        ChatQuestion question, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ClaimsPrincipal user,
+        ChatQuestion question, IdempotencyKey idempotency, ClaimsPrincipal user,
         ChatTurnRunner runner, IJobScheduler jobs, ChatDbContext db, IOptions<ChatTaskOptions> options, CancellationToken cancellationToken)
     {
-        if (idempotencyKey is { Length: > 200 })
-        {
-            return Problem.Validation("Idempotency-Key must be at most 200 characters.");
-        }
-
         var owner = user.GetUserId();
-        var key = idempotencyKey is null ? null : $"{owner}:{idempotencyKey}";
+        var key = idempotency.Value is { } idempotencyKey ? $"{owner}:{idempotencyKey}" : null;
         try
         {
             // Accepting = persisting: the user message and the job row commit together.

@@ -33,12 +33,8 @@ public sealed class DestinationBreakers(CircuitBreakerRegistry registry, IOption
     {
         var breaker = options.Value.Breaker;
         var builder = new ResiliencePipelineBuilder<DeliveryOutcome> { TimeProvider = time };
-        registry.AddNamedCircuitBreaker(builder, NameOf(destinationId), new CircuitBreakerStrategyOptions<DeliveryOutcome>
+        registry.AddNamedCircuitBreaker(builder, NameOf(destinationId), breaker, new CircuitBreakerStrategyOptions<DeliveryOutcome>
         {
-            FailureRatio = breaker.FailureRatio,
-            MinimumThroughput = breaker.MinimumThroughput,
-            SamplingDuration = breaker.SamplingDuration,
-            BreakDuration = breaker.BreakDuration,
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { IsTransientFailure: true }), // why: Polly's outcome value, not Task.Result
         });
         return builder.Build();

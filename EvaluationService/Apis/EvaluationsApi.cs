@@ -14,12 +14,17 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Auth;
+using ServiceDefaults.Paging;
 using ServiceDefaults.Problems;
+using ServiceDefaults.Requests;
 
 namespace EvaluationService.Apis;
 
 public static class EvaluationsApi
 {
+    /// <summary>The largest page a list of this service returns (<c>limit</c> beyond it is 400).</summary>
+    internal const int MaxPageSize = 200;
+
     public static IEndpointRouteBuilder MapEvaluationsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/evaluations").WithTags("Evaluations");
@@ -35,15 +40,11 @@ public static class EvaluationsApi
 
     internal static async Task<Results<Accepted<RunView>, ProblemHttpResult>> Create(CreateEvaluationRequest request, ClaimsPrincipal user,
         EvaluationDbContext db, IJobScheduler scheduler, IOptions<EvaluationOptions> options, TimeProvider time, CancellationToken cancellationToken,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey = null)
+        IdempotencyKey idempotency = default)
     {
         var o = options.Value;
         var owner = user.GetUserId();
-        if (idempotencyKey is { Length: > 200 })
-        {
-            return Problem.Validation("Idempotency-Key is at most 200 characters.");
-        }
-
+        var idempotencyKey = idempotency.Value;
         if (idempotencyKey is not null && await FindByKeyAsync(db, owner, idempotencyKey, cancellationToken) is { } existing)
         {
             return Accepted(await ViewAsync(db, existing, cancellationToken));
@@ -122,14 +123,9 @@ public static class EvaluationsApi
     internal static async Task<Results<Ok<Page<RunView>>, ProblemHttpResult>> List(ClaimsPrincipal user, EvaluationDbContext db, CancellationToken cancellationToken,
         int limit = 50, string? cursor = null, string? status = null)
     {
-        if (Problem.InvalidLimit(limit, Cursor.MaxLimit) is { } badLimit)
+        if (PageRules.Check(limit, MaxPageSize, cursor, out var after) is { } problem)
         {
-            return badLimit;
-        }
-
-        if (!string.IsNullOrEmpty(cursor) && !Cursor.TryDecode(cursor, out _, out _))
-        {
-            return Problem.InvalidCursor();
+            return problem;
         }
 
         var owner = user.GetUserId();
@@ -139,8 +135,9 @@ public static class EvaluationsApi
             query = query.Where(r => r.Status == status);
         }
 
-        if (Cursor.TryDecode(cursor, out var createdAt, out var id))
+        if (after is { } last)
         {
+            var (createdAt, id) = (last.At, last.Id);
             query = query.Where(r => r.CreatedAt < createdAt || (r.CreatedAt == createdAt && r.Id.CompareTo(id) < 0));
         }
 
@@ -149,7 +146,7 @@ public static class EvaluationsApi
         var ids = page.Select(r => r.Id).ToList();
         var done = await db.CaseResults.Where(r => ids.Contains(r.RunId)).GroupBy(r => r.RunId).Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(x => x.Key, x => x.Count, cancellationToken);
-        var next = runs.Count > limit ? Cursor.Encode(page[^1].CreatedAt, page[^1].Id) : null;
+        var next = runs.Count > limit ? new PageCursor(page[^1].CreatedAt, page[^1].Id).Encode() : null;
         return TypedResults.Ok(new Page<RunView>(page.Select(r => View(r, done.GetValueOrDefault(r.Id))).ToList(), next));
     }
 

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Auth;
+using ServiceDefaults.Paging;
 using ServiceDefaults.OpenApi;
 using ServiceDefaults.Problems;
 using ServiceDefaults.Validation;
@@ -169,20 +170,16 @@ public static class SuitesApi
     internal static async Task<Results<Ok<Page<SuiteView>>, ProblemHttpResult>> List(ClaimsPrincipal user, EvaluationDbContext db, CancellationToken cancellationToken,
         int limit = 50, string? cursor = null)
     {
-        if (Problem.InvalidLimit(limit, Cursor.MaxLimit) is { } badLimit)
+        if (PageRules.Check(limit, EvaluationsApi.MaxPageSize, cursor, out var after) is { } problem)
         {
-            return badLimit;
-        }
-
-        if (!string.IsNullOrEmpty(cursor) && !Cursor.TryDecode(cursor, out _, out _))
-        {
-            return Problem.InvalidCursor();
+            return problem;
         }
 
         var owner = user.GetUserId();
         var query = db.Suites.AsNoTracking().Where(s => s.Owner == owner && s.DeletedAt == null);
-        if (Cursor.TryDecode(cursor, out var createdAt, out var id))
+        if (after is { } last)
         {
+            var (createdAt, id) = (last.At, last.Id);
             query = query.Where(s => s.CreatedAt < createdAt || (s.CreatedAt == createdAt && s.Id.CompareTo(id) < 0));
         }
 
@@ -190,7 +187,7 @@ public static class SuitesApi
             .Select(s => new { Suite = s, Count = s.Cases.Count })
             .ToListAsync(cancellationToken);
         var items = rows.Take(limit).Select(r => View(r.Suite, r.Count, null)).ToList();
-        var next = rows.Count > limit ? Cursor.Encode(rows[limit - 1].Suite.CreatedAt, rows[limit - 1].Suite.Id) : null;
+        var next = rows.Count > limit ? new PageCursor(rows[limit - 1].Suite.CreatedAt, rows[limit - 1].Suite.Id).Encode() : null;
         return TypedResults.Ok(new Page<SuiteView>(items, next));
     }
 

@@ -41,12 +41,8 @@ public static class ChatServiceResilience
             var evaluation = context.ServiceProvider.GetRequiredService<IOptions<EvaluationOptions>>().Value;
             var fallbackTimeout = TimeSpan.FromSeconds(evaluation.DefaultCaseTimeoutSeconds);
 
-            registry.AddNamedCircuitBreaker(pipeline, BreakerName, new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            registry.AddNamedCircuitBreaker(pipeline, BreakerName, options.Breaker, new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
-                FailureRatio = options.BreakerFailureRatio,
-                MinimumThroughput = options.BreakerMinimumThroughput,
-                SamplingDuration = TimeSpan.FromSeconds(options.BreakerSamplingSeconds),
-                BreakDuration = TimeSpan.FromSeconds(options.BreakerBreakSeconds),
                 ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
                     .Handle<HttpRequestException>()
                     .Handle<TimeoutRejectedException>()
