@@ -17,8 +17,8 @@ public static class AcceptOnceExtensions
     /// (<see cref="AcceptOnceResult{TEntity}.Created"/> false); without it the conflict propagates.
     /// A <see cref="JobValidationException"/> from staging leaves nothing tracked.
     /// </summary>
-    public static async Task<AcceptOnceResult<TEntity>> AcceptOnceAsync<TEntity>(this DbContext db, TEntity entity, Action<TEntity> stageJob,
-        Func<CancellationToken, Task<TEntity?>>? findExisting, CancellationToken cancellationToken)
+    public static async Task<AcceptOnceResult<TEntity>> AcceptOnceAsync<TEntity>(this DbContext db, TEntity entity,
+        Action<TEntity> stageJob, Func<CancellationToken, Task<TEntity?>>? findExisting, CancellationToken cancellationToken)
         where TEntity : class
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -32,7 +32,8 @@ public static class AcceptOnceExtensions
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             return new AcceptOnceResult<TEntity>(entity, true);
         }
-        catch (DbUpdateException ex) when (findExisting is not null && ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException ex) when (findExisting is not null
+                                           && ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
             db.ChangeTracker.Clear();
             var existing = await findExisting(cancellationToken).ConfigureAwait(false)

@@ -36,5 +36,6 @@ internal sealed class QueueRegistry
 
     public string QueueOf(Type jobType) => _jobTypes.TryGetValue(jobType, out var queue)
         ? queue
-        : throw new InvalidOperationException($"No queue takes jobs of type {jobType.Name}: register it with AddQueue<{jobType.Name}, THandler>.");
+        : throw new InvalidOperationException(
+            $"No queue takes jobs of type {jobType.Name}: register it with AddQueue<{jobType.Name}, THandler>.");
 }

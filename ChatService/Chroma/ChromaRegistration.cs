@@ -40,7 +40,8 @@ public static class ChromaRegistration
                     BackoffType = DelayBackoffType.Exponential,
                     ShouldHandle = args => ValueTask.FromResult(options.Retries > 0 && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
                 });
-                breakers.AddNamedCircuitBreaker(pipeline, ChromaClient.BreakerName, options.Breaker, new HttpCircuitBreakerStrategyOptions());
+                breakers.AddNamedCircuitBreaker(pipeline, ChromaClient.BreakerName, options.Breaker,
+                    new HttpCircuitBreakerStrategyOptions());
                 pipeline.AddTimeout(options.Timeout);
             });
         builder.Services.AddHttpClient(ProbeClientName, c => c.BaseAddress = baseAddress).RemoveAllResilienceHandlers();

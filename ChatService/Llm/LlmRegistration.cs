@@ -65,7 +65,8 @@ public static class LlmRegistration
                             ? ValueTask.FromResult(!args.Context.CancellationToken.IsCancellationRequested)
                             : ValueTask.FromResult(false),
                 });
-                breakers.AddNamedCircuitBreaker(pipeline, EmbeddingService.BreakerName, embed.Breaker, new HttpCircuitBreakerStrategyOptions());
+                breakers.AddNamedCircuitBreaker(pipeline, EmbeddingService.BreakerName, embed.Breaker,
+                    new HttpCircuitBreakerStrategyOptions());
                 pipeline.AddTimeout(embed.BatchTimeout);
             });
 

@@ -49,7 +49,7 @@ public static class DistributionsApi
         return TypedResults.Ok(await PageAsync(visible, destinationId, status, since, limit, after, options.Value, cancellationToken));
     }
 
-    /// <summary>Newest first by sequence; <paramref name="before"/> is the decoded cursor (the last sequence of the previous page).</summary>
+    /// <summary>Newest first by sequence; <paramref name="before"/> is the decoded cursor (the previous page's last sequence).</summary>
     internal static async Task<Page<DistributionView>> PageAsync(IQueryable<Distribution> query, Guid? destinationId, string? status,
         DateTimeOffset? since, int? limit, long? before, DistributorOptions options, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using DistributorService.Apis;
 using DistributorService.Data;
 using DistributorService.Delivery;
 using DistributorService.Destinations;
@@ -69,5 +70,16 @@ public static class Extensions
         builder.Services.AddHealthChecks()
             .AddCheck<DestinationsHealthCheck>("destinations", HealthStatus.Degraded, [HealthTags.Ready]);
         return builder;
+    }
+
+    /// <summary>The DistributorService endpoints (the service defaults map probes, metrics and admin).</summary>
+    public static WebApplication MapDistributorApis(this WebApplication app)
+    {
+        app.MapDestinationsApi();
+        app.MapEventsApi();
+        app.MapDistributionsApi();
+        app.MapDeadLettersApi();
+        app.MapDistributorAdminApi();
+        return app;
     }
 }

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using DurableJobs;
 using EvaluationService.Data;
-using EvaluationService.Data.Entities;
 using EvaluationService.Options;
 using EvaluationService.Scoring;
 using EvaluationService.Suites;
@@ -162,7 +161,7 @@ public static class SuitesApi
         };
         var job = new GenerationJobPayload(suite.Id, owner, documents, count);
         await db.AcceptOnceAsync(suite,
-            s => scheduler.Stage(job, new EnqueueOptions(owner, s.Id.ToString(), TimeSpan.FromSeconds(options.Value.JobTimeoutSeconds))),
+            s => scheduler.Stage(job, new EnqueueOptions(owner, s.Id.ToString(), options.Value.JobTimeout)),
             findExisting: null, cancellationToken);
         return TypedResults.Accepted($"/api/suites/{suite.Id}", View(suite, 0, null));
     }

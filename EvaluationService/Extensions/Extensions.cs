@@ -1,3 +1,4 @@
+using EvaluationService.Apis;
 using System.Data.Common;
 using DurableJobs;
 using EvaluationService.Auth;
@@ -49,7 +50,7 @@ public static class Extensions
 
         var evaluation = builder.Configuration.GetSection(EvaluationOptions.Section).Get<EvaluationOptions>() ?? new EvaluationOptions();
         var generation = builder.Configuration.GetSection(GenerationOptions.Section).Get<GenerationOptions>() ?? new GenerationOptions();
-        var longestRun = TimeSpan.FromSeconds(evaluation.SlotWaitSeconds + evaluation.MaxRunTimeoutSeconds + evaluation.FinalizeTimeoutSeconds * 2);
+        var longestRun = evaluation.SlotWait + evaluation.MaxRunTimeout + evaluation.FinalizeTimeout * 2;
         services.AddDurableJobs<EvaluationDbContext>()
             .AddQueue<RunJobPayload, EvaluationRunHandler>(RunJobPayload.Queue, q =>
             {
@@ -64,8 +65,8 @@ public static class Extensions
             .AddQueue<GenerationJobPayload, SuiteGenerationHandler>(GenerationJobPayload.Queue, q =>
             {
                 q.Concurrency = 1;
-                q.DefaultTimeout = TimeSpan.FromSeconds(generation.JobTimeoutSeconds);
-                q.MaxTimeout = TimeSpan.FromSeconds(generation.JobTimeoutSeconds);
+                q.DefaultTimeout = generation.JobTimeout;
+                q.MaxTimeout = generation.JobTimeout;
                 q.MaxAttempts = 3;
             });
         return builder;
@@ -74,13 +75,13 @@ public static class Extensions
     /// <summary>
     /// The optional judge/generation model from <c>ConnectionStrings__chat-model</c> (<c>Endpoint=…;Model=…</c>), talked to
     /// through OllamaSharp's <see cref="IChatClient"/> on an HttpClient without the standard handler (model load can take
-    /// a minute); each call is bounded by <see cref="JudgeOptions.TimeoutSeconds"/>.
+    /// a minute); each call is bounded by <see cref="JudgeOptions.Timeout"/>.
     /// </summary>
     private static void AddEvaluationLlm(this IHostApplicationBuilder builder)
     {
         var judge = builder.Configuration.GetSection(JudgeOptions.Section).Get<JudgeOptions>() ?? new JudgeOptions();
         var raw = builder.Configuration.GetConnectionString(judge.ConnectionName);
-        var timeout = TimeSpan.FromSeconds(judge.TimeoutSeconds);
+        var timeout = judge.Timeout;
         if (!judge.Enabled || string.IsNullOrWhiteSpace(raw))
         {
             builder.Services.AddSingleton(new EvaluationLlm(null, null, timeout, judge.MaxOutputTokens));
@@ -113,5 +114,13 @@ public static class Extensions
                 new OllamaApiClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(clientName), model!.ToString()!));
             return new EvaluationLlm(client, model.ToString(), timeout, judge.MaxOutputTokens);
         });
+    }
+
+    /// <summary>The EvaluationService endpoints (the service defaults map probes, metrics and admin).</summary>
+    public static WebApplication MapEvaluationApis(this WebApplication app)
+    {
+        app.MapSuitesApi();
+        app.MapEvaluationsApi();
+        return app;
     }
 }

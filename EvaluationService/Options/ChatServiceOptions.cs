@@ -22,6 +22,6 @@ public sealed class ChatServiceOptions
     public BreakerOptions Breaker { get; set; } = new() { SamplingDuration = TimeSpan.FromSeconds(60), BreakDuration = TimeSpan.FromSeconds(30) };
 
     /// <summary>Timeout for the short chunk look-ups of suite generation.</summary>
-    [Range(1, 300)]
-    public int DocumentTimeoutSeconds { get; set; } = 15;
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan DocumentTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }

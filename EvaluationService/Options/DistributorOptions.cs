@@ -13,19 +13,19 @@ public sealed class DistributorOptions
 
     public bool Enabled { get; set; } = true;
 
-    [Range(10, 60_000)]
-    public int PollIntervalMs { get; set; } = 1_000;
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    [Range(10, 600_000)]
-    public int InitialBackoffMs { get; set; } = 1_000;
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
-    [Range(10, 3_600_000)]
-    public int MaxBackoffMs { get; set; } = 60_000;
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(1);
 
     [Range(1, 1_000)]
     public int BatchSize { get; set; } = 20;
 
     /// <summary>Attempt budget of one POST (the standard resilience handler of this client bounds it as well).</summary>
-    [Range(1, 120)]
-    public int SendTimeoutSeconds { get; set; } = 10;
+    [Range(typeof(TimeSpan), "00:00:01", "00:02:00")]
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

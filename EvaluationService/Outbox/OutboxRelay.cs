@@ -1,6 +1,5 @@
 using System.Text.Json;
 using EvaluationService.Data;
-using EvaluationService.Data.Entities;
 using EvaluationService.Options;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -30,7 +29,7 @@ public sealed class OutboxRelay(
             return;
         }
 
-        var poll = TimeSpan.FromMilliseconds(options.Value.PollIntervalMs);
+        var poll = options.Value.PollInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -94,7 +93,7 @@ public sealed class OutboxRelay(
         message.Attempts++;
         DeliveryResult result;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.SendTimeoutSeconds));
+        timeout.CancelAfter(options.Value.SendTimeout);
         try
         {
             using var payload = JsonDocument.Parse(message.Payload);
@@ -118,9 +117,10 @@ public sealed class OutboxRelay(
         }
 
         message.LastError = result.Error;
-        var backoff = Math.Min(options.Value.MaxBackoffMs, options.Value.InitialBackoffMs * Math.Pow(2, Math.Min(message.Attempts - 1, 20)));
+        var backoff = Math.Min(options.Value.MaxBackoff.TotalMilliseconds,
+            options.Value.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(message.Attempts - 1, 20)));
         // why: a rejected (4xx) event will not be accepted later either; it waits at the longest backoff for an operator.
-        message.NextAttemptAt = time.GetUtcNow() + TimeSpan.FromMilliseconds(result.Permanent ? options.Value.MaxBackoffMs : backoff);
+        message.NextAttemptAt = time.GetUtcNow() + TimeSpan.FromMilliseconds(result.Permanent ? options.Value.MaxBackoff.TotalMilliseconds : backoff);
         if (result.Unauthorized)
         {
             // why: an operator can fix the credentials; the event is retried with the normal backoff and delivered once they do.

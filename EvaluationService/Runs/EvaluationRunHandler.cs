@@ -1,6 +1,5 @@
 using DurableJobs;
 using EvaluationService.Data;
-using EvaluationService.Data.Entities;
 using EvaluationService.Options;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -136,8 +135,8 @@ public sealed class EvaluationRunHandler(
     private async Task<RunSlot?> WaitForSlotAsync(Guid runId, CancellationToken jobToken)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(jobToken);
-        wait.CancelAfter(TimeSpan.FromSeconds(options.Value.SlotWaitSeconds));
-        var poll = TimeSpan.FromMilliseconds(options.Value.PollIntervalMs);
+        wait.CancelAfter(options.Value.SlotWait);
+        var poll = options.Value.PollInterval;
         while (true)
         {
             if (await slots.TryAcquireAsync(wait.Token) is { } slot)
@@ -158,7 +157,7 @@ public sealed class EvaluationRunHandler(
             catch (OperationCanceledException) when (!jobToken.IsCancellationRequested)
             {
                 await finalizer.FinishAsync(runId, RunStatus.Failed, "SLOT_WAIT_EXCEEDED",
-                    $"No run slot became free within {options.Value.SlotWaitSeconds} s.");
+                    $"No run slot became free within {options.Value.SlotWait.TotalSeconds:0} s.");
                 return null;
             }
         }
@@ -166,7 +165,7 @@ public sealed class EvaluationRunHandler(
 
     private async Task WatchCancelFlagAsync(Guid runId, CancellationTokenSource cancelFlag, CancellationToken stop)
     {
-        var poll = TimeSpan.FromMilliseconds(options.Value.PollIntervalMs);
+        var poll = options.Value.PollInterval;
         while (!stop.IsCancellationRequested)
         {
             try
@@ -191,7 +190,7 @@ public sealed class EvaluationRunHandler(
 
     private async Task<bool> IsCancelRequestedAsync(Guid runId)
     {
-        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(options.Value.FinalizeTimeoutSeconds));
+        using var budget = new CancellationTokenSource(options.Value.FinalizeTimeout);
         await using var scope = scopes.CreateAsyncScope();
         var fresh = scope.ServiceProvider.GetRequiredService<EvaluationDbContext>();
         return await fresh.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => r.CancelRequested).FirstOrDefaultAsync(budget.Token);

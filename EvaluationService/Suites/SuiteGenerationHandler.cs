@@ -2,7 +2,6 @@ using System.Text.Json;
 using DurableJobs;
 using EvaluationService.Chat;
 using EvaluationService.Data;
-using EvaluationService.Data.Entities;
 using EvaluationService.Options;
 using EvaluationService.Scoring;
 using Microsoft.EntityFrameworkCore;
@@ -63,7 +62,7 @@ public sealed class SuiteGenerationHandler(
             try
             {
                 perDocument.Add(await chat.GetChunksAsync(documentId, payload.Owner, maxChunks,
-                    TimeSpan.FromSeconds(chatOptions.Value.DocumentTimeoutSeconds), cancellationToken));
+                    chatOptions.Value.DocumentTimeout, cancellationToken));
             }
             catch (ChatServiceException ex) when (ex.StatusCode is 404 or 403)
             {

@@ -24,7 +24,8 @@ internal static class ErrorResponsesTransformer
                 operation.RequestBody = UploadRequestBody(upload);
             }
 
-            if (metadata.OfType<System.Reflection.MethodInfo>().Any(m => m.GetParameters().Any(p => p.ParameterType == typeof(Requests.IdempotencyKey))))
+            var handlers = metadata.OfType<System.Reflection.MethodInfo>();
+            if (handlers.Any(m => m.GetParameters().Any(p => p.ParameterType == typeof(Requests.IdempotencyKey))))
             {
                 operation.Parameters ??= [];
                 operation.Parameters.Add(new OpenApiParameter

@@ -6,7 +6,8 @@ namespace ServiceDefaults.Resilience;
 /// <summary>
 /// Settings of one named circuit breaker, the same shape in every service (<c>…:Breaker:FailureRatio</c>,
 /// <c>MinimumThroughput</c>, <c>SamplingDuration</c>, <c>BreakDuration</c>); a service sets its own defaults where it
-/// declares the property. Mapped to Polly in one place (<see cref="CircuitBreakerRegistry.AddNamedCircuitBreaker{T}(Polly.ResiliencePipelineBuilder{T}, string, BreakerOptions, CircuitBreakerStrategyOptions{T})"/>).
+/// declares the property. Mapped to Polly in one place (<see cref="ApplyTo{T}"/>, used by
+/// <see cref="CircuitBreakerRegistry"/>'s <c>AddNamedCircuitBreaker(pipeline, name, breaker, strategy)</c>).
 /// </summary>
 public sealed class BreakerOptions
 {

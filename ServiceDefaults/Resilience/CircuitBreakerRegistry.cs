@@ -42,7 +42,9 @@ public sealed class CircuitBreakerRegistry
         return pipeline.AddCircuitBreaker(options);
     }
 
-    /// <summary>A named circuit breaker configured from <paramref name="breaker"/>; <paramref name="strategy"/> gives its predicate.</summary>
+    /// <summary>
+    /// A named circuit breaker configured from <paramref name="breaker"/>; <paramref name="strategy"/> gives its predicate.
+    /// </summary>
     public ResiliencePipelineBuilder<T> AddNamedCircuitBreaker<T>(ResiliencePipelineBuilder<T> pipeline, string name, BreakerOptions breaker,
         CircuitBreakerStrategyOptions<T> strategy)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DurableJobs.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Testing;
 using Xunit.Abstractions;
@@ -45,8 +46,8 @@ public sealed class TypedJobTests(DependenciesFixture dependencies, ITestOutputH
             var scheduler = scope.ServiceProvider.GetRequiredService<IJobScheduler>();
             await using var transaction = await context.Database.BeginTransactionAsync(Timeout);
             var (command, staged) = scheduler.StageCommand([.. jobs.Select(j => (j, EnqueueOptions.Default))]);
-            await using var batch = new Npgsql.NpgsqlBatch((Npgsql.NpgsqlConnection)context.Database.GetDbConnection(),
-                (Npgsql.NpgsqlTransaction)Microsoft.EntityFrameworkCore.Storage.DbContextTransactionExtensions.GetDbTransaction(transaction));
+            var connection = (Npgsql.NpgsqlConnection)context.Database.GetDbConnection();
+            await using var batch = new Npgsql.NpgsqlBatch(connection, (Npgsql.NpgsqlTransaction)transaction.GetDbTransaction());
             batch.BatchCommands.Add(command);
             await batch.ExecuteNonQueryAsync(Timeout);
             await transaction.CommitAsync(Timeout);

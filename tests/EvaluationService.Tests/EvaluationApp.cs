@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EvaluationService.Apis;
 using EvaluationService.Data;
-using EvaluationService.Data.Entities;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -52,11 +51,11 @@ public sealed class EvaluationApp : WebApplicationFactory<Program>
             ["services:distributorservice:http:0"] = (distributor ?? new Uri($"http://127.0.0.1:{FreePort.Next()}")).ToString().TrimEnd('/'),
             ["Logging:PlainConsole"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
-            ["Evaluation:PollIntervalMs"] = "200",
-            ["Evaluation:EventsPollIntervalMs"] = "100",
-            ["Evaluation:Distributor:PollIntervalMs"] = "200",
-            ["Evaluation:Distributor:InitialBackoffMs"] = "200",
-            ["Evaluation:Distributor:MaxBackoffMs"] = "1000",
+            ["Evaluation:PollInterval"] = "00:00:00.200",
+            ["Evaluation:EventsPollInterval"] = "00:00:00.100",
+            ["Evaluation:Distributor:PollInterval"] = "00:00:00.200",
+            ["Evaluation:Distributor:InitialBackoff"] = "00:00:00.200",
+            ["Evaluation:Distributor:MaxBackoff"] = "00:00:01",
             ["Jobs:SweepInterval"] = "00:00:00.500",
             ["Jobs:RedispatchAfter"] = "00:00:02",
             ["Jobs:Queues:evaluations:LeaseDuration"] = "00:00:04",

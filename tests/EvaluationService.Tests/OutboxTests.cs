@@ -1,5 +1,5 @@
 using EvaluationService.Apis;
-using EvaluationService.Data.Entities;
+using EvaluationService.Data;
 using EvaluationService.Outbox;
 using EvaluationService.Runs;
 using EvaluationService.Tests.Fakes;

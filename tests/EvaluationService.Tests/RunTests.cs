@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using EvaluationService.Apis;
 using EvaluationService.Chat;
-using EvaluationService.Data.Entities;
+using EvaluationService.Data;
 using EvaluationService.Tests.Fakes;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceDefaults.Resilience;

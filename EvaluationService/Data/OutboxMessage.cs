@@ -1,4 +1,4 @@
-namespace EvaluationService.Data.Entities;
+namespace EvaluationService.Data;
 
 /// <summary>An event written in the same transaction as the state change it reports, relayed to DistributorService later.</summary>
 public sealed class OutboxMessage
