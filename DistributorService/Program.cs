@@ -1,6 +1,4 @@
-using DistributorService.Apis;
 using DistributorService.Extensions;
-using DurableJobs.Admin;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,11 +8,7 @@ builder.AddDistributorServices();
 var app = builder.Build();
 
 app.UseServiceDefaults();
-app.MapDestinationsApi();
-app.MapEventsApi();
-app.MapDistributionsApi();
-app.MapDeadLettersApi();
-app.MapDistributorAdminApi();
+app.MapDistributorApis();
 app.MapDefaultEndpoints();
 
 app.Run();

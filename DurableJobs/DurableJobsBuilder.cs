@@ -47,6 +47,33 @@ public sealed partial class DurableJobsBuilder
     }
 
     /// <summary>
+    /// A queue of typed jobs this process runs: <typeparamref name="THandler"/> (scoped, one instance per attempt) gets each
+    /// job's payload as a <typeparamref name="TJob"/>, and <c>EnqueueAsync(job)</c> / <c>Stage(job)</c> find the queue from the
+    /// job's type, so the name is written once, here. Options as in <see cref="AddQueue{THandler}(string, Action{QueueOptions}?)"/>.
+    /// </summary>
+    public DurableJobsBuilder AddQueue<TJob, THandler>(string queue, Action<QueueOptions>? configure = null)
+        where THandler : class, IJobHandler<TJob>
+    {
+        Register(queue, configure, runsHere: true);
+        _registry.AddJobType(typeof(TJob), queue);
+        Services.AddScoped<THandler>();
+        Services.AddKeyedScoped<IJobHandler>(queue, (sp, _) => new TypedJobHandler<TJob, THandler>(sp.GetRequiredService<THandler>()));
+        Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueWorker>(sp, queue));
+        return this;
+    }
+
+    /// <summary>
+    /// A queue of typed jobs this process only enqueues into (another process of the same service, sharing its database,
+    /// runs it with <see cref="AddQueue{TJob, THandler}(string, Action{QueueOptions}?)"/>).
+    /// </summary>
+    public DurableJobsBuilder AddEnqueueOnlyQueue<TJob>(string queue, Action<QueueOptions>? configure = null)
+    {
+        Register(queue, configure, runsHere: false);
+        _registry.AddJobType(typeof(TJob), queue);
+        return this;
+    }
+
+    /// <summary>
     /// A queue this process only enqueues into (another process of the same service, sharing its database, runs it).
     /// The sweeper of this process still re-dispatches its lost dispatches.
     /// </summary>

@@ -40,6 +40,24 @@ public interface IJobScheduler
     (NpgsqlBatchCommand Command, IReadOnlyList<Guid> Ids) StageCommand(IReadOnlyList<JobRequest> requests);
 
     /// <summary>
+    /// <see cref="EnqueueAsync(JobRequest, CancellationToken)"/> for a typed job: the queue is the one registered for
+    /// <typeparamref name="TJob"/>, the payload its JSON (web defaults, stored as jsonb).
+    /// </summary>
+    Task<EnqueueResult> EnqueueAsync<TJob>(TJob job, EnqueueOptions options, CancellationToken cancellationToken)
+        where TJob : notnull;
+
+    /// <summary><see cref="Stage(JobRequest)"/> for a typed job (queue from its type).</summary>
+    JobRecord Stage<TJob>(TJob job, EnqueueOptions options)
+        where TJob : notnull;
+
+    /// <summary>
+    /// <see cref="StageCommand(IReadOnlyList{JobRequest})"/> for typed jobs (queue from their type): the batched path for
+    /// many jobs, one multi-row INSERT.
+    /// </summary>
+    (NpgsqlBatchCommand Command, IReadOnlyList<Guid> Ids) StageCommand<TJob>(IReadOnlyList<(TJob Job, EnqueueOptions Options)> jobs)
+        where TJob : notnull;
+
+    /// <summary>
     /// Puts queued jobs on their streams (for rows written outside the DbContext's tracking); not needed after
     /// <see cref="EnqueueAsync"/> or <see cref="Stage"/>. Jobs not in state queued are skipped.
     /// </summary>

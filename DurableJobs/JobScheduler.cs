@@ -94,6 +94,19 @@ internal sealed class JobScheduler(
         return (store.InsertManyCommand(jobs), jobs.Select(j => j.Id).ToList());
     }
 
+    public Task<EnqueueResult> EnqueueAsync<TJob>(TJob job, EnqueueOptions options, CancellationToken cancellationToken)
+        where TJob : notnull => EnqueueAsync(Request(job, options), cancellationToken);
+
+    public JobRecord Stage<TJob>(TJob job, EnqueueOptions options)
+        where TJob : notnull => Stage(Request(job, options));
+
+    public (NpgsqlBatchCommand Command, IReadOnlyList<Guid> Ids) StageCommand<TJob>(IReadOnlyList<(TJob Job, EnqueueOptions Options)> jobs)
+        where TJob : notnull
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        return StageCommand([.. jobs.Select(j => Request(j.Job, j.Options))]);
+    }
+
     public async Task DispatchAsync(IEnumerable<Guid> jobIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(jobIds);
@@ -126,6 +139,15 @@ internal sealed class JobScheduler(
         }
 
         return true;
+    }
+
+    private JobRequest Request<TJob>(TJob job, EnqueueOptions options)
+        where TJob : notnull
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(options);
+        return new JobRequest(registry.QueueOf(typeof(TJob)), JsonSerializer.SerializeToElement(job, JsonSerializerOptions.Web),
+            options.Owner, options.IdempotencyKey, options.Timeout, options.MaxAttempts);
     }
 
     private NewJob Validate(JobRequest request)

@@ -4,6 +4,7 @@ namespace DurableJobs;
 internal sealed class QueueRegistry
 {
     private readonly Dictionary<string, bool> _queues = new(StringComparer.Ordinal);
+    private readonly Dictionary<Type, string> _jobTypes = [];
 
     public IReadOnlyCollection<string> Names => _queues.Keys;
 
@@ -23,4 +24,18 @@ internal sealed class QueueRegistry
 
         _queues.Add(queue, runsHere);
     }
+
+    /// <summary>Ties a job type to its queue (one queue per type, so a typed enqueue needs no queue name).</summary>
+    public void AddJobType(Type jobType, string queue)
+    {
+        if (!_jobTypes.TryAdd(jobType, queue))
+        {
+            throw new InvalidOperationException($"Job type {jobType.Name} is already the job of queue '{_jobTypes[jobType]}'.");
+        }
+    }
+
+    public string QueueOf(Type jobType) => _jobTypes.TryGetValue(jobType, out var queue)
+        ? queue
+        : throw new InvalidOperationException(
+            $"No queue takes jobs of type {jobType.Name}: register it with AddQueue<{jobType.Name}, THandler>.");
 }

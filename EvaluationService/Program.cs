@@ -1,4 +1,3 @@
-using EvaluationService.Apis;
 using EvaluationService.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,8 +8,7 @@ builder.AddEvaluationServices();
 var app = builder.Build();
 
 app.UseServiceDefaults();
-app.MapSuitesApi();
-app.MapEvaluationsApi();
+app.MapEvaluationApis();
 app.MapDefaultEndpoints();
 
 app.Run();

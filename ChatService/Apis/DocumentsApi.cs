@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
-using System.Text.Json;
 using ChatService.Apis.Contracts;
 using ChatService.Apis.Paging;
 using ChatService.Data;
@@ -12,6 +11,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using ServiceDefaults.Auth;
+using ServiceDefaults.Paging;
 using ServiceDefaults.OpenApi;
 using ServiceDefaults.Problems;
 using ServiceDefaults.Validation;
@@ -108,9 +108,7 @@ public static class DocumentsApi
             await using var transaction = await services.Db.Database.BeginTransactionAsync(cancellationToken);
             services.Db.Documents.Add(document);
             await services.Db.SaveChangesAsync(cancellationToken);
-            await services.Jobs.EnqueueAsync(new JobRequest(
-                IngestionJobPayload.Queue,
-                JsonSerializer.SerializeToElement(new IngestionJobPayload(document.Id), JsonSerializerOptions.Web),
+            await services.Jobs.EnqueueAsync(new IngestionJobPayload(document.Id), new EnqueueOptions(
                 Owner: owner,
                 IdempotencyKey: $"ingest:{document.Id:N}",
                 Timeout: services.Options.Value.JobTimeout,
@@ -138,13 +136,13 @@ public static class DocumentsApi
     private static async Task<Results<Ok<Page<DocumentView>>, ProblemHttpResult>> List(
         int? limit, string? cursor, ClaimsPrincipal user, ChatDbContext db, CancellationToken cancellationToken)
     {
-        if (PagingProblems.Check(limit, cursor, out var after) is { } problem)
+        if (ChatPaging.Check(limit, cursor, out var after) is { } problem)
         {
             return problem;
         }
 
         var owner = user.GetUserId();
-        var take = limit ?? PageCursor.DefaultLimit;
+        var take = limit ?? ChatPaging.DefaultLimit;
         var (items, next) = await KeysetPage.ReadAsync(db.Documents.AsNoTracking().Where(d => d.Owner == owner), after, take,
             newestFirst: true, cancellationToken);
         return TypedResults.Ok(new Page<DocumentView>(items.Select(DocumentView.From).ToList(), next));
@@ -162,14 +160,9 @@ public static class DocumentsApi
     private static async Task<Results<Ok<Page<DocumentChunkView>>, ProblemHttpResult>> Chunks(
         Guid id, int? limit, string? cursor, ClaimsPrincipal user, ChatDbContext db, CancellationToken cancellationToken)
     {
-        if (!PageCursor.ValidLimit(limit))
+        if (PageRules.CheckNumber(limit, ChatPaging.MaxLimit, cursor, out var after) is { } problem)
         {
-            return Problem.Validation($"limit must be between 1 and {PageCursor.MaxLimit}.");
-        }
-
-        if (!ChunkCursor.TryDecode(cursor, out var after))
-        {
-            return Problem.Of(400, ChatErrorCodes.InvalidCursor, "Validation failed", "The cursor is not valid.");
+            return problem;
         }
 
         var owner = user.GetUserId();
@@ -178,18 +171,17 @@ public static class DocumentsApi
             return NotFound();
         }
 
-        var take = limit ?? PageCursor.DefaultLimit;
+        var take = limit ?? ChatPaging.DefaultLimit;
         var query = db.Chunks.AsNoTracking().Where(c => c.DocumentId == id && c.Owner == owner);
-        if (after is not null)
+        if (after is { } lastOrdinal)
         {
-            var lastOrdinal = after.Ordinal;
             query = query.Where(c => c.Ordinal > lastOrdinal);
         }
 
         var items = await query.OrderBy(c => c.Ordinal).Take(take + 1)
             .Select(c => new DocumentChunkView(c.Id, c.Ordinal, c.Text, c.Page, c.Heading))
             .ToListAsync(cancellationToken);
-        var next = items.Count > take ? new ChunkCursor(items[take - 1].Index).Encode() : null;
+        var next = items.Count > take ? PageCursor.EncodeNumber(items[take - 1].Index) : null;
         return TypedResults.Ok(new Page<DocumentChunkView>(items.Take(take).ToList(), next));
     }
 

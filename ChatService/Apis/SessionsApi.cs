@@ -8,7 +8,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using ServiceDefaults.Auth;
+using ServiceDefaults.Paging;
 using ServiceDefaults.Problems;
+using ServiceDefaults.Requests;
 
 namespace ChatService.Apis;
 
@@ -25,7 +27,7 @@ public static class SessionsApi
     }
 
     private static async Task<Results<Created<SessionView>, Ok<SessionView>, ProblemHttpResult>> Create(
-        CreateSessionRequest? body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ClaimsPrincipal user,
+        CreateSessionRequest? body, IdempotencyKey idempotency, ClaimsPrincipal user,
         ChatDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         if (body?.Title is { Length: > 300 })
@@ -33,11 +35,7 @@ public static class SessionsApi
             return Problem.Validation("title must be at most 300 characters.");
         }
 
-        if (idempotencyKey is { Length: > 200 })
-        {
-            return Problem.Validation("Idempotency-Key must be at most 200 characters.");
-        }
-
+        var idempotencyKey = idempotency.Value;
         var owner = user.GetUserId();
         if (idempotencyKey is not null
             && await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Owner == owner && s.IdempotencyKey == idempotencyKey, cancellationToken) is { } seen)
@@ -65,13 +63,13 @@ public static class SessionsApi
     private static async Task<Results<Ok<Page<SessionView>>, ProblemHttpResult>> List(
         int? limit, string? cursor, ClaimsPrincipal user, ChatDbContext db, CancellationToken cancellationToken)
     {
-        if (PagingProblems.Check(limit, cursor, out var after) is { } problem)
+        if (ChatPaging.Check(limit, cursor, out var after) is { } problem)
         {
             return problem;
         }
 
         var owner = user.GetUserId();
-        var take = limit ?? PageCursor.DefaultLimit;
+        var take = limit ?? ChatPaging.DefaultLimit;
         var (items, next) = await KeysetPage.ReadAsync(db.Sessions.AsNoTracking().Where(s => s.Owner == owner), after, take,
             newestFirst: true, cancellationToken);
         return TypedResults.Ok(new Page<SessionView>(items.Select(View).ToList(), next));
@@ -80,7 +78,7 @@ public static class SessionsApi
     private static async Task<Results<Ok<Page<MessageView>>, ProblemHttpResult>> Messages(
         Guid id, int? limit, string? cursor, ClaimsPrincipal user, ChatDbContext db, CancellationToken cancellationToken)
     {
-        if (PagingProblems.Check(limit, cursor, out var after) is { } problem)
+        if (ChatPaging.Check(limit, cursor, out var after) is { } problem)
         {
             return problem;
         }
@@ -91,7 +89,7 @@ public static class SessionsApi
             return NotFound();
         }
 
-        var take = limit ?? PageCursor.DefaultLimit;
+        var take = limit ?? ChatPaging.DefaultLimit;
         var (items, next) = await KeysetPage.ReadAsync(db.Messages.AsNoTracking().Where(m => m.SessionId == id && m.Owner == owner),
             after, take, newestFirst: false, cancellationToken);
         return TypedResults.Ok(new Page<MessageView>(items.Select(MessageView.From).ToList(), next));

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using ChatService.Apis.Contracts;
 using ChatService.Data;
 using ChatService.Rag;
@@ -10,6 +9,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Auth;
 using ServiceDefaults.Problems;
+using ServiceDefaults.Requests;
 
 namespace ChatService.Apis;
 
@@ -25,29 +25,19 @@ public static class TasksApi
     }
 
     private static async Task<Results<Accepted<ChatTaskView>, Ok<ChatTaskView>, ProblemHttpResult>> Create(
-        ChatQuestion question, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ClaimsPrincipal user,
+        ChatQuestion question, IdempotencyKey idempotency, ClaimsPrincipal user,
         ChatTurnRunner runner, IJobScheduler jobs, ChatDbContext db, IOptions<ChatTaskOptions> options, CancellationToken cancellationToken)
     {
-        if (idempotencyKey is { Length: > 200 })
-        {
-            return Problem.Validation("Idempotency-Key must be at most 200 characters.");
-        }
-
         var owner = user.GetUserId();
-        var key = idempotencyKey is null ? null : $"{owner}:{idempotencyKey}";
+        var key = idempotency.Value is { } idempotencyKey ? $"{owner}:{idempotencyKey}" : null;
         try
         {
             // Accepting = persisting: the user message and the job row commit together.
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var turn = await runner.PrepareAsync(owner, question, cancellationToken);
             var payload = new ChatTaskPayload(turn.SessionId, turn.UserMessageId, turn.TopK, turn.DocumentIds);
-            var result = await jobs.EnqueueAsync(new JobRequest(
-                ChatTaskPayload.Queue,
-                JsonSerializer.SerializeToElement(payload, JsonSerializerOptions.Web),
-                Owner: owner,
-                IdempotencyKey: key,
-                Timeout: options.Value.Timeout,
-                MaxAttempts: options.Value.MaxAttempts), cancellationToken);
+            var result = await jobs.EnqueueAsync(payload,
+                new EnqueueOptions(owner, key, options.Value.Timeout, options.Value.MaxAttempts), cancellationToken);
             if (!result.Created)
             {
                 // A repeated Idempotency-Key: drop this request's user message, answer with the existing task.

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ServiceDefaults.Resilience;
 using ChatService.Llm;
 
 namespace ChatService.Chroma;

@@ -40,13 +40,8 @@ public static class ChromaRegistration
                     BackoffType = DelayBackoffType.Exponential,
                     ShouldHandle = args => ValueTask.FromResult(options.Retries > 0 && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
                 });
-                breakers.AddNamedCircuitBreaker(pipeline, ChromaClient.BreakerName, new HttpCircuitBreakerStrategyOptions
-                {
-                    FailureRatio = options.Breaker.FailureRatio,
-                    MinimumThroughput = options.Breaker.MinimumThroughput,
-                    SamplingDuration = options.Breaker.SamplingDuration,
-                    BreakDuration = options.Breaker.BreakDuration,
-                });
+                breakers.AddNamedCircuitBreaker(pipeline, ChromaClient.BreakerName, options.Breaker,
+                    new HttpCircuitBreakerStrategyOptions());
                 pipeline.AddTimeout(options.Timeout);
             });
         builder.Services.AddHttpClient(ProbeClientName, c => c.BaseAddress = baseAddress).RemoveAllResilienceHandlers();

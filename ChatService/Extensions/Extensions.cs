@@ -53,14 +53,14 @@ public static class Extensions
         var ingestion = builder.Configuration.GetSection(IngestionOptions.Section).Get<IngestionOptions>() ?? new IngestionOptions();
         var tasks = builder.Configuration.GetSection(ChatTaskOptions.Section).Get<ChatTaskOptions>() ?? new ChatTaskOptions();
         builder.Services.AddDurableJobs<ChatDbContext>()
-            .AddQueue<IngestionJobHandler>(IngestionJobPayload.Queue, o =>
+            .AddQueue<IngestionJobPayload, IngestionJobHandler>(IngestionJobPayload.Queue, o =>
             {
                 o.Concurrency = ingestion.Workers;
                 o.DefaultTimeout = ingestion.JobTimeout;
                 o.MaxTimeout = ingestion.JobTimeout > o.MaxTimeout ? ingestion.JobTimeout : o.MaxTimeout;
                 o.MaxAttempts = ingestion.MaxAttempts;
             })
-            .AddQueue<ChatTaskHandler>(ChatTaskPayload.Queue, o =>
+            .AddQueue<ChatTaskPayload, ChatTaskHandler>(ChatTaskPayload.Queue, o =>
             {
                 o.Concurrency = tasks.Workers;
                 o.DefaultTimeout = tasks.Timeout;

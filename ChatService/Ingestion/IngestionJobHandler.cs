@@ -20,11 +20,10 @@ public sealed class IngestionJobHandler(
     EventPublisher events,
     IOptions<IngestionOptions> options,
     TimeProvider time,
-    ILogger<IngestionJobHandler> logger) : IJobHandler
+    ILogger<IngestionJobHandler> logger) : IJobHandler<IngestionJobPayload>
 {
-    public async Task<object?> HandleAsync(JobContext job, CancellationToken cancellationToken)
+    public async Task<object?> HandleAsync(IngestionJobPayload payload, JobContext job, CancellationToken cancellationToken)
     {
-        var payload = job.GetPayload<IngestionJobPayload>();
         var document = await db.Documents.FirstOrDefaultAsync(d => d.Id == payload.DocumentId, cancellationToken);
         if (document is null)
         {

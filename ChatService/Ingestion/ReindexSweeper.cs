@@ -60,11 +60,8 @@ public sealed class ReindexSweeper(
         var created = 0;
         foreach (var document in pending)
         {
-            var result = await scheduler.EnqueueAsync(new JobRequest(
-                IngestionJobPayload.Queue,
-                System.Text.Json.JsonSerializer.SerializeToElement(new IngestionJobPayload(document.Id, IndexOnly: true), System.Text.Json.JsonSerializerOptions.Web),
-                Owner: document.Owner,
-                IdempotencyKey: $"index:{document.Id:N}:{document.IndexAttempts}"), cancellationToken);
+            var enqueue = new EnqueueOptions(Owner: document.Owner, IdempotencyKey: $"index:{document.Id:N}:{document.IndexAttempts}");
+            var result = await scheduler.EnqueueAsync(new IngestionJobPayload(document.Id, IndexOnly: true), enqueue, cancellationToken);
             created += result.Created ? 1 : 0;
         }
 

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using LocalEmbeddings;
+using ServiceDefaults.Resilience;
 
 namespace ChatService.Llm;
 

@@ -44,12 +44,8 @@ public sealed class LlmGenerator
             });
         }
 
-        breakers.AddNamedCircuitBreaker(builder, BreakerName, new CircuitBreakerStrategyOptions
+        breakers.AddNamedCircuitBreaker(builder, BreakerName, _options.Breaker, new CircuitBreakerStrategyOptions
         {
-            FailureRatio = _options.Breaker.FailureRatio,
-            MinimumThroughput = _options.Breaker.MinimumThroughput,
-            SamplingDuration = _options.Breaker.SamplingDuration,
-            BreakDuration = _options.Breaker.BreakDuration,
             ShouldHandle = new PredicateBuilder().Handle<LlmAttemptException>(),
         });
         _pipeline = builder.Build();

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ServiceDefaults.Resilience;
 
 namespace ChatService.Llm;
 

@@ -74,13 +74,8 @@ public static class LlmRegistration
                             ? ValueTask.FromResult(!args.Context.CancellationToken.IsCancellationRequested)
                             : ValueTask.FromResult(false),
                 });
-                breakers.AddNamedCircuitBreaker(pipeline, EmbeddingService.BreakerName, new HttpCircuitBreakerStrategyOptions
-                {
-                    FailureRatio = embed.Breaker.FailureRatio,
-                    MinimumThroughput = embed.Breaker.MinimumThroughput,
-                    SamplingDuration = embed.Breaker.SamplingDuration,
-                    BreakDuration = embed.Breaker.BreakDuration,
-                });
+                breakers.AddNamedCircuitBreaker(pipeline, EmbeddingService.BreakerName, embed.Breaker,
+                    new HttpCircuitBreakerStrategyOptions());
                 pipeline.AddTimeout(embed.BatchTimeout);
             });
 

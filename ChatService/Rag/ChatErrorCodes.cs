@@ -16,5 +16,4 @@ public static class ChatErrorCodes
     public const string FileTooLarge = "FILE_TOO_LARGE";
     public const string EmptyFile = "EMPTY_FILE";
     public const string TaskAlreadyFinished = "TASK_ALREADY_FINISHED";
-    public const string InvalidCursor = "INVALID_CURSOR";
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using ChatService.Chroma;
 using ChatService.Data;
+using ChatService.Data.Configurations;
 using ChatService.Llm;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

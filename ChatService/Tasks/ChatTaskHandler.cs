@@ -23,11 +23,10 @@ public sealed class ChatTaskHandler(
     EventPublisher events,
     ChatDbContext db,
     TimeProvider time,
-    IOptions<LlmOptions> llm) : IJobHandler
+    IOptions<LlmOptions> llm) : IJobHandler<ChatTaskPayload>
 {
-    public async Task<object?> HandleAsync(JobContext job, CancellationToken cancellationToken)
+    public async Task<object?> HandleAsync(ChatTaskPayload payload, JobContext job, CancellationToken cancellationToken)
     {
-        var payload = job.GetPayload<ChatTaskPayload>();
         var owner = job.Owner ?? throw new PermanentJobException("INVALID_PAYLOAD", "A chat task needs an owner.");
         var turn = await runner.ResumeAsync(owner, payload.SessionId, payload.UserMessageId, payload.TopK, payload.DocumentIds, cancellationToken)
                    ?? throw new PermanentJobException(ChatErrorCodes.SessionNotFound, "The task's session or message was deleted.");

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Auth;
+using ServiceDefaults.Paging;
 using ServiceDefaults.Problems;
 
 namespace DistributorService.Apis;
@@ -25,14 +26,14 @@ public static class DeadLettersApi
         Guid? destinationId, DateTimeOffset? since, int? limit, string? cursor, ClaimsPrincipal user,
         DistributorDbContext db, IOptions<DistributorOptions> options, CancellationToken cancellationToken)
     {
-        if (Problem.InvalidLimit(limit, options.Value.MaxPageSize) is { } badLimit)
+        if (PageRules.CheckNumber(limit, options.Value.MaxPageSize, cursor, out var after) is { } problem)
         {
-            return badLimit;
+            return problem;
         }
 
-        var page = await DistributionsApi.PageAsync(Publishers.Visible(db.Distributions.AsNoTracking(), user), destinationId, DistributionStatus.DeadLettered, since,
-            limit, cursor, options.Value, cancellationToken);
-        return page is null ? Problem.InvalidCursor() : TypedResults.Ok(page);
+        var visible = Publishers.Visible(db.Distributions.AsNoTracking(), user);
+        return TypedResults.Ok(await DistributionsApi.PageAsync(visible, destinationId, DistributionStatus.DeadLettered, since,
+            limit, after, options.Value, cancellationToken));
     }
 
     /// <summary>

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Auth;
+using ServiceDefaults.Paging;
 using ServiceDefaults.Problems;
 
 namespace DistributorService.Apis;
@@ -58,27 +59,21 @@ public static class DestinationsApi
     private static async Task<Results<Ok<Page<DestinationView>>, ProblemHttpResult>> List(
         [AsParameters] Services s, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (Problem.InvalidLimit(limit, s.Options.Value.MaxPageSize) is { } badLimit)
+        if (PageRules.Check(limit, s.Options.Value.MaxPageSize, cursor, out var after) is { } problem)
         {
-            return badLimit;
+            return problem;
         }
 
         var take = limit ?? s.Options.Value.DefaultPageSize;
         var query = s.Db.Destinations.AsNoTracking().OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).AsQueryable();
-        if (cursor is not null)
+        if (after is { } last)
         {
-            // A cursor this list did not hand out is refused like every other list's, not read as "from the start".
-            if (!DateTimeOffset.TryParseExact(cursor, "O", System.Globalization.CultureInfo.InvariantCulture,
-                    System.Globalization.DateTimeStyles.RoundtripKind, out var after))
-            {
-                return Problem.InvalidCursor();
-            }
-
-            query = query.Where(d => d.CreatedAt > after);
+            var (createdAt, id) = (last.At, last.Id);
+            query = query.Where(d => d.CreatedAt > createdAt || (d.CreatedAt == createdAt && d.Id.CompareTo(id) > 0));
         }
 
         var page = await query.Take(take).ToListAsync(cancellationToken);
-        var next = page.Count == take ? page[^1].CreatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture) : null;
+        var next = page.Count == take ? new PageCursor(page[^1].CreatedAt, page[^1].Id).Encode() : null;
         return TypedResults.Ok(new Page<DestinationView>(page.Select(s.Editor.ToView).ToList(), next));
     }
 

@@ -11,7 +11,4 @@ internal static class DistributionViews
             ? d.Attempts.OrderBy(a => a.Number).ThenBy(a => a.Id)
                 .Select(a => new AttemptView(a.Number, a.StartedAt, a.DurationMs, a.StatusCode, a.ErrorCode, a.Error)).ToList()
             : null);
-
-    public static string? CursorAfter<T>(IReadOnlyList<T> page, int limit, Func<T, long> sequence) =>
-        page.Count == limit ? sequence(page[^1]).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
 }

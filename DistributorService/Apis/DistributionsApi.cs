@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using DistributorService.Data;
 using DistributorService.Intake;
@@ -6,6 +5,7 @@ using DistributorService.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using ServiceDefaults.Paging;
 using ServiceDefaults.Problems;
 
 namespace DistributorService.Apis;
@@ -40,17 +40,18 @@ public static class DistributionsApi
             return Problem.Validation($"status must be one of {string.Join(", ", DistributionStatus.All)}");
         }
 
-        if (Problem.InvalidLimit(limit, options.Value.MaxPageSize) is { } badLimit)
+        if (PageRules.CheckNumber(limit, options.Value.MaxPageSize, cursor, out var after) is { } problem)
         {
-            return badLimit;
+            return problem;
         }
 
-        var result = await PageAsync(Publishers.Visible(db.Distributions.AsNoTracking(), user), destinationId, status, since, limit, cursor, options.Value, cancellationToken);
-        return result is null ? Problem.InvalidCursor() : TypedResults.Ok(result);
+        var visible = Publishers.Visible(db.Distributions.AsNoTracking(), user);
+        return TypedResults.Ok(await PageAsync(visible, destinationId, status, since, limit, after, options.Value, cancellationToken));
     }
 
-    internal static async Task<Page<DistributionView>?> PageAsync(IQueryable<Distribution> query, Guid? destinationId, string? status,
-        DateTimeOffset? since, int? limit, string? cursor, DistributorOptions options, CancellationToken cancellationToken)
+    /// <summary>Newest first by sequence; <paramref name="before"/> is the decoded cursor (the previous page's last sequence).</summary>
+    internal static async Task<Page<DistributionView>> PageAsync(IQueryable<Distribution> query, Guid? destinationId, string? status,
+        DateTimeOffset? since, int? limit, long? before, DistributorOptions options, CancellationToken cancellationToken)
     {
         var take = limit ?? options.DefaultPageSize; // validated by the caller (Problem.InvalidLimit)
         if (destinationId is { } destination)
@@ -68,18 +69,13 @@ public static class DistributionsApi
             query = query.Where(d => d.CreatedAt >= from);
         }
 
-        if (cursor is not null)
+        if (before is { } last)
         {
-            if (!long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var before))
-            {
-                return null;
-            }
-
-            query = query.Where(d => d.Sequence < before);
+            query = query.Where(d => d.Sequence < last);
         }
 
         var page = await query.OrderByDescending(d => d.Sequence).Take(take).ToListAsync(cancellationToken);
         return new Page<DistributionView>(page.Select(d => d.ToView(withAttempts: false)).ToList(),
-            DistributionViews.CursorAfter(page, take, d => d.Sequence));
+            page.Count == take ? PageCursor.EncodeNumber(page[^1].Sequence) : null);
     }
 }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using ServiceDefaults.Auth;
 using ServiceDefaults.Problems;
+using ServiceDefaults.Requests;
 using ServiceDefaults.Validation;
 
 namespace DistributorService.Apis;
@@ -34,7 +35,7 @@ public static class EventsApi
     /// </summary>
     private static async Task<Results<Accepted<EventAccepted>, ProblemHttpResult>> Accept(
         EventRequest request,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyHeader,
+        IdempotencyKey idempotency,
         ClaimsPrincipal user,
         Publishers publishers,
         IServiceScopeFactory scopes,
@@ -55,6 +56,7 @@ public static class EventsApi
             return Problem.Validation("payload is required (any JSON value)");
         }
 
+        var idempotencyHeader = idempotency.Value;
         var key = string.IsNullOrWhiteSpace(idempotencyHeader) ? request.IdempotencyKey : idempotencyHeader;
         if (key is { Length: > MaxKeyLength })
         {

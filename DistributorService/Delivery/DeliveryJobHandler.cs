@@ -24,13 +24,10 @@ public sealed partial class DeliveryJobHandler(
     DistributorMetrics metrics,
     IOptionsMonitor<DistributorOptions> options,
     TimeProvider time,
-    ILogger<DeliveryJobHandler> logger) : IJobHandler
+    ILogger<DeliveryJobHandler> logger) : IJobHandler<DeliveryJobPayload>
 {
-    public const string Queue = "deliveries";
-
-    public async Task<object?> HandleAsync(JobContext job, CancellationToken cancellationToken)
+    public async Task<object?> HandleAsync(DeliveryJobPayload payload, JobContext job, CancellationToken cancellationToken)
     {
-        var payload = job.GetPayload<DeliveryJobPayload>();
         var distributionId = payload.DistributionId;
         if (payload.DestinationId is { } destinationId && slots.IsFull(destinationId))
         {

@@ -46,14 +46,18 @@ public sealed class DestinationBreakers(CircuitBreakerRegistry registry, IOption
 
     private ResiliencePipeline<DeliveryOutcome> Build(Guid destinationId, int minimumThroughput)
     {
-        var breaker = options.Value.Breaker;
-        var builder = new ResiliencePipelineBuilder<DeliveryOutcome> { TimeProvider = time };
-        registry.AddNamedCircuitBreaker(builder, NameOf(destinationId), new CircuitBreakerStrategyOptions<DeliveryOutcome>
+        var configured = options.Value.Breaker;
+        // why: one round of the destination's connections must be able to open it (MinimumThroughputFor)
+        var breaker = new BreakerOptions
         {
-            FailureRatio = breaker.FailureRatio,
+            FailureRatio = configured.FailureRatio,
             MinimumThroughput = minimumThroughput,
-            SamplingDuration = breaker.SamplingDuration,
-            BreakDuration = breaker.BreakDuration,
+            SamplingDuration = configured.SamplingDuration,
+            BreakDuration = configured.BreakDuration,
+        };
+        var builder = new ResiliencePipelineBuilder<DeliveryOutcome> { TimeProvider = time };
+        registry.AddNamedCircuitBreaker(builder, NameOf(destinationId), breaker, new CircuitBreakerStrategyOptions<DeliveryOutcome>
+        {
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { IsTransientFailure: true }), // why: Polly's outcome value, not Task.Result
         });
         return builder.Build();

@@ -17,7 +17,35 @@ public sealed class DestinationEditor(
     /// <summary>Applies <paramref name="request"/> to <paramref name="target"/>; returns the validation error, or null.</summary>
     public async Task<string?> ApplyAsync(Destination target, DestinationRequest request, bool creating, CancellationToken cancellationToken)
     {
-        var limits = options.Value.Destinations;
+        if (await ValidateEndpointsAsync(request, cancellationToken) is { } endpointError)
+        {
+            return endpointError;
+        }
+
+        if (ValidateDelivery(request, out var delivery) is { } deliveryError)
+        {
+            return deliveryError;
+        }
+
+        var (authError, auth) = await ValidateAuthAsync(target, request, creating, cancellationToken);
+        if (authError is not null)
+        {
+            return authError;
+        }
+
+        Map(target, request, delivery, auth, creating);
+        return null;
+    }
+
+    /// <summary>What validation settled: the request's delivery settings or the defaults.</summary>
+    private readonly record struct DeliverySettings(int Timeout, int MaxAttempts, BackoffSettings Backoff, int Concurrency);
+
+    /// <summary>The destination's auth after validation, with the secrets to store in plaintext (protected when mapped).</summary>
+    private sealed record AuthSettings(string Type, DestinationAuthRequest Request, string? Token, string? ClientSecret);
+
+    /// <summary>Validation: name, URLs (through the SSRF guard) and event types.</summary>
+    private async Task<string?> ValidateEndpointsAsync(DestinationRequest request, CancellationToken cancellationToken)
+    {
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
         {
             return "name is required (at most 200 characters)";
@@ -45,26 +73,35 @@ public sealed class DestinationEditor(
             return "eventTypes must list 1 to 100 event types: exact types, prefixes ending in \".*\" (document.*), or \"*\" for all";
         }
 
-        var timeout = request.TimeoutSeconds ?? limits.DefaultTimeoutSeconds;
+        return null;
+    }
+
+    /// <summary>Validation: timeout, attempts, backoff, concurrency, rate, batch and signing secret within the limits.</summary>
+    private string? ValidateDelivery(DestinationRequest request, out DeliverySettings settings)
+    {
+        var limits = options.Value.Destinations;
+        settings = new DeliverySettings(
+            request.TimeoutSeconds ?? limits.DefaultTimeoutSeconds,
+            request.MaxAttempts ?? limits.DefaultMaxAttempts,
+            request.Backoff ?? new BackoffSettings(limits.DefaultBackoffInitialSeconds, limits.DefaultBackoffMultiplier,
+                limits.DefaultBackoffMaxSeconds),
+            request.MaxConcurrency ?? limits.DefaultMaxConcurrency);
+        var (timeout, maxAttempts, backoff, concurrency) = settings;
         if (timeout < 1 || timeout > limits.MaxTimeoutSeconds)
         {
             return $"timeoutSeconds must be between 1 and {limits.MaxTimeoutSeconds}";
         }
 
-        var maxAttempts = request.MaxAttempts ?? limits.DefaultMaxAttempts;
         if (maxAttempts < 1 || maxAttempts > limits.MaxMaxAttempts)
         {
             return $"maxAttempts must be between 1 and {limits.MaxMaxAttempts}";
         }
 
-        var backoff = request.Backoff ?? new BackoffSettings(limits.DefaultBackoffInitialSeconds, limits.DefaultBackoffMultiplier,
-            limits.DefaultBackoffMaxSeconds);
         if (backoff.InitialSeconds < 0 || backoff.Multiplier < 1 || backoff.MaxSeconds < backoff.InitialSeconds || backoff.MaxSeconds > 86_400)
         {
             return "backoff needs initialSeconds >= 0, multiplier >= 1 and initialSeconds <= maxSeconds <= 86400";
         }
 
-        var concurrency = request.MaxConcurrency ?? limits.DefaultMaxConcurrency;
         if (concurrency < 1 || concurrency > limits.MaxConcurrency)
         {
             return $"maxConcurrency must be between 1 and {limits.MaxConcurrency}";
@@ -75,7 +112,8 @@ public sealed class DestinationEditor(
             return "rateLimitPerSecond must be greater than 0 and at most 100000";
         }
 
-        if (request.Batch is { } batch && (batch.MaxSize < 1 || batch.MaxSize > limits.MaxBatchSize || batch.MaxWaitMs < 1 || batch.MaxWaitMs > limits.MaxBatchWaitMs))
+        if (request.Batch is { } batch && (batch.MaxSize < 1 || batch.MaxSize > limits.MaxBatchSize
+                                           || batch.MaxWaitMs < 1 || batch.MaxWaitMs > limits.MaxBatchWaitMs))
         {
             return $"batch needs maxSize in 1..{limits.MaxBatchSize} and maxWaitMs in 1..{limits.MaxBatchWaitMs}";
         }
@@ -85,25 +123,43 @@ public sealed class DestinationEditor(
             return "signingSecret must be whsec_ followed by base64 (at least 16 bytes)";
         }
 
+        return null;
+    }
+
+    /// <summary>Validation: the auth type and the secrets it needs (a PUT keeps a stored secret it does not repeat).</summary>
+    private async Task<(string? Error, AuthSettings Auth)> ValidateAuthAsync(Destination target, DestinationRequest request, bool creating,
+        CancellationToken cancellationToken)
+    {
         var auth = request.Auth ?? new DestinationAuthRequest(DestinationAuthTypes.None, null, null, null, null, null);
         var authType = auth.Type ?? DestinationAuthTypes.None;
         if (!DestinationAuthTypes.All.Contains(authType))
         {
-            return "auth.type must be none, bearer or oauth2_client_credentials";
+            return ("auth.type must be none, bearer or oauth2_client_credentials", new AuthSettings(authType, auth, null, null));
         }
 
-        var token = Merge(target.AuthTokenProtected, auth.Token, creating);
-        var clientSecret = Merge(target.ClientSecretProtected, auth.ClientSecret, creating);
-        switch (authType)
+        var settings = new AuthSettings(authType, auth, Merge(target.AuthTokenProtected, auth.Token, creating),
+            Merge(target.ClientSecretProtected, auth.ClientSecret, creating));
+
+        var oauth = authType == DestinationAuthTypes.OAuth2ClientCredentials;
+        var error = authType switch
         {
-            case DestinationAuthTypes.Bearer when token is null:
-                return "auth.token is required for bearer";
-            case DestinationAuthTypes.OAuth2ClientCredentials when string.IsNullOrWhiteSpace(auth.TokenUrl) || string.IsNullOrWhiteSpace(auth.ClientId) || clientSecret is null:
-                return "auth.tokenUrl, auth.clientId and auth.clientSecret are required for oauth2_client_credentials";
-            case DestinationAuthTypes.OAuth2ClientCredentials when await ssrf.CheckUrlAsync(auth.TokenUrl!, cancellationToken) is { } tokenRefusal:
-                return $"auth.tokenUrl {tokenRefusal}";
+            DestinationAuthTypes.Bearer when settings.Token is null => "auth.token is required for bearer",
+            _ when oauth && (string.IsNullOrWhiteSpace(auth.TokenUrl) || string.IsNullOrWhiteSpace(auth.ClientId)
+                             || settings.ClientSecret is null) =>
+                "auth.tokenUrl, auth.clientId and auth.clientSecret are required for oauth2_client_credentials",
+            _ => null,
+        };
+        if (error is null && oauth && await ssrf.CheckUrlAsync(auth.TokenUrl!, cancellationToken) is { } tokenRefusal)
+        {
+            error = $"auth.tokenUrl {tokenRefusal}";
         }
 
+        return (error, settings);
+    }
+
+    /// <summary>Mapping: the validated request onto the destination row (secrets protected).</summary>
+    private void Map(Destination target, DestinationRequest request, DeliverySettings delivery, AuthSettings auth, bool creating)
+    {
         var now = time.GetUtcNow();
         if (creating)
         {
@@ -111,9 +167,9 @@ public sealed class DestinationEditor(
             target.CreatedAt = now;
         }
 
-        target.Name = request.Name.Trim();
-        target.Url = request.Url;
-        target.EventTypes = eventTypes.Select(t => t.Trim()).Distinct(StringComparer.Ordinal).ToArray();
+        target.Name = request.Name!.Trim();
+        target.Url = request.Url!;
+        target.EventTypes = request.EventTypes!.Select(t => t.Trim()).Distinct(StringComparer.Ordinal).ToArray();
         if (request.Enabled is { } enabled)
         {
             target.Enabled = enabled;
@@ -124,25 +180,25 @@ public sealed class DestinationEditor(
             }
         }
 
-        target.AuthType = authType;
-        target.AuthTokenProtected = authType == DestinationAuthTypes.Bearer ? Protect(token) : null;
-        target.TokenUrl = authType == DestinationAuthTypes.OAuth2ClientCredentials ? auth.TokenUrl : null;
-        target.ClientId = authType == DestinationAuthTypes.OAuth2ClientCredentials ? auth.ClientId : null;
-        target.ClientSecretProtected = authType == DestinationAuthTypes.OAuth2ClientCredentials ? Protect(clientSecret) : null;
-        target.Scope = authType == DestinationAuthTypes.OAuth2ClientCredentials ? auth.Scope : null;
+        var oauth = auth.Type == DestinationAuthTypes.OAuth2ClientCredentials;
+        target.AuthType = auth.Type;
+        target.AuthTokenProtected = auth.Type == DestinationAuthTypes.Bearer ? Protect(auth.Token) : null;
+        target.TokenUrl = oauth ? auth.Request.TokenUrl : null;
+        target.ClientId = oauth ? auth.Request.ClientId : null;
+        target.ClientSecretProtected = oauth ? Protect(auth.ClientSecret) : null;
+        target.Scope = oauth ? auth.Request.Scope : null;
         target.SigningSecretProtected = Protect(Merge(target.SigningSecretProtected, request.SigningSecret, creating));
-        target.TimeoutSeconds = timeout;
-        target.MaxAttempts = maxAttempts;
-        target.BackoffInitialSeconds = backoff.InitialSeconds;
-        target.BackoffMultiplier = backoff.Multiplier;
-        target.BackoffMaxSeconds = backoff.MaxSeconds;
-        target.MaxConcurrency = concurrency;
+        target.TimeoutSeconds = delivery.Timeout;
+        target.MaxAttempts = delivery.MaxAttempts;
+        target.BackoffInitialSeconds = delivery.Backoff.InitialSeconds;
+        target.BackoffMultiplier = delivery.Backoff.Multiplier;
+        target.BackoffMaxSeconds = delivery.Backoff.MaxSeconds;
+        target.MaxConcurrency = delivery.Concurrency;
         target.RateLimitPerSecond = request.RateLimitPerSecond;
         target.BatchMaxSize = request.Batch?.MaxSize;
         target.BatchMaxWaitMs = request.Batch?.MaxWaitMs;
         target.HealthUrl = string.IsNullOrWhiteSpace(request.HealthUrl) ? null : request.HealthUrl;
         target.UpdatedAt = now;
-        return null;
     }
 
     public DestinationView ToView(Destination d) => new(

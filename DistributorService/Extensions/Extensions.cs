@@ -59,7 +59,7 @@ public static class Extensions
         builder.Services.AddSingleton<DeliveryLedger>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryLedger>());
         builder.Services.AddDurableJobs<DistributorDbContext>()
-            .AddQueue<DeliveryJobHandler>(DeliveryJobHandler.Queue, q =>
+            .AddQueue<DeliveryJobPayload, DeliveryJobHandler>(DeliveryJobPayload.Queue, q =>
             {
                 q.Concurrency = delivery.Workers;
                 q.BufferSize = delivery.Workers;
@@ -79,5 +79,16 @@ public static class Extensions
         builder.Services.AddHealthChecks()
             .AddCheck<DestinationsHealthCheck>("destinations", HealthStatus.Degraded, [HealthTags.Ready]);
         return builder;
+    }
+
+    /// <summary>The DistributorService endpoints (the service defaults map probes, metrics and admin).</summary>
+    public static WebApplication MapDistributorApis(this WebApplication app)
+    {
+        app.MapDestinationsApi();
+        app.MapEventsApi();
+        app.MapDistributionsApi();
+        app.MapDeadLettersApi();
+        app.MapDistributorAdminApi();
+        return app;
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ServiceDefaults.Resilience;
 using Microsoft.Extensions.Options;
 
 namespace DistributorService.Options;
@@ -18,7 +19,7 @@ public sealed class DistributorOptions
     public DeliveryOptions Delivery { get; set; } = new();
 
     [Required, ValidateObjectMembers]
-    public BreakerOptions Breaker { get; set; } = new();
+    public BreakerOptions Breaker { get; set; } = new() { MinimumThroughput = 10, BreakDuration = TimeSpan.FromSeconds(30) };
 
     [Required, ValidateObjectMembers]
     public OAuthOptions OAuth { get; set; } = new();

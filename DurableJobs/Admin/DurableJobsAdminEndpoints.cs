@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Auth;
+using ServiceDefaults.Paging;
 using ServiceDefaults.Problems;
 
 namespace DurableJobs.Admin;
@@ -78,7 +79,7 @@ public static class DurableJobsAdminEndpoints
             : TypedResults.Ok(workers);
     }
 
-    internal static async Task<Results<Ok<DeadLetterPage>, ProblemHttpResult>> ListDeadLettersAsync(
+    internal static async Task<Results<Ok<Page<JobSnapshot>>, ProblemHttpResult>> ListDeadLettersAsync(
         string queue, int? limit, string? cursor, [AsParameters] AdminServices services, CancellationToken cancellationToken)
     {
         if (!services.Registry.Contains(queue))
@@ -86,22 +87,12 @@ public static class DurableJobsAdminEndpoints
             return Problem.NotFound($"Queue '{queue}'");
         }
 
+        if (PageRules.Check(limit, MaxPageSize, cursor, out var after) is { } problem)
+        {
+            return problem;
+        }
+
         var take = limit ?? DefaultPageSize;
-        if (take is < 1 or > MaxPageSize)
-        {
-            return Problem.Validation($"limit must be between 1 and {MaxPageSize}.");
-        }
-
-        DeadLetterCursor? after = null;
-        if (cursor is not null)
-        {
-            if (!DeadLetterCursor.TryDecode(cursor, out var decoded))
-            {
-                return Problem.Validation("cursor is not a cursor returned by this endpoint.");
-            }
-
-            after = decoded;
-        }
 
         var rows = await services.Store.ListDeadLettersAsync(queue, take + 1, after, cancellationToken).ConfigureAwait(false);
         string? next = null;
@@ -109,10 +100,10 @@ public static class DurableJobsAdminEndpoints
         {
             rows.RemoveAt(rows.Count - 1);
             var last = rows[^1];
-            next = new DeadLetterCursor(last.FinishedAt ?? last.CreatedAt, last.Id).Encode();
+            next = new PageCursor(last.FinishedAt ?? last.CreatedAt, last.Id).Encode();
         }
 
-        return TypedResults.Ok(new DeadLetterPage(rows, next));
+        return TypedResults.Ok(new Page<JobSnapshot>(rows, next));
     }
 
     internal static async Task<Results<Ok<ReplayResult>, ProblemHttpResult>> ReplayDeadLettersAsync(

@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using ServiceDefaults.Paging;
 
 namespace DurableJobs.Storage;
 
@@ -59,7 +60,7 @@ internal sealed partial class JobStore
     }
 
     /// <summary>Newest first, keyset-paged on (finished_at, id).</summary>
-    public Task<List<JobSnapshot>> ListDeadLettersAsync(string queue, int take, DeadLetterCursor? after,
+    public Task<List<JobSnapshot>> ListDeadLettersAsync(string queue, int take, PageCursor? after,
         CancellationToken cancellationToken)
     {
         var position = after is null ? "" : "AND (finished_at, id) < (@after_time, @after_id)";
@@ -74,7 +75,7 @@ internal sealed partial class JobStore
             p.Add(Int("take", take));
             if (after is { } cursor)
             {
-                p.Add(new NpgsqlParameter("after_time", NpgsqlDbType.TimestampTz) { Value = cursor.FinishedAt });
+                p.Add(new NpgsqlParameter("after_time", NpgsqlDbType.TimestampTz) { Value = cursor.At });
                 p.Add(Uuid("after_id", cursor.Id));
             }
         }, ReadSnapshot, cancellationToken);

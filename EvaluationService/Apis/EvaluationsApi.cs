@@ -4,7 +4,6 @@ using System.Security.Claims;
 using System.Text.Json;
 using DurableJobs;
 using EvaluationService.Data;
-using EvaluationService.Data.Entities;
 using EvaluationService.Options;
 using EvaluationService.Reports;
 using EvaluationService.Runs;
@@ -13,15 +12,19 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using ServiceDefaults.Auth;
+using ServiceDefaults.Paging;
 using ServiceDefaults.Problems;
 using ServiceDefaults.RateLimiting;
+using ServiceDefaults.Requests;
 
 namespace EvaluationService.Apis;
 
 public static class EvaluationsApi
 {
+    /// <summary>The largest page a list of this service returns (<c>limit</c> beyond it is 400).</summary>
+    internal const int MaxPageSize = 200;
+
     public static IEndpointRouteBuilder MapEvaluationsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/evaluations").WithTags("Evaluations");
@@ -37,115 +40,135 @@ public static class EvaluationsApi
 
     internal static async Task<Results<Accepted<RunView>, ProblemHttpResult>> Create(CreateEvaluationRequest request, ClaimsPrincipal user,
         EvaluationDbContext db, IJobScheduler scheduler, IOptions<EvaluationOptions> options, TimeProvider time, CancellationToken cancellationToken,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey = null)
+        IdempotencyKey idempotency = default)
     {
-        var o = options.Value;
         var owner = user.GetUserId();
-        if (idempotencyKey is { Length: > 200 })
-        {
-            return Problem.Validation("Idempotency-Key is at most 200 characters.");
-        }
-
+        var idempotencyKey = idempotency.Value;
         if (idempotencyKey is not null && await FindByKeyAsync(db, owner, idempotencyKey, cancellationToken) is { } existing)
         {
             return Accepted(await ViewAsync(db, existing, cancellationToken));
         }
 
-        var parallelism = request.Parallelism ?? o.DefaultParallelism;
-        var caseTimeout = request.CaseTimeoutSeconds ?? o.DefaultCaseTimeoutSeconds;
-        var runTimeout = request.RunTimeoutSeconds ?? o.DefaultRunTimeoutSeconds;
-        var repetitions = request.Repetitions ?? 1;
-        var error = (parallelism < 1 || parallelism > o.MaxParallelism) ? $"'parallelism' must be between 1 and {o.MaxParallelism}."
-            : (caseTimeout < 1 || caseTimeout > o.MaxCaseTimeoutSeconds) ? $"'caseTimeoutSeconds' must be between 1 and {o.MaxCaseTimeoutSeconds}."
-            : (runTimeout < 1 || runTimeout > o.MaxRunTimeoutSeconds) ? $"'runTimeoutSeconds' must be between 1 and {o.MaxRunTimeoutSeconds}."
-            : (repetitions < 1 || repetitions > o.MaxRepetitions) ? $"'repetitions' must be between 1 and {o.MaxRepetitions}."
-            : request.MaxCases is < 1 ? "'maxCases' must be at least 1."
-            : null;
-        if (error is not null)
+        if (ValidateSettings(request, options.Value, out var settings) is { } invalid)
         {
-            return Problem.Validation(error);
+            return invalid;
         }
 
-        var suite = await SuitesApi.FindAsync(db, request.SuiteId, user, cancellationToken);
-        if (suite is null)
+        var (suite, caseCount, refused) = await FindRunnableSuiteAsync(db, request, user, cancellationToken);
+        if (refused is not null)
         {
-            return Problem.NotFound("Suite");
+            return refused;
         }
 
-        if (suite.Status != SuiteStatus.Ready)
-        {
-            return Problem.Of(409, EvaluationErrorCodes.SuiteNotReady, "Suite not ready", $"The suite is {suite.Status}.");
-        }
-
-        var caseCount = await db.SuiteCases.CountAsync(c => c.SuiteId == suite.Id, cancellationToken);
-        if (caseCount == 0)
-        {
-            return Problem.Of(400, EvaluationErrorCodes.EmptySuite, "Empty suite", "The suite has no case to evaluate.");
-        }
-
-        if (request.BaselineId is { } baselineId && !await db.Runs.AnyAsync(r => r.Id == baselineId && (r.Owner == owner || user.IsAdmin()), cancellationToken))
-        {
-            return Problem.NotFound("Baseline run");
-        }
-
-        var maxCases = Math.Min(request.MaxCases ?? caseCount, caseCount);
-        var run = new EvaluationRun
-        {
-            Id = Guid.CreateVersion7(),
-            Owner = owner,
-            SuiteId = suite.Id,
-            SuiteName = suite.Name,
-            Total = maxCases * repetitions,
-            MaxCases = maxCases,
-            Parallelism = parallelism,
-            CaseTimeoutSeconds = caseTimeout,
-            RunTimeoutSeconds = runTimeout,
-            Repetitions = repetitions,
-            BaselineId = request.BaselineId,
-            IdempotencyKey = idempotencyKey,
-            CreatedAt = time.GetUtcNow(),
-        };
-
+        var run = NewRun(request, settings, suite!, caseCount, owner, idempotencyKey, time.GetUtcNow());
         try
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            db.Runs.Add(run);
-            await db.SaveChangesAsync(cancellationToken);
-            // why: the job may wait for a run slot before the run's own clock starts; its timeout covers both.
-            var jobTimeout = TimeSpan.FromSeconds(o.SlotWaitSeconds + runTimeout + o.FinalizeTimeoutSeconds * 2);
-            var job = await scheduler.EnqueueAsync(new JobRequest(EvaluationRunHandler.Queue,
-                JsonSerializer.SerializeToElement(new RunJobPayload(run.Id), JsonSerializerOptions.Web), owner, run.Id.ToString(), jobTimeout),
-                cancellationToken);
-            run.JobId = job.Job.Id;
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            var accepted = await AcceptAsync(db, scheduler, run, options.Value, cancellationToken);
+            return Accepted(await ViewAsync(db, accepted, cancellationToken));
         }
         catch (JobValidationException ex)
         {
             return Problem.Validation(ex.Message);
         }
-        catch (DbUpdateException ex) when (idempotencyKey is not null && ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+    }
+
+    /// <summary>The run's settings: the request's values or the defaults, each within its limit.</summary>
+    private readonly record struct RunSettings(int Parallelism, int CaseTimeout, int RunTimeout, int Repetitions);
+
+    /// <summary>Validation: the request's settings (or the defaults) within the options' limits, else 400.</summary>
+    private static ProblemHttpResult? ValidateSettings(CreateEvaluationRequest request, EvaluationOptions o, out RunSettings settings)
+    {
+        var maxCaseTimeout = (int)o.MaxCaseTimeout.TotalSeconds;
+        var maxRunTimeout = (int)o.MaxRunTimeout.TotalSeconds;
+        settings = new RunSettings(
+            request.Parallelism ?? o.DefaultParallelism,
+            request.CaseTimeoutSeconds ?? (int)o.DefaultCaseTimeout.TotalSeconds,
+            request.RunTimeoutSeconds ?? (int)o.DefaultRunTimeout.TotalSeconds,
+            request.Repetitions ?? 1);
+        var (parallelism, caseTimeout, runTimeout, repetitions) = settings;
+        var error = (parallelism < 1 || parallelism > o.MaxParallelism) ? $"'parallelism' must be between 1 and {o.MaxParallelism}."
+            : (caseTimeout < 1 || caseTimeout > maxCaseTimeout) ? $"'caseTimeoutSeconds' must be between 1 and {maxCaseTimeout}."
+            : (runTimeout < 1 || runTimeout > maxRunTimeout) ? $"'runTimeoutSeconds' must be between 1 and {maxRunTimeout}."
+            : (repetitions < 1 || repetitions > o.MaxRepetitions) ? $"'repetitions' must be between 1 and {o.MaxRepetitions}."
+            : request.MaxCases is < 1 ? "'maxCases' must be at least 1."
+            : null;
+        return error is null ? null : Problem.Validation(error);
+    }
+
+    /// <summary>Validation against the database: a ready, non-empty suite of the caller, and a visible baseline.</summary>
+    private static async Task<(Suite? Suite, int CaseCount, ProblemHttpResult? Refused)> FindRunnableSuiteAsync(EvaluationDbContext db,
+        CreateEvaluationRequest request, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var suite = await SuitesApi.FindAsync(db, request.SuiteId, user, cancellationToken);
+        if (suite is null)
         {
-            db.ChangeTracker.Clear();
-            var winner = await FindByKeyAsync(db, owner, idempotencyKey, cancellationToken)
-                         ?? throw new InvalidOperationException("Idempotency key conflict without a stored run.", ex);
-            return Accepted(await ViewAsync(db, winner, cancellationToken));
+            return (null, 0, Problem.NotFound("Suite"));
         }
 
-        return Accepted(await ViewAsync(db, run, cancellationToken));
+        if (suite.Status != SuiteStatus.Ready)
+        {
+            return (null, 0, Problem.Of(409, EvaluationErrorCodes.SuiteNotReady, "Suite not ready", $"The suite is {suite.Status}."));
+        }
+
+        var caseCount = await db.SuiteCases.CountAsync(c => c.SuiteId == suite.Id, cancellationToken);
+        if (caseCount == 0)
+        {
+            return (null, 0, Problem.Of(400, EvaluationErrorCodes.EmptySuite, "Empty suite", "The suite has no case to evaluate."));
+        }
+
+        var owner = user.GetUserId();
+        var admin = user.IsAdmin();
+        if (request.BaselineId is { } baselineId
+            && !await db.Runs.AnyAsync(r => r.Id == baselineId && (r.Owner == owner || admin), cancellationToken))
+        {
+            return (null, 0, Problem.NotFound("Baseline run"));
+        }
+
+        return (suite, caseCount, null);
+    }
+
+    /// <summary>Mapping: the run row of the request.</summary>
+    private static EvaluationRun NewRun(CreateEvaluationRequest request, RunSettings settings, Suite suite, int caseCount, string owner,
+        string? idempotencyKey, DateTimeOffset now)
+    {
+        var maxCases = Math.Min(request.MaxCases ?? caseCount, caseCount);
+        return new EvaluationRun
+        {
+            Id = Guid.CreateVersion7(),
+            Owner = owner,
+            SuiteId = suite.Id,
+            SuiteName = suite.Name,
+            Total = maxCases * settings.Repetitions,
+            MaxCases = maxCases,
+            Parallelism = settings.Parallelism,
+            CaseTimeoutSeconds = settings.CaseTimeout,
+            RunTimeoutSeconds = settings.RunTimeout,
+            Repetitions = settings.Repetitions,
+            BaselineId = request.BaselineId,
+            IdempotencyKey = idempotencyKey,
+            CreatedAt = now,
+        };
+    }
+
+    /// <summary>Persistence: the run and its job in one SaveChanges; a repeated Idempotency-Key answers with the stored run.</summary>
+    private static async Task<EvaluationRun> AcceptAsync(EvaluationDbContext db, IJobScheduler scheduler, EvaluationRun run, EvaluationOptions o,
+        CancellationToken cancellationToken)
+    {
+        // why: the job may wait for a run slot before the run's own clock starts; its timeout covers both.
+        var jobTimeout = o.SlotWait + TimeSpan.FromSeconds(run.RunTimeoutSeconds) + o.FinalizeTimeout * 2;
+        var (owner, key) = (run.Owner, run.IdempotencyKey);
+        var accepted = await db.AcceptOnceAsync(run,
+            r => r.JobId = scheduler.Stage(new RunJobPayload(r.Id), new EnqueueOptions(owner, r.Id.ToString(), jobTimeout)).Id,
+            key is null ? null : ct => FindByKeyAsync(db, owner, key, ct), cancellationToken);
+        return accepted.Entity;
     }
 
     internal static async Task<Results<Ok<Page<RunView>>, ProblemHttpResult>> List(ClaimsPrincipal user, EvaluationDbContext db, CancellationToken cancellationToken,
         int limit = 50, string? cursor = null, string? status = null)
     {
-        if (Problem.InvalidLimit(limit, Cursor.MaxLimit) is { } badLimit)
+        if (PageRules.Check(limit, MaxPageSize, cursor, out var after) is { } problem)
         {
-            return badLimit;
-        }
-
-        if (!string.IsNullOrEmpty(cursor) && !Cursor.TryDecode(cursor, out _, out _))
-        {
-            return Problem.InvalidCursor();
+            return problem;
         }
 
         var owner = user.GetUserId();
@@ -155,8 +178,9 @@ public static class EvaluationsApi
             query = query.Where(r => r.Status == status);
         }
 
-        if (Cursor.TryDecode(cursor, out var createdAt, out var id))
+        if (after is { } last)
         {
+            var (createdAt, id) = (last.At, last.Id);
             query = query.Where(r => r.CreatedAt < createdAt || (r.CreatedAt == createdAt && r.Id.CompareTo(id) < 0));
         }
 
@@ -165,7 +189,7 @@ public static class EvaluationsApi
         var ids = page.Select(r => r.Id).ToList();
         var done = await db.CaseResults.Where(r => ids.Contains(r.RunId)).GroupBy(r => r.RunId).Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(x => x.Key, x => x.Count, cancellationToken);
-        var next = runs.Count > limit ? Cursor.Encode(page[^1].CreatedAt, page[^1].Id) : null;
+        var next = runs.Count > limit ? new PageCursor(page[^1].CreatedAt, page[^1].Id).Encode() : null;
         return TypedResults.Ok(new Page<RunView>(page.Select(r => View(r, done.GetValueOrDefault(r.Id))).ToList(), next));
     }
 
@@ -218,8 +242,8 @@ public static class EvaluationsApi
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(TimeSpan.FromSeconds(options.EventsMaxDurationSeconds));
-        var poll = TimeSpan.FromMilliseconds(options.EventsPollIntervalMs);
+        limit.CancelAfter(options.EventsMaxDuration);
+        var poll = options.EventsPollInterval;
         (string Status, int Done)? last = null;
         while (!limit.IsCancellationRequested)
         {

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using DurableJobs;
 using EvaluationService.Data;
-using EvaluationService.Data.Entities;
 using EvaluationService.Options;
 using EvaluationService.Scoring;
 using EvaluationService.Suites;
@@ -11,6 +10,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Auth;
+using ServiceDefaults.Paging;
 using ServiceDefaults.OpenApi;
 using ServiceDefaults.Problems;
 using ServiceDefaults.Validation;
@@ -159,33 +159,26 @@ public static class SuitesApi
             Origin = "generated",
             CreatedAt = time.GetUtcNow(),
         };
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        db.Suites.Add(suite);
-        await db.SaveChangesAsync(cancellationToken);
-        var payload = JsonSerializer.SerializeToElement(new GenerationJobPayload(suite.Id, owner, documents, count), JsonSerializerOptions.Web);
-        await scheduler.EnqueueAsync(new JobRequest(SuiteGenerationHandler.Queue, payload, owner, suite.Id.ToString(),
-            TimeSpan.FromSeconds(options.Value.JobTimeoutSeconds)), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        var job = new GenerationJobPayload(suite.Id, owner, documents, count);
+        await db.AcceptOnceAsync(suite,
+            s => scheduler.Stage(job, new EnqueueOptions(owner, s.Id.ToString(), options.Value.JobTimeout)),
+            findExisting: null, cancellationToken);
         return TypedResults.Accepted($"/api/suites/{suite.Id}", View(suite, 0, null));
     }
 
     internal static async Task<Results<Ok<Page<SuiteView>>, ProblemHttpResult>> List(ClaimsPrincipal user, EvaluationDbContext db, CancellationToken cancellationToken,
         int limit = 50, string? cursor = null)
     {
-        if (Problem.InvalidLimit(limit, Cursor.MaxLimit) is { } badLimit)
+        if (PageRules.Check(limit, EvaluationsApi.MaxPageSize, cursor, out var after) is { } problem)
         {
-            return badLimit;
-        }
-
-        if (!string.IsNullOrEmpty(cursor) && !Cursor.TryDecode(cursor, out _, out _))
-        {
-            return Problem.InvalidCursor();
+            return problem;
         }
 
         var owner = user.GetUserId();
         var query = db.Suites.AsNoTracking().Where(s => s.Owner == owner && s.DeletedAt == null);
-        if (Cursor.TryDecode(cursor, out var createdAt, out var id))
+        if (after is { } last)
         {
+            var (createdAt, id) = (last.At, last.Id);
             query = query.Where(s => s.CreatedAt < createdAt || (s.CreatedAt == createdAt && s.Id.CompareTo(id) < 0));
         }
 
@@ -193,7 +186,7 @@ public static class SuitesApi
             .Select(s => new { Suite = s, Count = s.Cases.Count })
             .ToListAsync(cancellationToken);
         var items = rows.Take(limit).Select(r => View(r.Suite, r.Count, null)).ToList();
-        var next = rows.Count > limit ? Cursor.Encode(rows[limit - 1].Suite.CreatedAt, rows[limit - 1].Suite.Id) : null;
+        var next = rows.Count > limit ? new PageCursor(rows[limit - 1].Suite.CreatedAt, rows[limit - 1].Suite.Id).Encode() : null;
         return TypedResults.Ok(new Page<SuiteView>(items, next));
     }
 

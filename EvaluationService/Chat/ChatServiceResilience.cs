@@ -26,27 +26,23 @@ public static class ChatServiceResilience
             var evaluation = sp.GetRequiredService<IOptions<EvaluationOptions>>().Value;
             http.BaseAddress = options.BaseAddress;
             // why: the backstop only; the pipeline's per-case timeout fires first.
-            http.Timeout = TimeSpan.FromSeconds(Math.Max(evaluation.MaxCaseTimeoutSeconds, options.DocumentTimeoutSeconds) + 30);
+            http.Timeout = (evaluation.MaxCaseTimeout > options.DocumentTimeout ? evaluation.MaxCaseTimeout : options.DocumentTimeout) + TimeSpan.FromSeconds(30);
         });
 #pragma warning disable EXTEXP0001 // why: the documented way to drop the default 10 s/30 s handler from one client.
         builder.RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         // why: a call's own budget bounds its body reads (ReadWatchdog); this is the backstop per read
         builder.Services.AddOptions<ServiceDefaults.Streaming.ReadWatchdogOptions>(builder.Name)
-            .Configure<IOptions<EvaluationOptions>>((o, evaluation) => o.IdleTimeout = TimeSpan.FromSeconds(evaluation.Value.MaxCaseTimeoutSeconds + 30));
+            .Configure<IOptions<EvaluationOptions>>((o, evaluation) => o.IdleTimeout = evaluation.Value.MaxCaseTimeout + TimeSpan.FromSeconds(30));
         builder.AddResilienceHandler(BreakerName, static (pipeline, context) =>
         {
             var registry = context.ServiceProvider.GetRequiredService<CircuitBreakerRegistry>();
             var options = context.ServiceProvider.GetRequiredService<IOptions<ChatServiceOptions>>().Value;
             var evaluation = context.ServiceProvider.GetRequiredService<IOptions<EvaluationOptions>>().Value;
-            var fallbackTimeout = TimeSpan.FromSeconds(evaluation.DefaultCaseTimeoutSeconds);
+            var fallbackTimeout = evaluation.DefaultCaseTimeout;
 
-            registry.AddNamedCircuitBreaker(pipeline, BreakerName, new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            registry.AddNamedCircuitBreaker(pipeline, BreakerName, options.Breaker, new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
-                FailureRatio = options.BreakerFailureRatio,
-                MinimumThroughput = options.BreakerMinimumThroughput,
-                SamplingDuration = TimeSpan.FromSeconds(options.BreakerSamplingSeconds),
-                BreakDuration = TimeSpan.FromSeconds(options.BreakerBreakSeconds),
                 ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
                     .Handle<HttpRequestException>()
                     .Handle<TimeoutRejectedException>()

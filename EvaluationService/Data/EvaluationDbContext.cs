@@ -1,5 +1,4 @@
 using DurableJobs;
-using EvaluationService.Data.Entities;
 using Microsoft.EntityFrameworkCore;
 
 namespace EvaluationService.Data;

@@ -1,3 +1,4 @@
+using EvaluationService.Apis;
 using System.Data.Common;
 using DurableJobs;
 using DurableJobs.Events;
@@ -50,9 +51,9 @@ public static class Extensions
 
         var evaluation = builder.Configuration.GetSection(EvaluationOptions.Section).Get<EvaluationOptions>() ?? new EvaluationOptions();
         var generation = builder.Configuration.GetSection(GenerationOptions.Section).Get<GenerationOptions>() ?? new GenerationOptions();
-        var longestRun = TimeSpan.FromSeconds(evaluation.SlotWaitSeconds + evaluation.MaxRunTimeoutSeconds + evaluation.FinalizeTimeoutSeconds * 2);
+        var longestRun = evaluation.SlotWait + evaluation.MaxRunTimeout + evaluation.FinalizeTimeout * 2;
         services.AddDurableJobs<EvaluationDbContext>()
-            .AddQueue<EvaluationRunHandler>(EvaluationRunHandler.Queue, q =>
+            .AddQueue<RunJobPayload, EvaluationRunHandler>(RunJobPayload.Queue, q =>
             {
                 // why: one run per process; the advisory-lock slots cap runs across replicas (a pool of 1 per process cannot).
                 q.Concurrency = 1;
@@ -62,11 +63,11 @@ public static class Extensions
                 q.MaxAttempts = 5;
                 q.RetryOnTimeout = false;
             })
-            .AddQueue<SuiteGenerationHandler>(SuiteGenerationHandler.Queue, q =>
+            .AddQueue<GenerationJobPayload, SuiteGenerationHandler>(GenerationJobPayload.Queue, q =>
             {
                 q.Concurrency = 1;
-                q.DefaultTimeout = TimeSpan.FromSeconds(generation.JobTimeoutSeconds);
-                q.MaxTimeout = TimeSpan.FromSeconds(generation.JobTimeoutSeconds);
+                q.DefaultTimeout = generation.JobTimeout;
+                q.MaxTimeout = generation.JobTimeout;
                 q.MaxAttempts = 3;
             })
             // why: evaluation.completed to DistributorService through the shared events outbox (README "Distribution")
@@ -83,13 +84,13 @@ public static class Extensions
     /// <summary>
     /// The optional judge/generation model from <c>ConnectionStrings__chat-model</c> (<c>Endpoint=…;Model=…</c>), talked to
     /// through OllamaSharp's <see cref="IChatClient"/> on an HttpClient without the standard handler (model load can take
-    /// a minute); each call is bounded by <see cref="JudgeOptions.TimeoutSeconds"/>.
+    /// a minute); each call is bounded by <see cref="JudgeOptions.Timeout"/>.
     /// </summary>
     private static void AddEvaluationLlm(this IHostApplicationBuilder builder)
     {
         var judge = builder.Configuration.GetSection(JudgeOptions.Section).Get<JudgeOptions>() ?? new JudgeOptions();
         var raw = builder.Configuration.GetConnectionString(judge.ConnectionName);
-        var timeout = TimeSpan.FromSeconds(judge.TimeoutSeconds);
+        var timeout = judge.Timeout;
         if (!judge.Enabled || string.IsNullOrWhiteSpace(raw))
         {
             builder.Services.AddSingleton(new EvaluationLlm(null, null, timeout, judge.MaxOutputTokens));
@@ -122,5 +123,13 @@ public static class Extensions
                 new OllamaApiClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(clientName), model!.ToString()!));
             return new EvaluationLlm(client, model.ToString(), timeout, judge.MaxOutputTokens);
         });
+    }
+
+    /// <summary>The EvaluationService endpoints (the service defaults map probes, metrics and admin).</summary>
+    public static WebApplication MapEvaluationApis(this WebApplication app)
+    {
+        app.MapSuitesApi();
+        app.MapEvaluationsApi();
+        return app;
     }
 }

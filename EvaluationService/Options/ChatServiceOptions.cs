@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using ServiceDefaults.Resilience;
 
 namespace EvaluationService.Options;
 
@@ -16,19 +18,10 @@ public sealed class ChatServiceOptions
     public int? TopK { get; set; }
 
     /// <summary>Circuit breaker <c>chatservice</c>: failure ratio over the sampling window, minimum calls, break time.</summary>
-    [Range(0.01, 1.0)]
-    public double BreakerFailureRatio { get; set; } = 0.5;
-
-    [Range(2, 1_000)]
-    public int BreakerMinimumThroughput { get; set; } = 4;
-
-    [Range(1, 3_600)]
-    public int BreakerSamplingSeconds { get; set; } = 60;
-
-    [Range(1, 3_600)]
-    public int BreakerBreakSeconds { get; set; } = 30;
+    [Required, ValidateObjectMembers]
+    public BreakerOptions Breaker { get; set; } = new() { SamplingDuration = TimeSpan.FromSeconds(60), BreakDuration = TimeSpan.FromSeconds(30) };
 
     /// <summary>Timeout for the short chunk look-ups of suite generation.</summary>
-    [Range(1, 300)]
-    public int DocumentTimeoutSeconds { get; set; } = 15;
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan DocumentTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -7,17 +7,17 @@ public sealed class EvaluationOptions : IValidatableObject
 {
     public const string Section = "Evaluation";
 
-    [Range(1, 86_400)]
-    public int DefaultRunTimeoutSeconds { get; set; } = 600;
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan DefaultRunTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
-    [Range(1, 86_400)]
-    public int MaxRunTimeoutSeconds { get; set; } = 3_600;
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxRunTimeout { get; set; } = TimeSpan.FromHours(1);
 
-    [Range(1, 3_600)]
-    public int DefaultCaseTimeoutSeconds { get; set; } = 60;
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan DefaultCaseTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
-    [Range(1, 3_600)]
-    public int MaxCaseTimeoutSeconds { get; set; } = 300;
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan MaxCaseTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     [Range(1, 256)]
     public int DefaultParallelism { get; set; } = 4;
@@ -33,16 +33,16 @@ public sealed class EvaluationOptions : IValidatableObject
     public int MaxConcurrentRuns { get; set; } = 1;
 
     /// <summary>How long a run may wait <c>queued</c> for a free slot before its job gives up (and is retried by the job mechanism).</summary>
-    [Range(1, 86_400)]
-    public int SlotWaitSeconds { get; set; } = 3_600;
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SlotWait { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How often a waiting run retries the slot, and how often a running run re-reads its cancel flag.</summary>
-    [Range(50, 60_000)]
-    public int PollIntervalMs { get; set; } = 1_000;
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Bound on the final bookkeeping writes that happen after the run's own token has fired.</summary>
-    [Range(1, 300)]
-    public int FinalizeTimeoutSeconds { get; set; } = 15;
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan FinalizeTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     [Range(1, 100_000)]
     public int MaxCasesPerSuite { get; set; } = 5_000;
@@ -62,25 +62,25 @@ public sealed class EvaluationOptions : IValidatableObject
     public double RegressionF1Drop { get; set; } = 0.2;
 
     /// <summary>Interval between progress frames on <c>/events</c>, and the longest an SSE stream stays open.</summary>
-    [Range(50, 60_000)]
-    public int EventsPollIntervalMs { get; set; } = 500;
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan EventsPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    [Range(1, 86_400)]
-    public int EventsMaxDurationSeconds { get; set; } = 3_600;
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan EventsMaxDuration { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Public base URL used for the report link in <c>evaluation.completed</c> (relative when empty).</summary>
     public string? PublicBaseUrl { get; set; }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (DefaultRunTimeoutSeconds > MaxRunTimeoutSeconds)
+        if (DefaultRunTimeout > MaxRunTimeout)
         {
-            yield return new ValidationResult("DefaultRunTimeoutSeconds must not exceed MaxRunTimeoutSeconds.");
+            yield return new ValidationResult("DefaultRunTimeout must not exceed MaxRunTimeout.");
         }
 
-        if (DefaultCaseTimeoutSeconds > MaxCaseTimeoutSeconds)
+        if (DefaultCaseTimeout > MaxCaseTimeout)
         {
-            yield return new ValidationResult("DefaultCaseTimeoutSeconds must not exceed MaxCaseTimeoutSeconds.");
+            yield return new ValidationResult("DefaultCaseTimeout must not exceed MaxCaseTimeout.");
         }
 
         if (DefaultParallelism > MaxParallelism)

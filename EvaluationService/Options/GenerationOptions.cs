@@ -14,8 +14,8 @@ public sealed class GenerationOptions
     public int MaxDocuments { get; set; } = 20;
 
     /// <summary>Bound on the whole generation job.</summary>
-    [Range(1, 86_400)]
-    public int JobTimeoutSeconds { get; set; } = 1_800;
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>At most this many chunks are read from ChatService per document (pages of 100).</summary>
     [Range(1, 10_000)]

@@ -16,8 +16,8 @@ public sealed class JudgeOptions
     public string ConnectionName { get; set; } = "chat-model";
 
     /// <summary>Bound on one judge or generation call (the model may have to load).</summary>
-    [Range(1, 600)]
-    public int TimeoutSeconds { get; set; } = 60;
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(1);
 
     [Range(16, 8_192)]
     public int MaxOutputTokens { get; set; } = 256;

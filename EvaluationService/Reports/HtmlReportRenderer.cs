@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using EvaluationService.Data.Entities;
+using EvaluationService.Data;
 
 namespace EvaluationService.Reports;
 

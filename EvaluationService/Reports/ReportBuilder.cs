@@ -1,7 +1,6 @@
 using System.Text.Json;
 using EvaluationService.Chat;
 using EvaluationService.Data;
-using EvaluationService.Data.Entities;
 using EvaluationService.Options;
 using EvaluationService.Scoring;
 using Microsoft.EntityFrameworkCore;

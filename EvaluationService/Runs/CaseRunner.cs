@@ -1,7 +1,6 @@
 using System.Text.Json;
 using EvaluationService.Chat;
 using EvaluationService.Data;
-using EvaluationService.Data.Entities;
 using EvaluationService.Options;
 using EvaluationService.Scoring;
 using Microsoft.EntityFrameworkCore;
@@ -137,7 +136,7 @@ public sealed class CaseRunner(
     private async Task SaveAsync(CaseResult result)
     {
         // why: not tied to the run token: a case that finished is kept even when the run is cancelled this instant.
-        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(options.Value.FinalizeTimeoutSeconds));
+        using var budget = new CancellationTokenSource(options.Value.FinalizeTimeout);
         result.FinishedAt = time.GetUtcNow();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<EvaluationDbContext>();

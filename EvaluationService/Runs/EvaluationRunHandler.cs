@@ -1,6 +1,5 @@
 using DurableJobs;
 using EvaluationService.Data;
-using EvaluationService.Data.Entities;
 using EvaluationService.Options;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,13 +20,11 @@ public sealed class EvaluationRunHandler(
     IHostApplicationLifetime lifetime,
     IOptions<EvaluationOptions> options,
     TimeProvider time,
-    ILogger<EvaluationRunHandler> logger) : IJobHandler
+    ILogger<EvaluationRunHandler> logger) : IJobHandler<RunJobPayload>
 {
-    public const string Queue = "evaluations";
-
-    public async Task<object?> HandleAsync(JobContext job, CancellationToken cancellationToken)
+    public async Task<object?> HandleAsync(RunJobPayload payload, JobContext job, CancellationToken cancellationToken)
     {
-        var runId = job.GetPayload<RunJobPayload>().RunId;
+        var runId = payload.RunId;
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
                   ?? throw new PermanentJobException("RUN_NOT_FOUND", $"Run {runId} does not exist.");
         if (RunStatus.IsTerminal(run.Status))
@@ -138,8 +135,8 @@ public sealed class EvaluationRunHandler(
     private async Task<RunSlot?> WaitForSlotAsync(Guid runId, CancellationToken jobToken)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(jobToken);
-        wait.CancelAfter(TimeSpan.FromSeconds(options.Value.SlotWaitSeconds));
-        var poll = TimeSpan.FromMilliseconds(options.Value.PollIntervalMs);
+        wait.CancelAfter(options.Value.SlotWait);
+        var poll = options.Value.PollInterval;
         while (true)
         {
             if (await slots.TryAcquireAsync(wait.Token) is { } slot)
@@ -160,7 +157,7 @@ public sealed class EvaluationRunHandler(
             catch (OperationCanceledException) when (!jobToken.IsCancellationRequested)
             {
                 await finalizer.FinishAsync(runId, RunStatus.Failed, "SLOT_WAIT_EXCEEDED",
-                    $"No run slot became free within {options.Value.SlotWaitSeconds} s.");
+                    $"No run slot became free within {options.Value.SlotWait.TotalSeconds:0} s.");
                 return null;
             }
         }
@@ -168,7 +165,7 @@ public sealed class EvaluationRunHandler(
 
     private async Task WatchCancelFlagAsync(Guid runId, CancellationTokenSource cancelFlag, CancellationToken stop)
     {
-        var poll = TimeSpan.FromMilliseconds(options.Value.PollIntervalMs);
+        var poll = options.Value.PollInterval;
         while (!stop.IsCancellationRequested)
         {
             try
@@ -193,7 +190,7 @@ public sealed class EvaluationRunHandler(
 
     private async Task<bool> IsCancelRequestedAsync(Guid runId)
     {
-        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(options.Value.FinalizeTimeoutSeconds));
+        using var budget = new CancellationTokenSource(options.Value.FinalizeTimeout);
         await using var scope = scopes.CreateAsyncScope();
         var fresh = scope.ServiceProvider.GetRequiredService<EvaluationDbContext>();
         return await fresh.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => r.CancelRequested).FirstOrDefaultAsync(budget.Token);

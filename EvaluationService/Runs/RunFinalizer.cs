@@ -1,7 +1,6 @@
 using System.Text.Json;
 using DurableJobs.Events;
 using EvaluationService.Data;
-using EvaluationService.Data.Entities;
 using EvaluationService.Options;
 using EvaluationService.Outbox;
 using EvaluationService.Scoring;
@@ -23,7 +22,7 @@ public sealed class RunFinalizer(IServiceScopeFactory scopes, IOptions<Evaluatio
     public async Task<bool> FinishAsync(Guid runId, string status, string? errorCode, string? errorMessage)
     {
         // why: called after the run's own token fired (cancel, timeout): a fresh, bounded budget for the bookkeeping.
-        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(options.Value.FinalizeTimeoutSeconds));
+        using var budget = new CancellationTokenSource(options.Value.FinalizeTimeout);
         var cancellationToken = budget.Token;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<EvaluationDbContext>();

@@ -1,4 +1,4 @@
-using EvaluationService.Data.Entities;
+using EvaluationService.Data;
 
 namespace EvaluationService.Scoring;
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using DurableJobs;
 using EvaluationService.Chat;
 using EvaluationService.Data;
-using EvaluationService.Data.Entities;
 using EvaluationService.Options;
 using EvaluationService.Scoring;
 using Microsoft.EntityFrameworkCore;
@@ -24,13 +23,10 @@ public sealed class SuiteGenerationHandler(
     EvaluationLlm llm,
     IOptions<GenerationOptions> options,
     IOptions<ChatServiceOptions> chatOptions,
-    ILogger<SuiteGenerationHandler> logger) : IJobHandler
+    ILogger<SuiteGenerationHandler> logger) : IJobHandler<GenerationJobPayload>
 {
-    public const string Queue = "suite-generation";
-
-    public async Task<object?> HandleAsync(JobContext job, CancellationToken cancellationToken)
+    public async Task<object?> HandleAsync(GenerationJobPayload payload, JobContext job, CancellationToken cancellationToken)
     {
-        var payload = job.GetPayload<GenerationJobPayload>();
         var suite = await db.Suites.Include(s => s.Cases).FirstOrDefaultAsync(s => s.Id == payload.SuiteId, cancellationToken)
                     ?? throw new PermanentJobException("SUITE_NOT_FOUND", $"Suite {payload.SuiteId} does not exist.");
         if (suite.Status != SuiteStatus.Generating)
@@ -66,7 +62,7 @@ public sealed class SuiteGenerationHandler(
             try
             {
                 perDocument.Add(await chat.GetChunksAsync(documentId, payload.Owner, maxChunks,
-                    TimeSpan.FromSeconds(chatOptions.Value.DocumentTimeoutSeconds), cancellationToken));
+                    chatOptions.Value.DocumentTimeout, cancellationToken));
             }
             catch (ChatServiceException ex) when (ex.StatusCode is 404 or 403)
             {

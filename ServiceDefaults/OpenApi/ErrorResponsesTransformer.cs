@@ -26,6 +26,19 @@ internal static class ErrorResponsesTransformer
                 operation.RequestBody = UploadRequestBody(upload);
             }
 
+            var handlers = metadata.OfType<System.Reflection.MethodInfo>();
+            if (handlers.Any(m => m.GetParameters().Any(p => p.ParameterType == typeof(Requests.IdempotencyKey))))
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = Requests.IdempotencyKey.HeaderName,
+                    In = ParameterLocation.Header,
+                    Description = "Repeating a request with the same key answers with what the first one created.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = Requests.IdempotencyKey.MaxLength },
+                });
+            }
+
             var hasBody = operation.RequestBody is not null;
             operation.Responses ??= new OpenApiResponses();
             Add(operation, "400", "The request is invalid (VALIDATION_FAILED, INVALID_CURSOR, INVALID_TEXT, VALUE_TOO_LONG, …).");

@@ -33,12 +33,31 @@ public sealed class CircuitBreakerRegistry
         return pipeline.AddCircuitBreaker(options);
     }
 
-    /// <inheritdoc cref="AddNamedCircuitBreaker{T}"/>
+    /// <inheritdoc cref="AddNamedCircuitBreaker{T}(ResiliencePipelineBuilder{T}, string, CircuitBreakerStrategyOptions{T})"/>
     public ResiliencePipelineBuilder AddNamedCircuitBreaker(ResiliencePipelineBuilder pipeline, string name,
         CircuitBreakerStrategyOptions options)
     {
         options.Name = name;
         GetOrAdd(name).Observe(options);
         return pipeline.AddCircuitBreaker(options);
+    }
+
+    /// <summary>
+    /// A named circuit breaker configured from <paramref name="breaker"/>; <paramref name="strategy"/> gives its predicate.
+    /// </summary>
+    public ResiliencePipelineBuilder<T> AddNamedCircuitBreaker<T>(ResiliencePipelineBuilder<T> pipeline, string name, BreakerOptions breaker,
+        CircuitBreakerStrategyOptions<T> strategy)
+    {
+        ArgumentNullException.ThrowIfNull(breaker);
+        return AddNamedCircuitBreaker(pipeline, name, breaker.ApplyTo(strategy));
+    }
+
+    /// <inheritdoc cref="AddNamedCircuitBreaker{T}(ResiliencePipelineBuilder{T}, string, BreakerOptions, CircuitBreakerStrategyOptions{T})"/>
+    public ResiliencePipelineBuilder AddNamedCircuitBreaker(ResiliencePipelineBuilder pipeline, string name, BreakerOptions breaker,
+        CircuitBreakerStrategyOptions strategy)
+    {
+        ArgumentNullException.ThrowIfNull(breaker);
+        breaker.ApplyTo(strategy);
+        return AddNamedCircuitBreaker(pipeline, name, strategy);
     }
 }

@@ -193,7 +193,7 @@ public sealed class ApiTests(DependenciesFixture deps) : IAsyncLifetime
         string? cursor = null;
         do
         {
-            var page = await _app.Client.Http.GetFromJsonAsync<DistributorService.Apis.Page<DistributorService.Apis.DistributionView>>(
+            var page = await _app.Client.Http.GetFromJsonAsync<Page<DistributorService.Apis.DistributionView>>(
                 $"/api/distributions?destinationId={a.Id}&status=pending&limit=2" + (cursor is null ? "" : $"&cursor={cursor}"), JsonSerializerOptions.Web);
             Assert.InRange(page!.Items.Count, 0, 2);
             Assert.All(page.Items, d => Assert.Equal(a.Id, d.DestinationId));

@@ -166,7 +166,7 @@ public sealed class DeliveryTests(DependenciesFixture deps) : IAsyncLifetime
         var id = accepted.Distributions[0].Id;
         await _app.Client.WaitForStatusAsync(id, DistributionStatus.DeadLettered, Deadline);
 
-        var letters = await _app.Client.Http.GetFromJsonAsync<DistributorService.Apis.Page<DistributorService.Apis.DistributionView>>(
+        var letters = await _app.Client.Http.GetFromJsonAsync<Page<DistributorService.Apis.DistributionView>>(
             $"/api/dead-letters?destinationId={destination.Id}", JsonSerializerOptions.Web);
         Assert.Equal(id, Assert.Single(letters!.Items).Id);
 

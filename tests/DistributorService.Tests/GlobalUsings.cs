@@ -3,3 +3,4 @@ global using System.Net;
 global using Microsoft.EntityFrameworkCore;
 global using Microsoft.Extensions.DependencyInjection;
 global using Xunit;
+global using ServiceDefaults.Paging;

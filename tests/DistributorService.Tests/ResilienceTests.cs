@@ -66,7 +66,7 @@ public sealed class ResilienceTests(DependenciesFixture deps)
 
         await Eventually.UntilAsync(async () =>
         {
-            var page = await first.Client.Http.GetFromJsonAsync<DistributorService.Apis.Page<DistributorService.Apis.DistributionView>>(
+            var page = await first.Client.Http.GetFromJsonAsync<Page<DistributorService.Apis.DistributionView>>(
                 "/api/distributions?status=succeeded&limit=500", JsonSerializerOptions.Web);
             return page!.Items.Count == ids.Count;
         }, Deadline, "all 60 distributions should succeed");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DurableJobs.Admin;
+using ServiceDefaults.Paging;
 using DurableJobs.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -97,10 +98,10 @@ public sealed class AdminEndpointTests(DependenciesFixture dependencies, ITestOu
         await Eventually.UntilAsync(async ct => (await _host.RowsAsync(ct)).All(r => r.State == JobState.DeadLettered), Deadline,
             "all three should be dead-lettered", Timeout);
 
-        var first = await _client.GetFromJsonAsync<DeadLetterPage>($"/admin/queues/{Queue}/dead-letters?limit=2", Timeout);
+        var first = await _client.GetFromJsonAsync<Page<JobSnapshot>>($"/admin/queues/{Queue}/dead-letters?limit=2", Timeout);
         Assert.Equal(2, first!.Items.Count);
         Assert.NotNull(first.NextCursor);
-        var second = await _client.GetFromJsonAsync<DeadLetterPage>($"/admin/queues/{Queue}/dead-letters?limit=2&cursor={first.NextCursor}", Timeout);
+        var second = await _client.GetFromJsonAsync<Page<JobSnapshot>>($"/admin/queues/{Queue}/dead-letters?limit=2&cursor={first.NextCursor}", Timeout);
         Assert.Single(second!.Items);
         Assert.Null(second.NextCursor);
         Assert.Equal(ids.ToHashSet(), first.Items.Concat(second.Items).Select(j => j.Id).ToHashSet());
@@ -117,7 +118,7 @@ public sealed class AdminEndpointTests(DependenciesFixture dependencies, ITestOu
     [InlineData("POST", "/admin/queues/no-such-queue/dead-letters/replay", "{\"ids\":[]}", 404, "NOT_FOUND")]
     [InlineData("GET", "/admin/queues/{queue}/dead-letters?limit=0", null, 400, "VALIDATION_FAILED")]
     [InlineData("GET", "/admin/queues/{queue}/dead-letters?limit=500", null, 400, "VALIDATION_FAILED")]
-    [InlineData("GET", "/admin/queues/{queue}/dead-letters?cursor=not-a-cursor", null, 400, "VALIDATION_FAILED")]
+    [InlineData("GET", "/admin/queues/{queue}/dead-letters?cursor=not-a-cursor", null, 400, "INVALID_CURSOR")]
     [InlineData("POST", "/admin/queues/{queue}/dead-letters/replay", "{}", 400, "VALIDATION_FAILED")]
     public async Task Bad_admin_requests_get_problem_details(string method, string path, string? body, int status, string code)
     {

@@ -1,4 +1,5 @@
 using DurableJobs.Admin;
+using ServiceDefaults.Paging;
 using DurableJobs.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
@@ -107,7 +108,7 @@ public sealed class RetryTests(DependenciesFixture dependencies, ITestOutputHelp
 
         var page = await host.InScopeAsync(async sp =>
             await DurableJobsAdminEndpoints.ListDeadLettersAsync(Queue, 10, null, Admin(sp), Timeout));
-        Assert.Equal([poison], Assert.IsType<Ok<DeadLetterPage>>(page.Result).Value!.Items.Select(j => j.Id));
+        Assert.Equal([poison], Assert.IsType<Ok<Page<JobSnapshot>>>(page.Result).Value!.Items.Select(j => j.Id));
 
         Volatile.Write(ref healed, true);
         var replay = await host.InScopeAsync(async sp =>

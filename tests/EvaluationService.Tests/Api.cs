@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EvaluationService.Apis;
-using EvaluationService.Data.Entities;
+using EvaluationService.Data;
 using EvaluationService.Reports;
 using Testing;
 

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EvaluationService.Apis;
 using EvaluationService.Data;
-using EvaluationService.Data.Entities;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -52,8 +51,8 @@ public sealed class EvaluationApp : WebApplicationFactory<Program>
             ["services:distributorservice:http:0"] = (distributor ?? new Uri($"http://127.0.0.1:{FreePort.Next()}")).ToString().TrimEnd('/'),
             ["Logging:PlainConsole"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
-            ["Evaluation:PollIntervalMs"] = "200",
-            ["Evaluation:EventsPollIntervalMs"] = "100",
+            ["Evaluation:PollInterval"] = "00:00:00.200",
+            ["Evaluation:EventsPollInterval"] = "00:00:00.100",
             ["Jobs:Queues:evaluation-events:RetryInitialDelay"] = "00:00:00.200",
             ["Jobs:Queues:evaluation-events:RetryMaxDelay"] = "00:00:01",
             ["Events:SendTimeout"] = "00:00:02",

@@ -1,7 +1,7 @@
 using DurableJobs;
 using DurableJobs.Events;
 using EvaluationService.Apis;
-using EvaluationService.Data.Entities;
+using EvaluationService.Data;
 using EvaluationService.Outbox;
 using EvaluationService.Runs;
 using EvaluationService.Tests.Fakes;

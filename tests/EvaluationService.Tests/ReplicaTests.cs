@@ -1,5 +1,5 @@
 using EvaluationService.Apis;
-using EvaluationService.Data.Entities;
+using EvaluationService.Data;
 using EvaluationService.Tests.Fakes;
 using Testing;
 

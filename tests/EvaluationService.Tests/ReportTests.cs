@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using EvaluationService.Apis;
-using EvaluationService.Data.Entities;
+using EvaluationService.Data;
 using EvaluationService.Tests.Fakes;
 using Testing;
 

@@ -1,6 +1,5 @@
 using DurableJobs.Retention;
 using EvaluationService.Data;
-using EvaluationService.Data.Entities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

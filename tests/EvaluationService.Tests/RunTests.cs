@@ -2,11 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using EvaluationService.Apis;
 using EvaluationService.Chat;
-using EvaluationService.Data.Entities;
+using EvaluationService.Data;
 using EvaluationService.Tests.Fakes;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceDefaults.Auth;
 using ServiceDefaults.Resilience;
+using ServiceDefaults.Paging;
 using Testing;
 
 namespace EvaluationService.Tests;
@@ -132,7 +133,7 @@ public sealed class RunTests(DependenciesFixture dependencies) : IAsyncLifetime
     public async Task Case_timeout_marks_slow_cases_timed_out_and_keeps_the_others()
     {
         _chat.Behaviour = q => q.StartsWith("slow", StringComparison.Ordinal) ? new FakeReply(Hang: true) : FakeReply.Says("an answer");
-        var client = Start(new() { ["Evaluation:ChatService:BreakerMinimumThroughput"] = "100" }).ClientFor("alice");
+        var client = Start(new() { ["Evaluation:ChatService:Breaker:MinimumThroughput"] = "100" }).ClientFor("alice");
         var suite = await client.CreateSuiteAsync("timeouts", [.. Questions("slow", 2), .. Questions("fast", 3)]);
 
         var run = await client.StartRunAsync(new CreateEvaluationRequest(suite.Id, CaseTimeoutSeconds: 1));
@@ -192,8 +193,8 @@ public sealed class RunTests(DependenciesFixture dependencies) : IAsyncLifetime
         _chat.Behaviour = _ => new FakeReply(Hang: true);
         var app = Start(new()
         {
-            ["Evaluation:ChatService:BreakerMinimumThroughput"] = "2",
-            ["Evaluation:ChatService:BreakerBreakSeconds"] = "60",
+            ["Evaluation:ChatService:Breaker:MinimumThroughput"] = "2",
+            ["Evaluation:ChatService:Breaker:BreakDuration"] = "00:01:00",
         });
         var client = app.ClientFor("alice");
         var suite = await client.CreateSuiteAsync("hung", Questions("q", 10));

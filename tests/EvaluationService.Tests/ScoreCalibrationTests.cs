@@ -1,5 +1,4 @@
 using EvaluationService.Apis;
-using EvaluationService.Data.Entities;
 using EvaluationService.Options;
 using EvaluationService.Scoring;
 using EvaluationService.Tests.Fakes;

@@ -1,4 +1,4 @@
-using EvaluationService.Data.Entities;
+using EvaluationService.Data;
 using EvaluationService.Options;
 using EvaluationService.Scoring;
 using EvaluationService.Suites;

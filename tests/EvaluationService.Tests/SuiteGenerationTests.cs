@@ -87,7 +87,7 @@ public sealed class SuiteGenerationTests(DependenciesFixture dependencies) : IAs
             overrides: new Dictionary<string, string?>
             {
                 ["ConnectionStrings:chat-model"] = $"Endpoint={_llm.BaseAddress.ToString().TrimEnd('/')};Model=llama3.2",
-                ["Evaluation:Judge:TimeoutSeconds"] = "2",
+                ["Evaluation:Judge:Timeout"] = "00:00:02",
             });
         _chat.AddDocument("alice", "turbines", "Turbine notes", TurbineFact, BladeFact);
         _llm.Faults.Chat = new FaultSettings { StallAfterTokens = 0 };

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using EvaluationService.Apis;
 using EvaluationService.Tests.Fakes;
+using ServiceDefaults.Paging;
 using Testing;
 
 namespace EvaluationService.Tests;

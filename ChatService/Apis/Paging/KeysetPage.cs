@@ -1,5 +1,6 @@
 using ChatService.Data;
 using Microsoft.EntityFrameworkCore;
+using ServiceDefaults.Paging;
 
 namespace ChatService.Apis.Paging;
 
@@ -10,9 +11,9 @@ public static class KeysetPage
         bool newestFirst, CancellationToken cancellationToken)
         where T : class, IKeysetItem
     {
-        if (after is not null)
+        if (after is { } cursor)
         {
-            var (at, lastId) = (after.CreatedAt, after.Id);
+            var (at, lastId) = (cursor.At, cursor.Id);
             query = newestFirst
                 ? query.Where(x => EF.Functions.LessThan(ValueTuple.Create(x.CreatedAt, x.Id), ValueTuple.Create(at, lastId)))
                 : query.Where(x => EF.Functions.GreaterThan(ValueTuple.Create(x.CreatedAt, x.Id), ValueTuple.Create(at, lastId)));

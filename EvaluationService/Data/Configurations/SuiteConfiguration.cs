@@ -1,4 +1,4 @@
-using EvaluationService.Data.Entities;
+using EvaluationService.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

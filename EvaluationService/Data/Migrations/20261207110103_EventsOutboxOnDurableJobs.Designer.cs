@@ -159,7 +159,7 @@ namespace EvaluationService.Data.Migrations
                     b.ToTable("jobs", (string)null);
                 });
 
-            modelBuilder.Entity("EvaluationService.Data.Entities.CaseResult", b =>
+            modelBuilder.Entity("EvaluationService.Data.CaseResult", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -235,7 +235,7 @@ namespace EvaluationService.Data.Migrations
                     b.ToTable("case_results", (string)null);
                 });
 
-            modelBuilder.Entity("EvaluationService.Data.Entities.EvaluationRun", b =>
+            modelBuilder.Entity("EvaluationService.Data.EvaluationRun", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -322,7 +322,7 @@ namespace EvaluationService.Data.Migrations
                     b.ToTable("runs", (string)null);
                 });
 
-            modelBuilder.Entity("EvaluationService.Data.Entities.Suite", b =>
+            modelBuilder.Entity("EvaluationService.Data.Suite", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -368,7 +368,7 @@ namespace EvaluationService.Data.Migrations
                     b.ToTable("suites", (string)null);
                 });
 
-            modelBuilder.Entity("EvaluationService.Data.Entities.SuiteCase", b =>
+            modelBuilder.Entity("EvaluationService.Data.SuiteCase", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -407,25 +407,25 @@ namespace EvaluationService.Data.Migrations
                     b.ToTable("suite_cases", (string)null);
                 });
 
-            modelBuilder.Entity("EvaluationService.Data.Entities.CaseResult", b =>
+            modelBuilder.Entity("EvaluationService.Data.CaseResult", b =>
                 {
-                    b.HasOne("EvaluationService.Data.Entities.EvaluationRun", null)
+                    b.HasOne("EvaluationService.Data.EvaluationRun", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("EvaluationService.Data.Entities.SuiteCase", b =>
+            modelBuilder.Entity("EvaluationService.Data.SuiteCase", b =>
                 {
-                    b.HasOne("EvaluationService.Data.Entities.Suite", null)
+                    b.HasOne("EvaluationService.Data.Suite", null)
                         .WithMany("Cases")
                         .HasForeignKey("SuiteId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("EvaluationService.Data.Entities.Suite", b =>
+            modelBuilder.Entity("EvaluationService.Data.Suite", b =>
                 {
                     b.Navigation("Cases");
                 });

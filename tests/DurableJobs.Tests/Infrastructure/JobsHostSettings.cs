@@ -6,6 +6,9 @@ public sealed record JobsHostSettings(string Name, string Database, string? Redi
     /// <summary>The handler's behaviour; null for a host that only enqueues.</summary>
     public JobScript? Script { get; init; }
 
+    /// <summary>Registers the queue as typed (<c>AddQueue&lt;NoteJob, TypedScriptedHandler&gt;</c>, or enqueue-only for NoteJob).</summary>
+    public bool Typed { get; init; }
+
     public Action<QueueOptions>? QueueOptions { get; init; }
 
     public Action<DurableJobsOptions>? JobsOptions { get; init; }

@@ -109,7 +109,20 @@ public sealed class JobsTestHost : IAsyncDisposable
             settings.QueueOptions?.Invoke(o);
         }
 
-        if (settings.Script is { } script)
+        if (settings.Typed)
+        {
+            if (settings.Script is { } typedScript)
+            {
+                services.AddSingleton(typedScript);
+                services.AddSingleton<TypedJobsSeen>();
+                jobs.AddQueue<NoteJob, TypedScriptedHandler>(settings.Queue, Queue);
+            }
+            else
+            {
+                jobs.AddEnqueueOnlyQueue<NoteJob>(settings.Queue, Queue);
+            }
+        }
+        else if (settings.Script is { } script)
         {
             services.AddSingleton(script);
             jobs.AddQueue<ScriptedHandler>(settings.Queue, Queue);

@@ -1,4 +1,4 @@
-namespace EvaluationService.Data.Entities;
+namespace EvaluationService.Data;
 
 /// <summary>One evaluation of a suite against ChatService. Status is one of <see cref="RunStatus"/>.</summary>
 public sealed class EvaluationRun

@@ -1,4 +1,4 @@
-namespace EvaluationService.Data.Entities;
+namespace EvaluationService.Data;
 
 /// <summary>Outcomes of a case. Only <see cref="Passed"/> and <see cref="Failed"/> judge the answer; the others are faults of the system under test.</summary>
 public static class CaseOutcome

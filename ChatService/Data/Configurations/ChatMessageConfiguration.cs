@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace ChatService.Data;
+namespace ChatService.Data.Configurations;
 
 internal sealed class ChatMessageConfiguration : IEntityTypeConfiguration<ChatMessage>
 {

@@ -1,4 +1,4 @@
-namespace EvaluationService.Data.Entities;
+namespace EvaluationService.Data;
 
 /// <summary>A named set of test questions owned by one user. Soft-deleted so past runs keep their questions.</summary>
 public sealed class Suite

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace ChatService.Data;
+namespace ChatService.Data.Configurations;
 
 internal sealed class DocumentContentConfiguration : IEntityTypeConfiguration<DocumentContent>
 {

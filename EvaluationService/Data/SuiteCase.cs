@@ -1,4 +1,4 @@
-namespace EvaluationService.Data.Entities;
+namespace EvaluationService.Data;
 
 /// <summary>One test question of a suite with what a good answer contains.</summary>
 public sealed class SuiteCase

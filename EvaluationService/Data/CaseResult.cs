@@ -1,4 +1,4 @@
-namespace EvaluationService.Data.Entities;
+namespace EvaluationService.Data;
 
 /// <summary>The stored outcome of one case × repetition of a run; written once, the moment the case finishes.</summary>
 public sealed class CaseResult

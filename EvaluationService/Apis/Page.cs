@@ -1,4 +1,0 @@
-namespace EvaluationService.Apis;
-
-/// <summary>A page of a list; pass <see cref="NextCursor"/> as <c>cursor</c> for the next one (null at the end).</summary>
-public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
