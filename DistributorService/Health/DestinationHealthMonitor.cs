@@ -79,7 +79,7 @@ public sealed partial class DestinationHealthMonitor(
         var sql = $"""
             DELETE FROM {table} WHERE id IN (
                 SELECT j.id FROM {table} j
-                WHERE j.queue = '{DeliveryJobHandler.Queue}' AND j.state = 'dead_lettered'
+                WHERE j.queue = '{DeliveryJobPayload.Queue}' AND j.state = 'dead_lettered'
                   AND NOT EXISTS (SELECT 1 FROM distributions d
                                   WHERE d."Id" = (j.payload->>'distributionId')::uuid AND d."JobId" = j.id)
                 LIMIT 500)

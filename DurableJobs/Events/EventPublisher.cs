@@ -9,7 +9,7 @@ namespace DurableJobs.Events;
 /// staged when that rolls back. The job (<see cref="EventPublishingHandler"/>) then posts it to DistributorService with
 /// the queue's retries, backoff, dead letters and <c>/admin/queues</c> visibility. Scoped, like <see cref="IJobScheduler"/>.
 /// </summary>
-public sealed class EventPublisher(IJobScheduler jobs, EventQueue queue, IOptions<EventPublishingOptions> options)
+public sealed class EventPublisher(IJobScheduler jobs, IOptions<EventPublishingOptions> options)
 {
     /// <summary>True when events are posted (a distributor is configured); otherwise <see cref="Stage"/> does nothing.</summary>
     public bool Enabled => options.Value.Enabled == true;
@@ -29,10 +29,7 @@ public sealed class EventPublisher(IJobScheduler jobs, EventQueue queue, IOption
         }
 
         var body = new OutboundEvent(type, JsonSerializer.SerializeToElement(payload, JsonSerializerOptions.Web), idempotencyKey);
-        jobs.Stage(new JobRequest(queue.Name, JsonSerializer.SerializeToElement(body, JsonSerializerOptions.Web), Owner: owner));
+        jobs.Stage(body, new EnqueueOptions(Owner: owner));
         return true;
     }
 }
-
-/// <summary>The name of the service's events queue (per service: queue names are unique across a shared Redis).</summary>
-public sealed record EventQueue(string Name);

@@ -19,11 +19,10 @@ public sealed partial class EventPublishingHandler(
     IHttpClientFactory clients,
     ServiceTokenProvider tokens,
     IOptions<EventPublishingOptions> options,
-    ILogger<EventPublishingHandler> logger) : IJobHandler
+    ILogger<EventPublishingHandler> logger) : IJobHandler<OutboundEvent>
 {
-    public async Task<object?> HandleAsync(JobContext job, CancellationToken cancellationToken)
+    public async Task<object?> HandleAsync(OutboundEvent message, JobContext job, CancellationToken cancellationToken)
     {
-        var message = job.GetPayload<OutboundEvent>();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/events")
         {
             Content = JsonContent.Create(message, options: JsonSerializerOptions.Web),

@@ -31,7 +31,6 @@ public static class EventPublishingRegistration
         var services = jobs.Services;
         services.AddOptions<EventPublishingOptions>().Bind(section).PostConfigure(o => o.Enabled = enabled)
             .ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(new EventQueue(queue));
         services.AddScoped<EventPublisher>();
         if (!enabled)
         {
@@ -42,7 +41,7 @@ public static class EventPublishingRegistration
             ServiceAudiences.Distributor, [AuthRoles.Publisher], TimeSpan.FromMinutes(15)));
         services.AddHttpClient(HttpClientName, (sp, http) =>
             http.BaseAddress = sp.GetRequiredService<IOptions<EventPublishingOptions>>().Value.BaseAddress);
-        return jobs.AddQueue<EventPublishingHandler>(queue, q =>
+        return jobs.AddQueue<OutboundEvent, EventPublishingHandler>(queue, q =>
         {
             q.Concurrency = 2;
             q.DefaultTimeout = TimeSpan.FromMinutes(1);

@@ -1,4 +1,3 @@
-using EvaluationService.Apis;
 using System.Data.Common;
 using DurableJobs;
 using DurableJobs.Events;

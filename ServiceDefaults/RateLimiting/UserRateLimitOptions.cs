@@ -25,6 +25,14 @@ public sealed class UserRateLimitOptions
     /// <summary>When true, callers with the <c>admin</c> role are not limited (they are by default).</summary>
     public bool ExemptAdmins { get; set; }
 
+    /// <summary>
+    /// When true (default), calls made with a delegated token (an allowed service acting for a user, RFC 8693 <c>act</c>:
+    /// EvaluationService's cases) do not count against the user's own limit: the acting service bounds them itself
+    /// (EvaluationService: its <c>runs</c> limit, run parallelism and concurrent-runs cap), and an evaluation of 100 cases
+    /// must not fail on the owner's interactive chat limit. False counts them with the user's own calls.
+    /// </summary>
+    public bool ExemptDelegated { get; set; } = true;
+
     /// <summary>False turns the policy off (every request passes).</summary>
     public bool Enabled { get; set; } = true;
 
@@ -34,6 +42,7 @@ public sealed class UserRateLimitOptions
         target.Window = Window;
         target.QueueLimit = QueueLimit;
         target.ExemptAdmins = ExemptAdmins;
+        target.ExemptDelegated = ExemptDelegated;
         target.Enabled = Enabled;
         return target;
     }

@@ -43,7 +43,8 @@ public static class UserRateLimiting
         {
             var options = context.RequestServices.GetRequiredService<IOptionsMonitor<UserRateLimitOptions>>().Get(policy);
             var user = ClaimsPrincipalExtensions.HasUserId(context.User) ? context.User.GetUserId() : null;
-            if (!options.Enabled || user is null || (options.ExemptAdmins && context.User.IsInRole(AuthRoles.Admin)))
+            if (!options.Enabled || user is null || (options.ExemptAdmins && context.User.IsInRole(AuthRoles.Admin))
+                || (options.ExemptDelegated && context.User.HasClaim(c => c.Type == DevTokenIssuer.ActorClaim)))
             {
                 return RateLimitPartition.GetNoLimiter("");
             }

@@ -1,3 +1,4 @@
+using EvaluationService.Data;
 using EvaluationService.Apis;
 using EvaluationService.Options;
 using EvaluationService.Scoring;

@@ -72,6 +72,47 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task Delegated_calls_do_not_use_up_the_users_own_limit_unless_the_policy_counts_them()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["RateLimits:test:PermitLimit"] = "2",
+            ["Auth:AllowedActors:0"] = "evaluationservice",
+        };
+        await using (var app = await StartAsync(settings))
+        {
+            // An evaluation of many cases acts for alice; her interactive limit stays hers.
+            for (var i = 0; i < 4; i++)
+            {
+                using var response = await app.Client.SendAsync(Delegated("alice"));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Request(HttpMethod.Post, "/api/limited", "alice"))).StatusCode);
+        }
+
+        settings["RateLimits:test:ExemptDelegated"] = "false";
+        await using var counting = await StartAsync(settings);
+        for (var i = 0; i < 2; i++)
+        {
+            await counting.Client.SendAsync(Delegated("alice"));
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await counting.Client.SendAsync(Delegated("alice"))).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests,
+            (await counting.Client.SendAsync(counting.Request(HttpMethod.Post, "/api/limited", "alice"))).StatusCode);
+
+        static HttpRequestMessage Delegated(string user)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/limited");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer",
+                DevTokenIssuer.MintDelegated(TestApp.SigningKey, user, "evaluationservice", "aspire-chat-dev", TestApp.Audience,
+                    TimeSpan.FromMinutes(5)));
+            return request;
+        }
+    }
+
+    [Fact]
     public async Task The_openapi_document_lists_429_on_rate_limited_operations_only()
     {
         await using var app = await StartAsync();
