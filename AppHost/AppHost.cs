@@ -5,7 +5,8 @@
 //
 // Dependencies:Mode chooses where the dependencies come from (README, "Running with Aspire"):
 //   containers  PostgreSQL + pgAdmin, Redis + Redis Insight, Chroma as containers with data volumes; Ollama as a
-//               container with two model resources when compiled with UseOllamaToolkit=true (the default).
+//               container with two model resources when compiled with UseOllamaToolkit=true (the default);
+//               Open WebUI on ChatService's /v1.
 //   local       PostgreSQL, Redis and Chroma as executable resources from the binaries eng/install-deps.sh
 //               installs, data under .local/apphost/. No container resource is declared.
 //   (unset)     containers when a container runtime answers (`docker info`, or ASPIRE_CONTAINER_RUNTIME), else
@@ -59,6 +60,13 @@ var chatService = AddService<Projects.ChatService>("chatservice", chatAudience)
 foreach (var ready in models.Ready)
 {
     chatService.WaitFor(ready);
+}
+
+// Containers mode: Open WebUI, a browser chat UI, on ChatService's OpenAI-compatible API (OpenWebUi.cs; off with
+// OpenWebUI:Enabled=false). Local mode declares no container, so it has none: ChatService's own page is at its URL.
+if (mode == DependencyMode.Containers && !string.Equals(builder.Configuration["OpenWebUI:Enabled"], "false", StringComparison.OrdinalIgnoreCase))
+{
+    OpenWebUi.Add(builder, chatService, authSigningKey, authIssuer, chatAudience);
 }
 
 if (models.EmbeddingProvider is { } embeddingProvider)

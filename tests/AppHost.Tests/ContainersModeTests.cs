@@ -40,6 +40,47 @@ public sealed class ContainersModeTests : IDisposable
     }
 
     [Fact]
+    public async Task Containers_mode_adds_open_webui_on_chatservices_openai_api_with_a_chatservice_token()
+    {
+        using var timeout = new CancellationTokenSource(Budget);
+        await using var builder = await CreateAsync("containers", timeout.Token);
+        var webUi = Assert.Single(builder.Resources.OfType<ContainerResource>(), r => r.Name == "open-webui");
+        Assert.True(webUi.TryGetContainerImageName(out var image));
+        Assert.Equal("ghcr.io/open-webui/open-webui:v0.6.18", image);
+
+        // The environment callbacks as DCP would run them (values resolved later; the key is minted now).
+        var environment = new Dictionary<string, object>();
+        var context = new EnvironmentCallbackContext(builder.ExecutionContext, webUi, environment, timeout.Token);
+        foreach (var callback in webUi.Annotations.OfType<EnvironmentCallbackAnnotation>())
+        {
+            await callback.Callback(context);
+        }
+
+        Assert.Equal("false", environment["ENABLE_OLLAMA_API"]);
+        var baseUrl = Assert.IsType<ReferenceExpression>(environment["OPENAI_API_BASE_URL"]);
+        Assert.Equal("{chatservice.bindings.http.url}/v1", baseUrl.ValueExpression);
+
+        // The API key is a token ChatService accepts: its signing key, issuer and audience, subject open-webui.
+        var signingKey = await Parameter(builder, "auth-signing-key").GetValueAsync(timeout.Token);
+        var validation = await new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().ValidateTokenAsync(
+            Assert.IsType<string>(environment["OPENAI_API_KEY"]),
+            new Microsoft.IdentityModel.Tokens.TokenValidationParameters
+            {
+                ValidIssuer = "apphost-tests",
+                ValidAudience = "apphost-tests-chatservice",
+                IssuerSigningKey = ServiceDefaults.Auth.DevTokenIssuer.SigningKeyFrom(signingKey!),
+            });
+        Assert.True(validation.IsValid, validation.Exception?.Message);
+        Assert.Equal("open-webui", validation.Claims["sub"]);
+
+        await using var local = await CreateAsync("local", timeout.Token);
+        Assert.DoesNotContain(local.Resources, r => r.Name == "open-webui");
+    }
+
+    private static ParameterResource Parameter(IDistributedApplicationTestingBuilder builder, string name) =>
+        builder.Resources.OfType<ParameterResource>().Single(p => p.Name == name);
+
+    [Fact]
     public async Task Services_get_the_same_variables_in_both_modes()
     {
         using var timeout = new CancellationTokenSource(Budget);

@@ -94,6 +94,13 @@ public sealed class ManifestTests : IDisposable
             Assert.Equal("parameter.v0", Type(plain));
         }
 
+        // Open WebUI on ChatService's OpenAI-compatible API; its key is a secret the deployment supplies (a ChatService token).
+        Assert.Equal("container.v0", Type("open-webui"));
+        Assert.Equal("{chatservice.bindings.http.url}/v1", Env("open-webui", "OPENAI_API_BASE_URL"));
+        Assert.Equal("{open-webui-api-key.value}", Env("open-webui", "OPENAI_API_KEY"));
+        Assert.True(resources.GetProperty("open-webui-api-key").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+        Assert.Equal(8080, resources.GetProperty("open-webui").GetProperty("bindings").GetProperty("http").GetProperty("targetPort").GetInt32());
+
         foreach (var model in new[] { "chat-model", "embed-model" })
         {
             Assert.Equal("parameter.v0", Type(model));
