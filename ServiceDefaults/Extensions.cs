@@ -50,7 +50,7 @@ public static class Extensions
         builder.Services.AddServiceDiscovery();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddTransient<BudgetPropagationHandler>();
-        builder.Services.AddReadWatchdog(defaults.ResponseReadIdleTimeout);
+        builder.Services.AddReadWatchdog(defaults.ResponseReadIdleTimeout, defaults.MaxResponseBodyBytes);
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
             // Short service calls: 10 s per attempt, 30 s in all. LLM-facing clients replace this: see README "HTTP clients".

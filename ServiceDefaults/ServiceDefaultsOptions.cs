@@ -33,4 +33,12 @@ public sealed class ServiceDefaultsOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan ResponseReadIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Most bytes read from any outgoing call's response body (every <c>IHttpClientFactory</c> client, model streams
+    /// included; a client with a tighter contract sets its own). Past it the read fails with <c>RESPONSE_TOO_LARGE</c>
+    /// and the connection is closed.
+    /// </summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxResponseBodyBytes { get; set; } = 64L * 1024 * 1024;
 }

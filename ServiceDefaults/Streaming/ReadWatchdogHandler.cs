@@ -17,7 +17,9 @@ public sealed class ReadWatchdogHandler(IOptionsMonitor<ReadWatchdogOptions> opt
         var response = await base.SendAsync(request, cancellationToken);
         if (response.Content is { } content)
         {
-            response.Content = new WatchdogContent(content, bound, options.Get(clientName).IdleTimeout, request.RequestUri?.Authority ?? clientName);
+            var settings = options.Get(clientName);
+            response.Content = new WatchdogContent(content, bound, settings.IdleTimeout, settings.MaxResponseBytes,
+                request.RequestUri?.Authority ?? clientName);
         }
 
         return response;
@@ -29,13 +31,15 @@ public sealed class ReadWatchdogHandler(IOptionsMonitor<ReadWatchdogOptions> opt
         private readonly HttpContent _inner;
         private readonly CancellationToken _bound;
         private readonly TimeSpan _idle;
+        private readonly long _maxBytes;
         private readonly string _peer;
 
-        public WatchdogContent(HttpContent inner, CancellationToken bound, TimeSpan idle, string peer)
+        public WatchdogContent(HttpContent inner, CancellationToken bound, TimeSpan idle, long maxBytes, string peer)
         {
             _inner = inner;
             _bound = bound;
             _idle = idle;
+            _maxBytes = maxBytes;
             _peer = peer;
             foreach (var header in inner.Headers)
             {
@@ -44,13 +48,13 @@ public sealed class ReadWatchdogHandler(IOptionsMonitor<ReadWatchdogOptions> opt
         }
 
         protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-            new WatchdogStream(await _inner.ReadAsStreamAsync(cancellationToken), _bound, _idle, _peer);
+            new WatchdogStream(await _inner.ReadAsStreamAsync(cancellationToken), _bound, _idle, _peer, _maxBytes);
 
         // why: the token-less overload; every read of the stream is still bounded by the idle timer and the bound token
         protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 
         protected override Stream CreateContentReadStream(CancellationToken cancellationToken) =>
-            new WatchdogStream(_inner.ReadAsStream(cancellationToken), _bound, _idle, _peer);
+            new WatchdogStream(_inner.ReadAsStream(cancellationToken), _bound, _idle, _peer, _maxBytes);
 
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {

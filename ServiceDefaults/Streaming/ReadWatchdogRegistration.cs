@@ -11,10 +11,14 @@ public static class ReadWatchdogRegistration
     /// Puts <see cref="ReadWatchdogHandler"/> outermost in every <c>IHttpClientFactory</c> client, with
     /// <paramref name="defaultIdle"/> unless the client configured its own <see cref="ReadWatchdogOptions"/> by name.
     /// </summary>
-    public static IServiceCollection AddReadWatchdog(this IServiceCollection services, TimeSpan defaultIdle)
+    public static IServiceCollection AddReadWatchdog(this IServiceCollection services, TimeSpan defaultIdle, long? defaultMaxResponseBytes = null)
     {
         services.AddOptions<ReadWatchdogOptions>().ValidateDataAnnotations();
-        services.ConfigureAll<ReadWatchdogOptions>(o => o.IdleTimeout = defaultIdle);
+        services.ConfigureAll<ReadWatchdogOptions>(o =>
+        {
+            o.IdleTimeout = defaultIdle;
+            o.MaxResponseBytes = defaultMaxResponseBytes ?? o.MaxResponseBytes;
+        });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, ReadWatchdogFilter>());
         return services;
     }
@@ -23,6 +27,13 @@ public static class ReadWatchdogRegistration
     public static IHttpClientBuilder WithReadIdleTimeout(this IHttpClientBuilder builder, TimeSpan idle)
     {
         builder.Services.Configure<ReadWatchdogOptions>(builder.Name, o => o.IdleTimeout = idle);
+        return builder;
+    }
+
+    /// <summary>Sets the most bytes read from one response body of the named client.</summary>
+    public static IHttpClientBuilder WithMaxResponseBytes(this IHttpClientBuilder builder, long maxBytes)
+    {
+        builder.Services.Configure<ReadWatchdogOptions>(builder.Name, o => o.MaxResponseBytes = maxBytes);
         return builder;
     }
 

@@ -1,13 +1,18 @@
+using ServiceDefaults.Http;
+
 namespace ServiceDefaults.Streaming;
 
 /// <summary>
 /// A read-only response body whose every read is bounded by an idle timer and by the caller's bound token, whatever
 /// token (often none) the reader passes. The timers are real timers: they fire while the read is blocked, the read is
 /// cancelled and the socket handler closes the connection. An idle timeout surfaces as <see cref="TimeoutException"/>,
-/// the bound token as <see cref="OperationCanceledException"/> on that token.
+/// the bound token as <see cref="OperationCanceledException"/> on that token. A body longer than
+/// <paramref name="maxBytes"/> fails the read that crosses it with <see cref="ResponseTooLargeException"/>.
 /// </summary>
-public sealed class WatchdogStream(Stream inner, CancellationToken bound, TimeSpan idle, string peer) : Stream
+public sealed class WatchdogStream(Stream inner, CancellationToken bound, TimeSpan idle, string peer, long maxBytes = long.MaxValue) : Stream
 {
+    private long _read;
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -29,7 +34,7 @@ public sealed class WatchdogStream(Stream inner, CancellationToken bound, TimeSp
         watchdog.CancelAfter(idle);
         try
         {
-            return await inner.ReadAsync(buffer, watchdog.Token);
+            return Count(await inner.ReadAsync(buffer, watchdog.Token));
         }
         catch (Exception ex) when (watchdog.IsCancellationRequested && ex is OperationCanceledException or IOException or ObjectDisposedException)
         {
@@ -55,12 +60,24 @@ public sealed class WatchdogStream(Stream inner, CancellationToken bound, TimeSp
         using var abort = watchdog.Token.UnsafeRegister(static s => ((Stream)s!).Dispose(), inner);
         try
         {
-            return inner.Read(buffer);
+            return Count(inner.Read(buffer));
         }
         catch (Exception ex) when (watchdog.IsCancellationRequested && ex is OperationCanceledException or IOException or ObjectDisposedException)
         {
             throw Translate(ex, CancellationToken.None); // why: a synchronous read has no caller token to report
         }
+    }
+
+    private int Count(int read)
+    {
+        _read += read;
+        if (_read > maxBytes)
+        {
+            // why: the caller disposes the response, which closes the connection with the rest of the body unread
+            throw new ResponseTooLargeException($"The response from {peer}", maxBytes, null);
+        }
+
+        return read;
     }
 
     private Exception Translate(Exception ex, CancellationToken callerToken)

@@ -202,7 +202,7 @@ public sealed class StreamLimitTests
     public async Task A_stream_ends_by_itself_when_the_token_that_opened_it_expires()
     {
         await using var app = await StartAsync();
-        var shortLived = DevTokenIssuer.Mint(TestApp.SigningKey, "alice", admin: false, "aspire-chat-dev", "aspire-chat", TimeSpan.FromSeconds(2));
+        var shortLived = DevTokenIssuer.Mint(TestApp.SigningKey, "alice", admin: false, "aspire-chat-dev", TestApp.Audience, TimeSpan.FromSeconds(2));
 
         using var response = await app.Client.SendAsync(StreamRequest(shortLived), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

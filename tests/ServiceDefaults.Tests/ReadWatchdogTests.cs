@@ -178,3 +178,97 @@ public sealed class ReadWatchdogTests : IAsyncLifetime
         }
     }
 }
+
+/// <summary>Every client's response bodies are capped in size: a peer that streams without end cannot fill memory.</summary>
+public sealed class ResponseSizeCapTests
+{
+    [Fact]
+    public async Task A_body_that_never_ends_fails_at_the_cap_and_the_connection_is_closed()
+    {
+        await using var server = new EndlessServer();
+        var services = new ServiceCollection();
+        services.AddReadWatchdog(TimeSpan.FromMinutes(1));
+        services.AddHttpClient("endless").WithMaxResponseBytes(256 * 1024);
+        using var http = services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>().CreateClient("endless");
+
+        var error = await Assert.ThrowsAsync<ServiceDefaults.Http.ResponseTooLargeException>(() => http.GetStringAsync(server.Url));
+
+        Assert.Equal(256 * 1024, error.MaxBytes);
+        await server.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        // What the server could push beyond the cap fits in socket buffers: far from the endless body it offered.
+        Assert.InRange(server.SentBytes, 256 * 1024, 64L * 1024 * 1024);
+    }
+
+    [Fact]
+    public async Task The_default_cap_applies_to_every_client_and_is_an_option()
+    {
+        await using var server = new EndlessServer();
+        var services = new ServiceCollection();
+        services.AddReadWatchdog(TimeSpan.FromMinutes(1), defaultMaxResponseBytes: 128 * 1024);
+        services.AddHttpClient("any");
+        using var http = services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>().CreateClient("any");
+        using var response = await http.GetAsync(server.Url, HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+
+        var error = await Assert.ThrowsAsync<ServiceDefaults.Http.ResponseTooLargeException>(() => body.CopyToAsync(Stream.Null));
+        Assert.Equal(128 * 1024, error.MaxBytes);
+    }
+
+    /// <summary>One-connection HTTP/1.1 server that answers with a chunked body that never ends, until the client closes.</summary>
+    private sealed class EndlessServer : IAsyncDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Task _loop;
+        private long _sent;
+
+        public EndlessServer()
+        {
+            _listener.Start();
+            Url = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+            _loop = ServeAsync();
+        }
+
+        public Uri Url { get; }
+
+        public Task Closed => _closed.Task;
+
+        public long SentBytes => Interlocked.Read(ref _sent);
+
+        private async Task ServeAsync()
+        {
+            try
+            {
+                using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                var stream = client.GetStream();
+                _ = await stream.ReadAsync(new byte[4096], _stop.Token);
+                await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"u8.ToArray(), _stop.Token);
+                var data = new byte[16 * 1024];
+                Array.Fill(data, (byte)'x');
+                var chunk = Encoding.ASCII.GetBytes($"{data.Length:x}\r\n").Concat(data).Concat("\r\n"u8.ToArray()).ToArray();
+                while (!_stop.IsCancellationRequested)
+                {
+                    await stream.WriteAsync(chunk, _stop.Token);
+                    Interlocked.Add(ref _sent, data.Length);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // the client closed the connection (or the test ended)
+            }
+            finally
+            {
+                _closed.TrySetResult();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            _listener.Stop();
+            await _loop;
+            _stop.Dispose();
+        }
+    }
+}
