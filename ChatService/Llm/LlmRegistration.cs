@@ -137,13 +137,7 @@ public static class LlmRegistration
     {
         var breakers = services.GetRequiredService<CircuitBreakerRegistry>();
         var pipeline = new ResiliencePipelineBuilder();
-        breakers.AddNamedCircuitBreaker(pipeline, EmbeddingService.BreakerName, new CircuitBreakerStrategyOptions
-        {
-            FailureRatio = embed.Breaker.FailureRatio,
-            MinimumThroughput = embed.Breaker.MinimumThroughput,
-            SamplingDuration = embed.Breaker.SamplingDuration,
-            BreakDuration = embed.Breaker.BreakDuration,
-        });
+        breakers.AddNamedCircuitBreaker(pipeline, EmbeddingService.BreakerName, embed.Breaker, new CircuitBreakerStrategyOptions());
         return pipeline.AddTimeout(embed.BatchTimeout).Build();
     }
 }
