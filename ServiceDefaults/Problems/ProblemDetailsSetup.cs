@@ -43,8 +43,8 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
         var (status, code, title) = exception switch
         {
             BadHttpRequestException { StatusCode: 413 } => (413, ErrorCodes.PayloadTooLarge, "Request body too large"),
-            BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == 400 ? ErrorCodes.ValidationFailed
-                : ErrorCodes.ForStatus(bad.StatusCode), "Bad request"),
+            BadHttpRequestException bad => (bad.StatusCode,
+                bad.StatusCode == 400 ? ErrorCodes.ValidationFailed : ErrorCodes.ForStatus(bad.StatusCode), "Bad request"),
             // A multipart body without a boundary, or cut short: the caller's request is malformed, not the service.
             InvalidDataException or IOException when context.Request.HasFormContentType
                 && !context.RequestAborted.IsCancellationRequested =>
