@@ -64,7 +64,8 @@ foreach (var ready in models.Ready)
 
 // Containers mode: Open WebUI, a browser chat UI, on ChatService's OpenAI-compatible API (OpenWebUi.cs; off with
 // OpenWebUI:Enabled=false). Local mode declares no container, so it has none: ChatService's own page is at its URL.
-if (mode == DependencyMode.Containers && !string.Equals(builder.Configuration["OpenWebUI:Enabled"], "false", StringComparison.OrdinalIgnoreCase))
+if (mode == DependencyMode.Containers && !string.Equals(builder.Configuration["OpenWebUI:Enabled"], "false",
+    StringComparison.OrdinalIgnoreCase))
 {
     OpenWebUi.Add(builder, chatService, authSigningKey, authIssuer, chatAudience);
 }

@@ -39,9 +39,10 @@ internal static class LocalDependencies
             .WithEndpoint(port: pgPort, targetPort: pgPort, scheme: "tcp", name: "tcp", isProxied: false)
             .WithHealthCheck("postgres-databases");
         var pgEndpoint = postgres.GetEndpoint("tcp");
+        var pgEndpointPort = pgEndpoint.Property(EndpointProperty.Port);
         IResourceBuilder<IResourceWithConnectionString> Database(string name) =>
             builder.AddConnectionString(name,
-                ReferenceExpression.Create($"Host=127.0.0.1;Port={pgEndpoint.Property(EndpointProperty.Port)};Username=postgres;Database={name}"));
+                ReferenceExpression.Create($"Host=127.0.0.1;Port={pgEndpointPort};Username=postgres;Database={name}"));
 
         // Redis --------------------------------------------------------------------------------------------------
         var redisPort = PortOrFree(ports, "RedisPort");

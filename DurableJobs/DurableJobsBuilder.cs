@@ -88,7 +88,8 @@ public sealed partial class DurableJobsBuilder
         ArgumentNullException.ThrowIfNull(queue);
         if (!QueueName().IsMatch(queue))
         {
-            throw new ArgumentException($"Queue name '{queue}' must be 1-64 characters of a-z, 0-9, '-', '_' or '.', starting with a letter or digit.", nameof(queue));
+            throw new ArgumentException($"Queue name '{queue}' must be 1-64 characters of a-z, 0-9, '-', '_' or '.', starting with a " +
+                $"letter or digit.", nameof(queue));
         }
 
         _registry.Add(queue, runsHere);

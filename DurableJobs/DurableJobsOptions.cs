@@ -16,7 +16,8 @@ public sealed class DurableJobsOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>A queued, due job whose last dispatch is older than this is dispatched again (its stream entry may have been lost).</summary>
+    /// <summary>A queued, due job whose last dispatch is older than this is dispatched again (its stream entry may have been
+    /// lost).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan RedispatchAfter { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -24,7 +25,8 @@ public sealed class DurableJobsOptions
     [Range(1, 10_000)]
     public int SweepBatchSize { get; set; } = 500;
 
-    /// <summary>Grace after a job's timeout before a running job without heartbeat counts as stuck (its worker stops renewing it).</summary>
+    /// <summary>Grace after a job's timeout before a running job without heartbeat counts as stuck (its worker stops renewing
+    /// it).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan StuckGrace { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -52,7 +54,8 @@ public sealed class DurableJobsOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan AutoClaimInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Approximate cap (MAXLEN ~) of each dispatch stream; trimmed entries are re-dispatched by the sweeper if still queued.</summary>
+    /// <summary>Approximate cap (MAXLEN ~) of each dispatch stream; trimmed entries are re-dispatched by the sweeper if still
+    /// queued.</summary>
     [Range(1_000, 100_000_000)]
     public int StreamMaxLength { get; set; } = 100_000;
 

@@ -41,7 +41,8 @@ public static class DurableJobsServiceCollectionExtensions
     /// Adds durable jobs stored in <typeparamref name="TContext"/>'s database, with options set in code; the
     /// application's <c>Jobs</c> configuration section (when there is one) overrides them.
     /// </summary>
-    public static DurableJobsBuilder AddDurableJobs<TContext>(this IServiceCollection services, Action<DurableJobsOptions>? configure = null)
+    public static DurableJobsBuilder AddDurableJobs<TContext>(this IServiceCollection services,
+        Action<DurableJobsOptions>? configure = null)
         where TContext : DbContext =>
         AddCore<TContext>(services, configure,
             sp => sp.GetService<IConfiguration>()?.GetSection(SectionName),
@@ -59,7 +60,8 @@ public static class DurableJobsServiceCollectionExtensions
 
         var registry = new QueueRegistry();
         services.AddSingleton(registry);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ServiceDefaults.Endpoints.IDefaultEndpoints, Admin.DurableJobsAdminEndpoints.DefaultEndpoints>());
+        services.TryAddEnumerable(
+            ServiceDescriptor.Singleton<ServiceDefaults.Endpoints.IDefaultEndpoints, Admin.DurableJobsAdminEndpoints.DefaultEndpoints>());
 
         var options = services.AddOptions<DurableJobsOptions>();
         if (configure is not null)
@@ -98,9 +100,11 @@ public static class DurableJobsServiceCollectionExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         // Finished jobs expire; dead letters are kept longer (an owner that keeps its own dead letters, such as the
         // distributor's distributions, should keep them no longer than this, so the counts agree).
-        services.AddSingleton(new Retention.RetentionFamily("jobs-finished", TimeSpan.FromDays(7), c => Retention.RetentionFamily.DeleteBatch(
+        services.AddSingleton(new Retention.RetentionFamily("jobs-finished", TimeSpan.FromDays(7),
+            c => Retention.RetentionFamily.DeleteBatch(
             JobStore.QualifiedTableName(c), "state IN ('succeeded', 'failed', 'cancelled', 'timed_out') AND finished_at < @cutoff")));
-        services.AddSingleton(new Retention.RetentionFamily("jobs-dead-lettered", TimeSpan.FromDays(30), c => Retention.RetentionFamily.DeleteBatch(
+        services.AddSingleton(new Retention.RetentionFamily("jobs-dead-lettered", TimeSpan.FromDays(30),
+            c => Retention.RetentionFamily.DeleteBatch(
             JobStore.QualifiedTableName(c), "state = 'dead_lettered' AND finished_at < @cutoff")));
         services.AddSingleton<Retention.RetentionPruner<TContext>>();
         services.AddHostedService(sp => sp.GetRequiredService<Retention.RetentionPruner<TContext>>());

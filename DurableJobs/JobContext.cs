@@ -3,7 +3,8 @@ using System.Text.Json;
 namespace DurableJobs;
 
 /// <summary>What a handler sees of the job it runs.</summary>
-/// <param name="IdempotencyKey">Stable across attempts (the job id unless the caller gave one): use it to make side effects idempotent.</param>
+/// <param name="IdempotencyKey">Stable across attempts (the job id unless the caller gave one): use it to make side effects
+/// idempotent.</param>
 public sealed record JobContext(
     Guid JobId,
     string Queue,

@@ -45,7 +45,8 @@ internal sealed class JobScheduler(
         else
         {
             // Not the caller's token: the row is committed, so the dispatch (bounded, best effort) must not turn into an error.
-            await dispatcher.DispatchAsync([item], CancellationToken.None).ConfigureAwait(false); // why: see the comment above; bounded by RedisLink
+            // why: see the comment above; bounded by RedisLink
+            await dispatcher.DispatchAsync([item], CancellationToken.None).ConfigureAwait(false);
         }
 
         return new EnqueueResult(snapshot, true);
@@ -76,7 +77,8 @@ internal sealed class JobScheduler(
         ArgumentNullException.ThrowIfNull(requests);
         if (store.Context.Database.CurrentTransaction is null)
         {
-            throw new InvalidOperationException("StageCommand needs a transaction opened through the DbContext: the jobs are dispatched when it commits.");
+            throw new InvalidOperationException("StageCommand needs a transaction opened through the DbContext: the jobs are dispatched " +
+                "when it commits.");
         }
 
         var traceParent = Activity.Current?.Id;
@@ -163,13 +165,15 @@ internal sealed class JobScheduler(
         var size = Encoding.UTF8.GetByteCount(payload);
         if (size > options.MaxPayloadBytes)
         {
-            throw new JobValidationException($"Payload of {size} bytes exceeds the {options.MaxPayloadBytes}-byte limit of queue '{request.Queue}'.");
+            throw new JobValidationException($"Payload of {size} bytes exceeds the {options.MaxPayloadBytes}-byte limit of queue " +
+                $"'{request.Queue}'.");
         }
 
         var timeout = request.Timeout ?? options.DefaultTimeout;
         if (timeout <= TimeSpan.Zero || timeout > options.MaxTimeout)
         {
-            throw new JobValidationException($"Timeout must be greater than zero and at most {options.MaxTimeout} for queue '{request.Queue}'.");
+            throw new JobValidationException($"Timeout must be greater than zero and at most {options.MaxTimeout} for queue " +
+                $"'{request.Queue}'.");
         }
 
         var maxAttempts = request.MaxAttempts ?? options.MaxAttempts;

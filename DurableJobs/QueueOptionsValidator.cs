@@ -17,17 +17,20 @@ public sealed class QueueOptionsValidator : IValidateOptions<QueueOptions>
 
         if (options.MaxAttempts > options.MaxAttemptsLimit)
         {
-            failures.Add($"Jobs:Queues:{queue}: MaxAttempts ({options.MaxAttempts}) exceeds MaxAttemptsLimit ({options.MaxAttemptsLimit}).");
+            failures.Add(
+                $"Jobs:Queues:{queue}: MaxAttempts ({options.MaxAttempts}) exceeds MaxAttemptsLimit ({options.MaxAttemptsLimit}).");
         }
 
         if (options.HeartbeatInterval * 2 > options.LeaseDuration)
         {
-            failures.Add($"Jobs:Queues:{queue}: HeartbeatInterval ({options.HeartbeatInterval}) must be at most half of LeaseDuration ({options.LeaseDuration}) so one missed beat does not lose the lease.");
+            failures.Add($"Jobs:Queues:{queue}: HeartbeatInterval ({options.HeartbeatInterval}) must be at most half of LeaseDuration " +
+                $"({options.LeaseDuration}) so one missed beat does not lose the lease.");
         }
 
         if (options.RetryInitialDelay > options.RetryMaxDelay)
         {
-            failures.Add($"Jobs:Queues:{queue}: RetryInitialDelay ({options.RetryInitialDelay}) exceeds RetryMaxDelay ({options.RetryMaxDelay}).");
+            failures.Add($"Jobs:Queues:{queue}: RetryInitialDelay ({options.RetryInitialDelay}) exceeds RetryMaxDelay " +
+                $"({options.RetryMaxDelay}).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -1,6 +1,7 @@
 namespace DurableJobs;
 
-/// <summary>The queues registered with <see cref="DurableJobsBuilder.AddQueue(string, Action{QueueOptions}?)"/>; filled while services are configured.</summary>
+/// <summary>The queues registered with <see cref="DurableJobsBuilder.AddQueue(string, Action{QueueOptions}?)"/>; filled while services are
+/// configured.</summary>
 internal sealed class QueueRegistry
 {
     private readonly Dictionary<string, bool> _queues = new(StringComparer.Ordinal);

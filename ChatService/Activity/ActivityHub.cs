@@ -43,8 +43,10 @@ public sealed class ActivityHub : IHostedService, IDisposable
         return subscription;
     }
 
-    /// <summary>Publishes a step of <paramref name="owner"/>; bounded by <see cref="ActivityOptions.PublishTimeout"/>, never throws for Redis.</summary>
-    public async Task PublishAsync(string owner, string type, IReadOnlyDictionary<string, string?> data, CancellationToken cancellationToken)
+    /// <summary>Publishes a step of <paramref name="owner"/>; bounded by <see cref="ActivityOptions.PublishTimeout"/>, never throws for
+    /// Redis.</summary>
+    public async Task PublishAsync(string owner, string type, IReadOnlyDictionary<string, string?> data,
+        CancellationToken cancellationToken)
     {
         var activityEvent = new ActivityEvent(type, _time.GetUtcNow(), data);
         if (_redis.IsConnected)

@@ -25,7 +25,8 @@ public static class ChatApi
     /// The request's cancellation token reaches the Ollama call, so a client that disconnects stops the generation.
     /// </summary>
     private static async Task<Results<Ok<ChatAnswer>, EmptyHttpResult, ProblemHttpResult>> Chat(
-        ChatQuestion question, ClaimsPrincipal user, HttpContext context, [AsParameters] ChatServices services, CancellationToken cancellationToken)
+        ChatQuestion question, ClaimsPrincipal user, HttpContext context, [AsParameters] ChatServices services,
+        CancellationToken cancellationToken)
     {
         using var lease = await services.Gate.TryEnterAsync(cancellationToken);
         if (lease is null)
@@ -40,7 +41,8 @@ public static class ChatApi
             var budget = TurnBudget.ForRequest(context.GetRequestBudget(), services.Llm.Value, services.Lifetime.ApplicationStopping);
             if (sse is null)
             {
-                var answer = await services.Runner.AnswerAsync(turn, static (_, _) => ValueTask.CompletedTask, budget, allowDegraded: true, cancellationToken);
+                var answer = await services.Runner.AnswerAsync(turn, static (_, _) => ValueTask.CompletedTask, budget, allowDegraded: true,
+                    cancellationToken);
                 return TypedResults.Ok(answer);
             }
 
@@ -49,8 +51,8 @@ public static class ChatApi
             await sse.WriteAsync("citations", streamed.Citations, cancellationToken);
             if (streamed.Partial)
             {
-                await sse.WriteAsync("error", new { code = streamed.Error, messageId = streamed.MessageId, sessionId = streamed.SessionId, partial = true },
-                    cancellationToken);
+                await sse.WriteAsync("error", new { code = streamed.Error, messageId = streamed.MessageId, sessionId = streamed.SessionId,
+                    partial = true }, cancellationToken);
             }
             else
             {

@@ -2,7 +2,8 @@ using ServiceDefaults.RateLimiting;
 
 namespace ChatService.Apis;
 
-/// <summary>ChatService's per-user rate-limit policies (options under <c>RateLimits:&lt;policy&gt;</c>, see README "Rate limits").</summary>
+/// <summary>ChatService's per-user rate-limit policies (options under <c>RateLimits:&lt;policy&gt;</c>, see README "Rate
+/// limits").</summary>
 public static class ChatRateLimits
 {
     /// <summary><c>POST /api/chat</c> (JSON and streaming), <c>POST /v1/chat/completions</c> and <c>POST /api/chat/tasks</c>.</summary>
@@ -17,7 +18,8 @@ public static class ChatRateLimits
             .AddUserRateLimit(Uploads, new UserRateLimitOptions { PermitLimit = 30, Window = TimeSpan.FromMinutes(1) });
 }
 
-/// <summary>A rate-limit refusal on <c>/v1/*</c> in OpenAI's error shape (the SDKs turn it into a RateLimitError and honour Retry-After).</summary>
+/// <summary>A rate-limit refusal on <c>/v1/*</c> in OpenAI's error shape (the SDKs turn it into a RateLimitError and honour
+/// Retry-After).</summary>
 internal sealed class OpenAiRateLimitRejection : IRateLimitRejectionWriter
 {
     public static readonly OpenAiRateLimitRejection Instance = new();

@@ -25,7 +25,8 @@ public static class DocumentsApi
         var group = app.MapGroup("/api/documents").WithTags("Documents");
         group.MapPost("/", Upload)
             .DisableAntiforgery()
-            .WithUploadBody("The document: .txt, .md, .pdf or .csv.", new Dictionary<string, string> { ["title"] = "Optional title (at most 300 characters)." })
+            .WithUploadBody("The document: .txt, .md, .pdf or .csv.",
+                new Dictionary<string, string> { ["title"] = "Optional title (at most 300 characters)." })
             // why: the service default body limit is 1 MiB; uploads get their own (plus room for multipart framing).
             .WithMetadata(new RequestSizeLimitAttribute(maxUploadBytes + 64 * 1024))
             .RequireRateLimiting(ChatRateLimits.Uploads);
@@ -41,7 +42,8 @@ public static class DocumentsApi
     {
         if (!request.HasFormContentType)
         {
-            return Problem.Of(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type", "Send multipart/form-data with a 'file' part.");
+            return Problem.Of(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type",
+                "Send multipart/form-data with a 'file' part.");
         }
 
         var form = await request.ReadFormAsync(cancellationToken);
@@ -57,7 +59,8 @@ public static class DocumentsApi
 
         if (file.Length > services.Options.Value.MaxUploadBytes)
         {
-            return Problem.Of(413, ChatErrorCodes.FileTooLarge, "File too large", $"The limit is {services.Options.Value.MaxUploadBytes} bytes.");
+            return Problem.Of(413, ChatErrorCodes.FileTooLarge, "File too large",
+                $"The limit is {services.Options.Value.MaxUploadBytes} bytes.");
         }
 
         if (file.Length == 0)
@@ -80,7 +83,8 @@ public static class DocumentsApi
 
         var owner = user.GetUserId();
         var hash = Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
-        if (await services.Db.Documents.AsNoTracking().FirstOrDefaultAsync(d => d.Owner == owner && d.ContentHash == hash, cancellationToken) is { } existing)
+        if (await services.Db.Documents.AsNoTracking().FirstOrDefaultAsync(d => d.Owner == owner && d.ContentHash == hash,
+            cancellationToken) is { } existing)
         {
             return Existing(request, existing);
         }
@@ -119,7 +123,8 @@ public static class DocumentsApi
         {
             // A concurrent upload of the same content won the race: answer with its document.
             services.Db.ChangeTracker.Clear();
-            var winner = await services.Db.Documents.AsNoTracking().FirstAsync(d => d.Owner == owner && d.ContentHash == hash, cancellationToken);
+            var winner = await services.Db.Documents.AsNoTracking()
+                .FirstAsync(d => d.Owner == owner && d.ContentHash == hash, cancellationToken);
             return Existing(request, winner);
         }
 
@@ -156,7 +161,8 @@ public static class DocumentsApi
         return document is null ? NotFound() : TypedResults.Ok(DocumentView.From(document));
     }
 
-    /// <summary>The chunks of the caller's document in document order, keyset-paged by ordinal (used by EvaluationService's suite generation).</summary>
+    /// <summary>The chunks of the caller's document in document order, keyset-paged by ordinal (used by EvaluationService's suite
+    /// generation).</summary>
     private static async Task<Results<Ok<Page<DocumentChunkView>>, ProblemHttpResult>> Chunks(
         Guid id, int? limit, string? cursor, ClaimsPrincipal user, ChatDbContext db, CancellationToken cancellationToken)
     {
@@ -189,7 +195,8 @@ public static class DocumentsApi
         Guid id, ClaimsPrincipal user, [AsParameters] DocumentsServices services, CancellationToken cancellationToken)
     {
         var owner = user.GetUserId();
-        var document = await services.Db.Documents.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && d.Owner == owner, cancellationToken);
+        var document = await services.Db.Documents.AsNoTracking()
+            .FirstOrDefaultAsync(d => d.Id == id && d.Owner == owner, cancellationToken);
         if (document is null)
         {
             return NotFound();

@@ -58,7 +58,8 @@ public static class OpenAiApi
         OpenAiChatRequest? request;
         try
         {
-            request = await JsonSerializer.DeserializeAsync<OpenAiChatRequest>(context.Request.Body, JsonSerializerOptions.Web, cancellationToken);
+            request = await JsonSerializer.DeserializeAsync<OpenAiChatRequest>(context.Request.Body, JsonSerializerOptions.Web,
+                cancellationToken);
         }
         catch (JsonException ex)
         {
@@ -93,14 +94,16 @@ public static class OpenAiApi
             var budget = TurnBudget.ForRequest(context.GetRequestBudget(), services.Llm.Value, services.Lifetime.ApplicationStopping);
             if (sse is null)
             {
-                var answer = await services.Runner.AnswerAsync(turn, static (_, _) => ValueTask.CompletedTask, budget, allowDegraded: true, cancellationToken);
+                var answer = await services.Runner.AnswerAsync(turn, static (_, _) => ValueTask.CompletedTask, budget, allowDegraded: true,
+                    cancellationToken);
                 return Results.Json(completion.Whole(answer));
             }
 
             await sse.StartAsync(cancellationToken);
             await WriteAsync(context.Response, completion.Chunk(new { role = "assistant", content = "" }), cancellationToken);
             var streamed = await services.Runner.AnswerAsync(turn,
-                (text, ct) => WriteAsync(context.Response, completion.Chunk(new { content = text }), ct), budget, allowDegraded: true, cancellationToken);
+                (text, ct) => WriteAsync(context.Response, completion.Chunk(new { content = text }), ct), budget, allowDegraded: true,
+                cancellationToken);
             await WriteAsync(context.Response, completion.Last(streamed), cancellationToken);
             await DoneAsync(context.Response, cancellationToken);
             return Results.Empty;
@@ -115,13 +118,14 @@ public static class OpenAiApi
             context.Response.Headers.RetryAfter = "5";
             return new OpenAiError(503, "api_error", ex.Message, null, ex.Code.ToLowerInvariant()).ToResult();
         }
-        catch (Exception ex) when (sse is { Started: true } && !cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+        catch (Exception ex) when (sse is { Started: true } && !cancellationToken.IsCancellationRequested
+            && ex is not OperationCanceledException)
         {
             // The stream has begun: the error goes in the stream, and the stream still ends with [DONE].
             logger.LogWarning(ex, "OpenAI-compatible stream {Id} failed after it started", completion.Id);
             var code = ex is LlmUnavailableException unavailable ? unavailable.Code : "INTERNAL_ERROR";
-            await WriteAsync(context.Response, new OpenAiError(500, "api_error", "The answer failed mid-stream.", null, code.ToLowerInvariant()).Body,
-                cancellationToken);
+            await WriteAsync(context.Response, new OpenAiError(500, "api_error", "The answer failed mid-stream.", null,
+                code.ToLowerInvariant()).Body, cancellationToken);
             await DoneAsync(context.Response, cancellationToken);
             return Results.Empty;
         }
@@ -141,7 +145,8 @@ public static class OpenAiApi
         {
             Guid? sessionId = string.Equals(session, "new", StringComparison.OrdinalIgnoreCase) ? null
                 : Guid.TryParse(session, out var id) ? id
-                : throw new ChatRejectedException(400, "INVALID_SESSION", "Validation failed", $"{SessionHeader} must be 'new' or a session id.");
+                : throw new ChatRejectedException(400, "INVALID_SESSION", "Validation failed",
+                    $"{SessionHeader} must be 'new' or a session id.");
             turn = await runner.PrepareAsync(owner, new ChatQuestion(conversation.Question, sessionId), cancellationToken);
             turn = turn with { History = runner.Transient(owner, conversation.History) };
             context.Response.Headers[SessionIdHeader] = turn.SessionId.ToString();
@@ -176,7 +181,8 @@ public static class OpenAiApi
             @object = "chat.completion",
             created = Created,
             model = Model,
-            choices = new[] { new { index = 0, message = new { role = "assistant", content = answer.Answer }, finish_reason = FinishReason(answer), logprobs = (object?)null } },
+            choices = new[] { new { index = 0, message = new { role = "assistant", content = answer.Answer },
+                finish_reason = FinishReason(answer), logprobs = (object?)null } },
             usage = Usage(answer),
             citations = answer.Citations,
             degraded = answer.Degraded,

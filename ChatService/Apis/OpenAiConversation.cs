@@ -28,8 +28,8 @@ public sealed record OpenAiConversation(
     {
         if (request.Model is { } model && !models.Contains(model))
         {
-            return (null, new OpenAiError(404, "invalid_request_error", $"The model '{model}' does not exist; GET /v1/models lists them.", "model",
-                "model_not_found"));
+            return (null, new OpenAiError(404, "invalid_request_error", $"The model '{model}' does not exist; GET /v1/models lists them.",
+                "model", "model_not_found"));
         }
 
         if (Unsupported(request) is { } unsupported)
@@ -58,14 +58,16 @@ public sealed record OpenAiConversation(
             .Where(m => m.Role is "user" or "assistant" && m.Text().Trim().Length > 0)
             .Select(m => (m.Role!, m.Text().Trim()))
             .ToList();
-        var system = string.Join("\n", messages.Where(m => m.Role is "system" or "developer").Select(m => m.Text().Trim()).Where(t => t.Length > 0));
+        var system = string.Join("\n",
+            messages.Where(m => m.Role is "system" or "developer").Select(m => m.Text().Trim()).Where(t => t.Length > 0));
         var (settings, settingsError) = SettingsOf(request);
         if (settingsError is not null)
         {
             return (null, settingsError);
         }
 
-        return (new OpenAiConversation(question, history, system.Length == 0 ? null : system, RetrievalQueryFor(question, history), settings), null);
+        return (new OpenAiConversation(question, history, system.Length == 0 ? null : system, RetrievalQueryFor(question, history),
+            settings), null);
     }
 
     /// <summary>
@@ -88,7 +90,8 @@ public sealed record OpenAiConversation(
     {
         if (request.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0)
         {
-            return OpenAiError.Invalid("Tool calls are not supported by this endpoint (it answers from your documents).", "tools", "unsupported_parameter");
+            return OpenAiError.Invalid("Tool calls are not supported by this endpoint (it answers from your documents).", "tools",
+                "unsupported_parameter");
         }
 
         if (request.Functions is { ValueKind: JsonValueKind.Array } functions && functions.GetArrayLength() > 0)
@@ -116,7 +119,8 @@ public sealed record OpenAiConversation(
         var maxTokens = request.MaxCompletionTokens ?? request.MaxTokens;
         if (maxTokens is < 1)
         {
-            return (null, OpenAiError.Invalid("max_tokens must be at least 1.", request.MaxCompletionTokens is null ? "max_tokens" : "max_completion_tokens"));
+            return (null, OpenAiError.Invalid("max_tokens must be at least 1.",
+                request.MaxCompletionTokens is null ? "max_tokens" : "max_completion_tokens"));
         }
 
         IReadOnlyList<string>? stop = null;
@@ -127,7 +131,8 @@ public sealed record OpenAiConversation(
             case { ValueKind: JsonValueKind.String } one:
                 stop = [one.GetString()!];
                 break;
-            case { ValueKind: JsonValueKind.Array } many when many.GetArrayLength() <= 4 && many.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String):
+            case { ValueKind: JsonValueKind.Array } many when many.GetArrayLength() <= 4 && many.EnumerateArray()
+                .All(e => e.ValueKind == JsonValueKind.String):
                 stop = many.EnumerateArray().Select(e => e.GetString()!).ToList();
                 break;
             default:
@@ -139,7 +144,8 @@ public sealed record OpenAiConversation(
     }
 }
 
-/// <summary>An error in OpenAI's shape: <c>{"error": {"message", "type", "param", "code"}}</c>, which the SDKs turn into typed errors.</summary>
+/// <summary>An error in OpenAI's shape: <c>{"error": {"message", "type", "param", "code"}}</c>, which the SDKs turn into typed
+/// errors.</summary>
 public sealed record OpenAiError(int Status, string Type, string Message, string? Param = null, string? Code = null)
 {
     public static OpenAiError Invalid(string message, string? param, string? code = "invalid_value") =>

@@ -38,13 +38,15 @@ public static class SessionsApi
         var idempotencyKey = idempotency.Value;
         var owner = user.GetUserId();
         if (idempotencyKey is not null
-            && await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Owner == owner && s.IdempotencyKey == idempotencyKey, cancellationToken) is { } seen)
+            && await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Owner == owner && s.IdempotencyKey == idempotencyKey,
+                cancellationToken) is { } seen)
         {
             return TypedResults.Ok(View(seen));
         }
 
         var now = time.GetUtcNow();
-        var session = new ChatSession { Id = Guid.CreateVersion7(now), Owner = owner, Title = body?.Title, IdempotencyKey = idempotencyKey, CreatedAt = now, UpdatedAt = now };
+        var session = new ChatSession { Id = Guid.CreateVersion7(now), Owner = owner, Title = body?.Title, IdempotencyKey = idempotencyKey,
+            CreatedAt = now, UpdatedAt = now };
         db.Sessions.Add(session);
         try
         {
@@ -53,7 +55,8 @@ public static class SessionsApi
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
             db.ChangeTracker.Clear();
-            var winner = await db.Sessions.AsNoTracking().FirstAsync(s => s.Owner == owner && s.IdempotencyKey == idempotencyKey, cancellationToken);
+            var winner = await db.Sessions.AsNoTracking()
+                .FirstAsync(s => s.Owner == owner && s.IdempotencyKey == idempotencyKey, cancellationToken);
             return TypedResults.Ok(View(winner));
         }
 

@@ -79,8 +79,8 @@ public static class TasksApi
             return Problem.Of(409, ChatErrorCodes.TaskAlreadyFinished, "Task already finished", $"The task is {Status(job!.State)}.");
         }
 
-        await activity.PublishAsync(user.GetUserId(), "task", new Dictionary<string, string?> { ["taskId"] = id.ToString(), ["status"] = "cancel_requested" },
-            cancellationToken);
+        await activity.PublishAsync(user.GetUserId(), "task",
+            new Dictionary<string, string?> { ["taskId"] = id.ToString(), ["status"] = "cancel_requested" }, cancellationToken);
         var current = await jobs.GetAsync(id, cancellationToken) ?? job!;
         return TypedResults.Accepted($"/api/chat/tasks/{id}", View(current));
     }

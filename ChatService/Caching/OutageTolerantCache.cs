@@ -8,7 +8,8 @@ namespace ChatService.Caching;
 /// The Redis L2 of HybridCache, made a miss (not an error, not a multi-second wait) while Redis is down: when the
 /// multiplexer is disconnected the call is skipped, and a Redis error on a connected multiplexer is logged and ignored.
 /// </summary>
-internal sealed class OutageTolerantCache(RedisCache inner, IConnectionMultiplexer redis, ILogger<OutageTolerantCache> logger) : IDistributedCache
+internal sealed class OutageTolerantCache(RedisCache inner, IConnectionMultiplexer redis,
+    ILogger<OutageTolerantCache> logger) : IDistributedCache
 {
     public byte[]? Get(string key) => redis.IsConnected ? Guard(() => inner.Get(key), null) : null;
 

@@ -46,7 +46,8 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
         {
             return await call();
         }
-        catch (Exception ex) when (ex is IOException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException
+        catch (Exception ex) when (ex is IOException or JsonException or KeyNotFoundException or InvalidOperationException
+                                       or FormatException
                                    && !cancellationToken.IsCancellationRequested)
         {
             throw new ChromaUnavailableException($"Chroma's answer could not be read: {ex.GetType().Name}: {ex.Message}", ex);
@@ -71,7 +72,8 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
         var body = new JsonObject
         {
             ["ids"] = new JsonArray([.. records.Select(r => JsonValue.Create(r.Id))]),
-            ["embeddings"] = new JsonArray([.. records.Select(r => (JsonNode)new JsonArray([.. r.Embedding.Select(v => JsonValue.Create(v))]))]),
+            ["embeddings"] = new JsonArray(
+                [.. records.Select(r => (JsonNode)new JsonArray([.. r.Embedding.Select(v => JsonValue.Create(v))]))]),
             ["documents"] = new JsonArray([.. records.Select(r => JsonValue.Create(r.Document))]),
             ["metadatas"] = new JsonArray([.. records.Select(r => (JsonNode)new JsonObject
             {
@@ -93,7 +95,13 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
             {
                 ["$and"] = new JsonArray(
                     new JsonObject { ["owner"] = owner },
-                    new JsonObject { ["document_id"] = new JsonObject { ["$in"] = new JsonArray([.. documentIds.Select(d => JsonValue.Create(d.ToString("N")))]) } }),
+                    new JsonObject
+                    {
+                        ["document_id"] = new JsonObject
+                        {
+                            ["$in"] = new JsonArray([.. documentIds.Select(d => JsonValue.Create(d.ToString("N")))]),
+                        },
+                    }),
             };
         }
 
@@ -158,7 +166,8 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
         };
         using var response = await SendAsync(null, HttpMethod.Post, $"{Prefix}/collections", body, cancellationToken);
         var collection = await ReadJsonAsync(response, cancellationToken);
-        var id = collection.GetProperty("id").GetString() ?? throw new ChromaUnavailableException("Chroma returned a collection without id.");
+        var id = collection.GetProperty("id").GetString()
+            ?? throw new ChromaUnavailableException("Chroma returned a collection without id.");
         collections.Set(space.Key, id);
         return id;
     }
@@ -182,7 +191,8 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
         string text;
         try
         {
-            text = System.Text.Encoding.UTF8.GetString(await BoundedContent.ReadAsBytesAsync(response.Content, 4096, "Chroma", cancellationToken));
+            text = System.Text.Encoding.UTF8.GetString(await BoundedContent.ReadAsBytesAsync(response.Content, 4096, "Chroma",
+                cancellationToken));
         }
         catch (ResponseTooLargeException)
         {
@@ -200,12 +210,14 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
         throw new ChromaUnavailableException($"Chroma answered {(int)response.StatusCode} to {path}: {Truncate(text)}");
     }
 
-    /// <summary>A response body as JSON, at most <c>Chroma:MaxResponseBytes</c> (a larger answer is a Chroma failure, not an unbounded read).</summary>
+    /// <summary>A response body as JSON, at most <c>Chroma:MaxResponseBytes</c> (a larger answer is a Chroma failure, not an unbounded
+    /// read).</summary>
     private async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
-            using var document = await BoundedContent.ReadJsonDocumentAsync(response.Content, options.Value.MaxResponseBytes, "Chroma", cancellationToken);
+            using var document = await BoundedContent.ReadJsonDocumentAsync(response.Content, options.Value.MaxResponseBytes, "Chroma",
+                cancellationToken);
             return document.RootElement.Clone();
         }
         catch (ResponseTooLargeException ex)

@@ -11,7 +11,8 @@ public static class ChromaRegistration
     public const string ProbeClientName = "chroma-probe";
     public const string BaseUrlKey = "services:chroma:http:0";
 
-    /// <summary>The Chroma client with its own pipeline (5 s per attempt, retry, <c>chroma</c> breaker) instead of the standard one.</summary>
+    /// <summary>The Chroma client with its own pipeline (5 s per attempt, retry, <c>chroma</c> breaker) instead of the standard
+    /// one.</summary>
     public static IHostApplicationBuilder AddChroma(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ChromaOptions>().BindConfiguration(ChromaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -27,7 +28,8 @@ public static class ChromaRegistration
         builder.Services.AddHttpClient<ChromaClient>(c =>
             {
                 c.BaseAddress = baseAddress;
-                c.Timeout = Timeout.InfiniteTimeSpan; // why: the Chroma resilience pipeline below bounds every call (5 s attempt), HttpClient's own timeout would only fight it
+                // why: the Chroma resilience pipeline below bounds every call (5 s attempt), HttpClient's own timeout would only fight it
+                c.Timeout = Timeout.InfiniteTimeSpan;
             })
             .RemoveAllResilienceHandlers()
             .AddResilienceHandler("chroma", (pipeline, context) =>
@@ -38,7 +40,8 @@ public static class ChromaRegistration
                     MaxRetryAttempts = Math.Max(1, options.Retries),
                     Delay = TimeSpan.FromMilliseconds(100),
                     BackoffType = DelayBackoffType.Exponential,
-                    ShouldHandle = args => ValueTask.FromResult(options.Retries > 0 && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+                    ShouldHandle = args => ValueTask.FromResult(options.Retries > 0
+                        && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
                 });
                 breakers.AddNamedCircuitBreaker(pipeline, ChromaClient.BreakerName, options.Breaker,
                     new HttpCircuitBreakerStrategyOptions());

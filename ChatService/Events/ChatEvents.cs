@@ -21,7 +21,8 @@ public static class ChatEvents
     public const string TaskCompleted = "chat.task.completed";
     public const string TaskFailed = "chat.task.failed";
 
-    /// <summary>Stages <c>document.ready</c> (key <c>document.ready:{id}</c>): the document is searchable by full text and vectors.</summary>
+    /// <summary>Stages <c>document.ready</c> (key <c>document.ready:{id}</c>): the document is searchable by full text and
+    /// vectors.</summary>
     public static void StageReady(this EventPublisher events, Document document) =>
         events.Stage(DocumentReady, new DocumentReadyEvent(document.Id, document.Owner, document.Title, document.FileName, document.Kind,
             document.SizeBytes, document.ChunkCount, document.UpdatedAt), $"{DocumentReady}:{document.Id:N}", document.Owner);
@@ -33,25 +34,28 @@ public static class ChatEvents
 
     /// <summary>Stages <c>chat.task.completed</c> (key <c>chat.task.completed:{taskId}</c>) with the stored answer's id.</summary>
     public static void StageTaskCompleted(this EventPublisher events, Guid taskId, ChatMessage answer) =>
-        events.Stage(TaskCompleted, new ChatTaskCompletedEvent(taskId, answer.Owner, answer.SessionId, answer.Id, answer.Partial, answer.CreatedAt),
+        events.Stage(TaskCompleted,
+            new ChatTaskCompletedEvent(taskId, answer.Owner, answer.SessionId, answer.Id, answer.Partial, answer.CreatedAt),
             $"{TaskCompleted}:{taskId:N}", answer.Owner);
 
     /// <summary>Stages <c>chat.task.failed</c> (key <c>chat.task.failed:{taskId}</c>) with the error code and reason.</summary>
     public static void StageTaskFailed(this EventPublisher events, Guid taskId, string owner, Guid sessionId, string code, string reason,
         DateTimeOffset failedAt) =>
-        events.Stage(TaskFailed, new ChatTaskFailedEvent(taskId, owner, sessionId, code, reason, failedAt), $"{TaskFailed}:{taskId:N}", owner);
+        events.Stage(TaskFailed, new ChatTaskFailedEvent(taskId, owner, sessionId, code, reason, failedAt), $"{TaskFailed}:{taskId:N}",
+            owner);
 }
 
 /// <summary>Payload of <c>document.ready</c>.</summary>
-public sealed record DocumentReadyEvent(Guid DocumentId, string Owner, string Title, string FileName, string Kind, long SizeBytes, int Chunks,
-    DateTimeOffset ReadyAt);
+public sealed record DocumentReadyEvent(Guid DocumentId, string Owner, string Title, string FileName, string Kind, long SizeBytes,
+    int Chunks, DateTimeOffset ReadyAt);
 
 /// <summary>Payload of <c>document.failed</c>.</summary>
 public sealed record DocumentFailedEvent(Guid DocumentId, string Owner, string Title, string FileName, string Kind, string Reason,
     DateTimeOffset FailedAt);
 
 /// <summary>Payload of <c>chat.task.completed</c>.</summary>
-public sealed record ChatTaskCompletedEvent(Guid TaskId, string Owner, Guid SessionId, Guid MessageId, bool Partial, DateTimeOffset CompletedAt);
+public sealed record ChatTaskCompletedEvent(Guid TaskId, string Owner, Guid SessionId, Guid MessageId, bool Partial,
+    DateTimeOffset CompletedAt);
 
 /// <summary>Payload of <c>chat.task.failed</c>.</summary>
 public sealed record ChatTaskFailedEvent(Guid TaskId, string Owner, Guid SessionId, string Code, string Reason, DateTimeOffset FailedAt);

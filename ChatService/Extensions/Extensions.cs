@@ -26,11 +26,16 @@ public static class Extensions
         builder.AddPostgresDbContext<ChatDbContext>("chatdb");
         builder.AddRedisConnection("redis");
 
-        builder.Services.AddOptions<RetrievalOptions>().BindConfiguration(RetrievalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ChatLimitsOptions>().BindConfiguration(ChatLimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ChatTaskOptions>().BindConfiguration(ChatTaskOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ActivityOptions>().BindConfiguration(ActivityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RetrievalOptions>().BindConfiguration(RetrievalOptions.Section).ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<ChatLimitsOptions>().BindConfiguration(ChatLimitsOptions.Section).ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.Section).ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<ChatTaskOptions>().BindConfiguration(ChatTaskOptions.Section).ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<ActivityOptions>().BindConfiguration(ActivityOptions.Section).ValidateDataAnnotations()
+            .ValidateOnStart();
 
         builder.AddLlm();
         builder.AddChroma();
@@ -41,7 +46,8 @@ public static class Extensions
         builder.Services.AddScoped<AnswerCache>();
         builder.Services.AddScoped<ChatTurnRunner>();
         builder.Services.AddScoped<ChunkIndexer>();
-        builder.Services.AddOptions<PdfSandboxOptions>().BindConfiguration(PdfSandboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<PdfSandboxOptions>().BindConfiguration(PdfSandboxOptions.Section).ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddSingleton<PdfSandbox>();
         builder.Services.AddSingleton<GenerationGate>();
         builder.Services.AddHealthChecks().AddCheck<GenerationSlotsHealthCheck>(GenerationSlotsHealthCheck.Name);

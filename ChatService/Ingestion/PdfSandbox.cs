@@ -113,7 +113,8 @@ public sealed partial class PdfSandbox(IOptions<PdfSandboxOptions> options, ILog
     }
 
     /// <summary>The child's JSON lines, at most about <see cref="PdfSandboxOptions.MaxChars"/> characters (plus framing).</summary>
-    private static async Task<IReadOnlyList<TextBlock>> ReadOutputAsync(StreamReader stdout, PdfSandboxOptions limits, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<TextBlock>> ReadOutputAsync(StreamReader stdout, PdfSandboxOptions limits,
+        CancellationToken cancellationToken)
     {
         var blocks = new List<TextBlock>();
         long read = 0;

@@ -5,7 +5,8 @@ using CsvHelper.Configuration;
 
 namespace ChatService.Ingestion;
 
-/// <summary>Turns uploaded text into blocks that keep headings (Markdown); CSV rows stay readable. PDFs: see <see cref="PdfSandbox"/>.</summary>
+/// <summary>Turns uploaded text into blocks that keep headings (Markdown); CSV rows stay readable. PDFs: see
+/// <see cref="PdfSandbox"/>.</summary>
 public static class TextExtractor
 {
     public static IReadOnlyList<TextBlock> Extract(string kind, byte[] bytes) => kind switch

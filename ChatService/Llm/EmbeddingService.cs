@@ -52,7 +52,8 @@ public sealed class EmbeddingService(
         return result;
     }
 
-    /// <summary>The question's vector, from the cache when it was embedded before; bounded by <see cref="EmbeddingOptions.QueryTimeout"/>.</summary>
+    /// <summary>The question's vector, from the cache when it was embedded before; bounded by
+    /// <see cref="EmbeddingOptions.QueryTimeout"/>.</summary>
     public async Task<float[]> EmbedQueryAsync(string text, CancellationToken cancellationToken)
     {
         var generator = RequireGenerator();
@@ -64,7 +65,11 @@ public sealed class EmbeddingService(
                 var embeddings = await state.generator.GenerateAsync([state.text], cancellationToken: timeout.Token);
                 return embeddings[0].Vector.ToArray();
             },
-            new HybridCacheEntryOptions { Expiration = chatOptions.Value.EmbeddingCacheTtl, LocalCacheExpiration = chatOptions.Value.EmbeddingCacheTtl },
+            new HybridCacheEntryOptions
+            {
+                Expiration = chatOptions.Value.EmbeddingCacheTtl,
+                LocalCacheExpiration = chatOptions.Value.EmbeddingCacheTtl,
+            },
             cancellationToken: cancellationToken);
     }
 

@@ -60,7 +60,8 @@ public sealed class LlmGenerator
     /// <paramref name="endEarly"/> (the service stopping) ends the generation the way the total budget does.
     /// </summary>
     public async Task<GenerationResult> GenerateAsync(IReadOnlyList<AiMessage> prompt, Func<string, CancellationToken, ValueTask> onToken,
-        TimeSpan totalBudget, CancellationToken cancellationToken, CancellationToken endEarly = default, GenerationSettings? settings = null)
+        TimeSpan totalBudget, CancellationToken cancellationToken, CancellationToken endEarly = default,
+        GenerationSettings? settings = null)
     {
         if (_models.Chat is not { } chat)
         {
@@ -147,7 +148,9 @@ public sealed class LlmGenerator
         // total budget alone ends the wait: running out of the caller's time is not an Ollama fault the breaker should count.
         cancellationToken.ThrowIfCancellationRequested();
         var left = totalBudget - _time.GetElapsedTime(started);
-        using var watchdog = new CancellationTokenSource(left < _options.FirstTokenTimeout ? Timeout.InfiniteTimeSpan : _options.FirstTokenTimeout, _time); // why: infinite only when the (shorter) total budget on cancellationToken already bounds the wait
+        // why: infinite only when the (shorter) total budget on cancellationToken already bounds the wait
+        using var watchdog = new CancellationTokenSource(
+            left < _options.FirstTokenTimeout ? Timeout.InfiniteTimeSpan : _options.FirstTokenTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token);
         var finished = false;
         try
@@ -172,7 +175,8 @@ public sealed class LlmGenerator
                 finished |= update.FinishReason is not null;
             }
         }
-        catch (Exception ex) when (ex is not LlmAttemptException && watchdog.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not LlmAttemptException && watchdog.IsCancellationRequested
+            && !cancellationToken.IsCancellationRequested)
         {
             // The watchdog's timer fired while the read was blocked: the bound token cancelled the read and closed the
             // connection to Ollama (BoundReadsChatClient + ReadWatchdogHandler), whatever exception the client made of it.
@@ -180,14 +184,16 @@ public sealed class LlmGenerator
             throw new LlmAttemptException(ErrorCodes.LlmTimeout, afterFirst,
                 afterFirst ? "The LLM stream stalled between chunks." : "The LLM produced no first token in time.", ex);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not LlmAttemptException && cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException and not LlmAttemptException
+            && cancellationToken.IsCancellationRequested)
         {
             // Cancelling a streaming HTTP response can surface as an I/O error: it is still the cancellation.
             throw new OperationCanceledException("The LLM call was cancelled.", ex, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not LlmAttemptException)
         {
-            throw new LlmAttemptException(ErrorCodes.LlmUnavailable, state.Text.Length > 0, $"The LLM call failed: {ex.GetType().Name}.", ex);
+            throw new LlmAttemptException(ErrorCodes.LlmUnavailable, state.Text.Length > 0, $"The LLM call failed: {ex.GetType().Name}.",
+                ex);
         }
 
         // A stream that ended quietly because it was cancelled is the cancellation, not a stream without a final line.

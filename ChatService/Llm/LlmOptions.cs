@@ -39,7 +39,8 @@ public sealed class LlmOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>When the LLM is unavailable: answer from the passages flagged <c>degraded</c> (true) or 503 <c>LLM_UNAVAILABLE</c>.</summary>
+    /// <summary>When the LLM is unavailable: answer from the passages flagged <c>degraded</c> (true) or 503
+    /// <c>LLM_UNAVAILABLE</c>.</summary>
     public bool DegradeWhenUnavailable { get; set; } = true;
 
     /// <summary>
@@ -50,7 +51,8 @@ public sealed class LlmOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan FallbackReserve { get; set; } = TimeSpan.FromSeconds(1.5);
 
-    /// <summary>Share of the request's budget kept as the fallback reserve when that is smaller than <see cref="FallbackReserve"/>.</summary>
+    /// <summary>Share of the request's budget kept as the fallback reserve when that is smaller than
+    /// <see cref="FallbackReserve"/>.</summary>
     [Range(0.01, 0.9)]
     public double FallbackReserveFraction { get; set; } = 0.15;
 

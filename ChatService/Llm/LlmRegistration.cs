@@ -25,7 +25,8 @@ public static class LlmRegistration
     public static IHostApplicationBuilder AddLlm(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<LlmOptions>().BindConfiguration(LlmOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<EmbeddingOptions>().BindConfiguration(EmbeddingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<EmbeddingOptions>().BindConfiguration(EmbeddingOptions.Section).ValidateDataAnnotations()
+            .ValidateOnStart();
         var llm = builder.Configuration.GetSection(LlmOptions.Section).Get<LlmOptions>() ?? new LlmOptions();
         var embed = builder.Configuration.GetSection(EmbeddingOptions.Section).Get<EmbeddingOptions>() ?? new EmbeddingOptions();
 
@@ -41,7 +42,8 @@ public static class LlmRegistration
         builder.Services.AddHttpClient(ChatClientName, c =>
             {
                 c.BaseAddress = chatConnection?.Endpoint;
-                c.Timeout = Timeout.InfiniteTimeSpan; // why: LLM calls are bounded by connect/first-token/idle/total budgets in the generator, not by one flat HttpClient timeout
+                // why: LLM calls are bounded by connect/first-token/idle/total budgets in the generator, not by one flat HttpClient timeout
+                c.Timeout = Timeout.InfiniteTimeSpan;
             })
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
@@ -50,12 +52,14 @@ public static class LlmRegistration
             })
             .RemoveAllResilienceHandlers()
             // why: a backstop only; the generator's first-token/idle/total timers end a blocked read first (bound token)
-            .WithReadIdleTimeout((llm.FirstTokenTimeout > llm.IdleTimeout ? llm.FirstTokenTimeout : llm.IdleTimeout) + TimeSpan.FromSeconds(5));
+            .WithReadIdleTimeout((llm.FirstTokenTimeout > llm.IdleTimeout ? llm.FirstTokenTimeout : llm.IdleTimeout) +
+                TimeSpan.FromSeconds(5));
 
         builder.Services.AddHttpClient(EmbedClientName, c =>
             {
                 c.BaseAddress = embedConnection?.Endpoint;
-                c.Timeout = Timeout.InfiniteTimeSpan; // why: LLM calls are bounded by connect/first-token/idle/total budgets in the generator, not by one flat HttpClient timeout
+                // why: LLM calls are bounded by connect/first-token/idle/total budgets in the generator, not by one flat HttpClient timeout
+                c.Timeout = Timeout.InfiniteTimeSpan;
             })
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ConnectTimeout = llm.ConnectTimeout })
             .RemoveAllResilienceHandlers()

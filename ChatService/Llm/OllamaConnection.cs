@@ -32,7 +32,8 @@ public sealed record OllamaConnection(Uri Endpoint, string Model)
         }
 
         if (!builder.TryGetValue("Endpoint", out var endpointValue) || endpointValue is not string endpoint
-            || !Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            || !Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             throw Malformed(name, "Endpoint must be an absolute http(s) URL", null);
         }
@@ -46,5 +47,6 @@ public sealed record OllamaConnection(Uri Endpoint, string Model)
     }
 
     private static InvalidOperationException Malformed(string name, string reason, Exception? inner) =>
-        new($"Connection string ConnectionStrings__{name} is malformed ({reason}); expected 'Endpoint=http://host:port;Model=name'.", inner);
+        new($"Connection string ConnectionStrings__{name} is malformed ({reason}); expected 'Endpoint=http://host:port;Model=name'.",
+            inner);
 }

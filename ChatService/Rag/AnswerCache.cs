@@ -16,7 +16,8 @@ public sealed class AnswerCache(HybridCache cache, ChatDbContext db, IOptions<Ch
 {
     public bool Enabled => options.Value.CacheAnswers;
 
-    public async Task<string> KeyAsync(string owner, string question, int topK, IReadOnlyList<Guid>? documentIds, CancellationToken cancellationToken)
+    public async Task<string> KeyAsync(string owner, string question, int topK, IReadOnlyList<Guid>? documentIds,
+        CancellationToken cancellationToken)
     {
         var version = await db.Documents.AsNoTracking()
             .Where(d => d.Owner == owner)

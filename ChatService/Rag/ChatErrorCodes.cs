@@ -11,7 +11,8 @@ public static class ChatErrorCodes
     public const string TopKOutOfRange = "TOPK_OUT_OF_RANGE";
     public const string UnsupportedFileType = "UNSUPPORTED_FILE_TYPE";
 
-    /// <summary>The file's bytes are not what its name claims (a .pdf without the PDF signature, a text file that is not UTF-8 or has NUL).</summary>
+    /// <summary>The file's bytes are not what its name claims (a .pdf without the PDF signature, a text file that is not UTF-8 or has
+    /// NUL).</summary>
     public const string ContentMismatch = "CONTENT_MISMATCH";
     public const string FileTooLarge = "FILE_TOO_LARGE";
     public const string EmptyFile = "EMPTY_FILE";

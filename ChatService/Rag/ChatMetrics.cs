@@ -13,7 +13,8 @@ public sealed class ChatMetrics
     public ChatMetrics(IMeterFactory meters)
     {
         var meter = meters.Create("ChatService");
-        _answers = meter.CreateCounter<long>("chat.answers", description: "Chat answers by outcome (complete, partial, degraded, cached, cancelled, unavailable)");
+        _answers = meter.CreateCounter<long>("chat.answers",
+            description: "Chat answers by outcome (complete, partial, degraded, cached, cancelled, unavailable)");
         _rejected = meter.CreateCounter<long>("chat.rejected", description: "Chat requests refused by load shedding");
         var buckets = new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120] };
         _firstToken = meter.CreateHistogram("chat.generation.time_to_first_token", "s",

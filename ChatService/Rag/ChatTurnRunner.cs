@@ -48,13 +48,15 @@ public sealed class ChatTurnRunner(
         var topK = question.TopK ?? options.DefaultTopK;
         if (topK < 1 || topK > options.MaxTopK)
         {
-            throw new ChatRejectedException(400, ChatErrorCodes.TopKOutOfRange, "Validation failed", $"topK must be between 1 and {options.MaxTopK}.");
+            throw new ChatRejectedException(400, ChatErrorCodes.TopKOutOfRange, "Validation failed",
+                $"topK must be between 1 and {options.MaxTopK}.");
         }
 
         var documentIds = question.DocumentIds is { Count: > 0 } ids ? ids.Distinct().ToList() : null;
         if (documentIds is not null)
         {
-            var owned = await db.Documents.AsNoTracking().CountAsync(d => d.Owner == owner && documentIds.Contains(d.Id), cancellationToken);
+            var owned = await db.Documents.AsNoTracking()
+                .CountAsync(d => d.Owner == owner && documentIds.Contains(d.Id), cancellationToken);
             if (owned != documentIds.Count)
             {
                 throw new ChatRejectedException(404, ChatErrorCodes.DocumentNotFound, "Document not found",
@@ -82,7 +84,8 @@ public sealed class ChatTurnRunner(
         }
         else
         {
-            session = new ChatSession { Id = Guid.CreateVersion7(now), Owner = owner, Title = PromptBuilder.Snippet(message, 80), CreatedAt = now, UpdatedAt = now };
+            session = new ChatSession { Id = Guid.CreateVersion7(now), Owner = owner, Title = PromptBuilder.Snippet(message, 80),
+                CreatedAt = now, UpdatedAt = now };
             db.Sessions.Add(session);
         }
 
@@ -113,7 +116,8 @@ public sealed class ChatTurnRunner(
                 $"The message is longer than {options.MaxMessageChars} characters.");
         }
 
-        return new ChatTurn(owner, Guid.Empty, question, options.DefaultTopK, null, Transient(owner, history), time.GetTimestamp(), Guid.Empty)
+        return new ChatTurn(owner, Guid.Empty, question, options.DefaultTopK, null, Transient(owner, history), time.GetTimestamp(),
+            Guid.Empty)
         {
             Persist = false,
         };
@@ -173,14 +177,15 @@ public sealed class ChatTurnRunner(
             {
                 await onToken(cached.Answer, cancellationToken);
                 metrics.Answered("cached");
+                // why: StoreAsync bounds the write itself (persist timeout); a finished answer is stored even if the caller left
                 return await StoreAsync(turn, cached.Answer, cached.Citations, new GenerationResult(cached.Answer, cached.PromptTokens,
-                    cached.CompletionTokens, 0, false, null, null), 0, degraded: false, cached: true, CancellationToken.None); // why: StoreAsync bounds the write itself (persist timeout); a finished answer is stored even if the caller left
+                    cached.CompletionTokens, 0, false, null, null), 0, degraded: false, cached: true, CancellationToken.None);
             }
         }
 
         var retrievalStarted = time.GetTimestamp();
-        var retrieval = await retriever.RetrieveAsync(turn.Owner, turn.RetrievalQuery ?? turn.Question, turn.TopK, turn.DocumentIds, budget.Usable,
-            cancellationToken);
+        var retrieval = await retriever.RetrieveAsync(turn.Owner, turn.RetrievalQuery ?? turn.Question, turn.TopK, turn.DocumentIds,
+            budget.Usable, cancellationToken);
         var retrievalMs = (long)time.GetElapsedTime(retrievalStarted).TotalMilliseconds;
         var citations = retrieval.Passages
             .Select(p => new Citation(p.DocumentId, p.Title, p.ChunkId, p.Page,
@@ -198,13 +203,14 @@ public sealed class ChatTurnRunner(
         IReadOnlyList<Microsoft.Extensions.AI.ChatMessage> prompt;
         using (var span = ChatTelemetry.Source.StartActivity("rag.prompt"))
         {
-            prompt = PromptBuilder.Build(retrieval.Passages, turn.History, options.HistoryTokenBudget, turn.Question, turn.ClientInstructions);
+            prompt = PromptBuilder.Build(retrieval.Passages, turn.History, options.HistoryTokenBudget, turn.Question,
+                turn.ClientInstructions);
             span?.SetTag("rag.passages", retrieval.Passages.Count).SetTag("rag.history_messages", turn.History.Count)
                 .SetTag("rag.prompt_messages", prompt.Count);
         }
 
-        await activity.PublishAsync(turn.Owner, "generation_started", new Dictionary<string, string?> { ["sessionId"] = turn.SessionId.ToString() },
-            cancellationToken);
+        await activity.PublishAsync(turn.Owner, "generation_started",
+            new Dictionary<string, string?> { ["sessionId"] = turn.SessionId.ToString() }, cancellationToken);
         GenerationResult result;
         var generationStarted = time.GetTimestamp();
         try
@@ -229,13 +235,17 @@ public sealed class ChatTurnRunner(
 
         var outcome = result.Partial ? "partial" : "complete";
         metrics.Generated(time.GetElapsedTime(generationStarted), result.FirstTokenMs, outcome);
-        var answer = await StoreAsync(turn, result.Text, citations, result, retrievalMs, degraded: false, cached: false, CancellationToken.None); // why: StoreAsync bounds the write itself (persist timeout); a finished answer is stored even if the caller left
+        // why: StoreAsync bounds the write itself (persist timeout); a finished answer is stored even if the caller left
+        var answer = await StoreAsync(turn, result.Text, citations, result, retrievalMs, degraded: false, cached: false,
+            CancellationToken.None);
         metrics.Answered(outcome);
-        await PublishFinishedAsync(turn, answer, outcome, CancellationToken.None); // why: the answer is stored; the (bounded, best-effort) notice must go out even if the caller left
+        // why: the answer is stored; the (bounded, best-effort) notice must go out even if the caller left
+        await PublishFinishedAsync(turn, answer, outcome, CancellationToken.None);
         if (cacheKey is not null && !result.Partial)
         {
-            await answers.SetAsync(cacheKey, new CachedAnswer(result.Text, citations, result.PromptTokens ?? 0, result.CompletionTokens ?? 0),
-                CancellationToken.None); // why: best-effort cache write bounded by the Redis timeouts; an outage is a miss
+            // why: best-effort cache write bounded by the Redis timeouts; an outage is a miss
+            await answers.SetAsync(cacheKey,
+                new CachedAnswer(result.Text, citations, result.PromptTokens ?? 0, result.CompletionTokens ?? 0), CancellationToken.None);
         }
 
         return answer;

@@ -30,7 +30,8 @@ public sealed class GenerationGate : IDisposable
         });
         var meter = meters.Create("ChatService");
         meter.CreateObservableGauge("chat.generations.in_use", () => _held.Count, description: "Generation slots held now");
-        meter.CreateObservableGauge("chat.generation.slots", () => _options.MaxConcurrentGenerations, description: "Generation slots of this replica");
+        meter.CreateObservableGauge("chat.generation.slots", () => _options.MaxConcurrentGenerations,
+            description: "Generation slots of this replica");
         meter.CreateObservableGauge("chat.generation.oldest_age", () => Snapshot().OldestAge.TotalSeconds, unit: "s",
             description: "Age of the oldest generation holding a slot (0 when none)");
     }
@@ -69,7 +70,8 @@ public sealed class GenerationGate : IDisposable
             oldest = age > oldest ? age : oldest;
         }
 
-        return new GenerationSaturation(_held.Count, _options.MaxConcurrentGenerations, (int)(_limiter.GetStatistics()?.CurrentQueuedCount ?? 0), oldest);
+        return new GenerationSaturation(_held.Count, _options.MaxConcurrentGenerations,
+            (int)(_limiter.GetStatistics()?.CurrentQueuedCount ?? 0), oldest);
     }
 
     public void Dispose() => _limiter.Dispose();

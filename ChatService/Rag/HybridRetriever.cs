@@ -34,7 +34,8 @@ public sealed partial class HybridRetriever(
         using var span = ChatTelemetry.Source.StartActivity("rag.retrieve");
         var candidates = topK * options.Value.CandidateMultiplier;
         span?.SetTag("rag.top_k", topK).SetTag("rag.candidates", candidates);
-        var vectorBound = timeLeft is { } left && left / 2 < options.Value.VectorSearchTimeout ? left / 2 : options.Value.VectorSearchTimeout;
+        var vectorBound = timeLeft is { } left && left / 2 < options.Value.VectorSearchTimeout ? left / 2
+            : options.Value.VectorSearchTimeout;
         var vectorTask = VectorSearchAsync(owner, question, candidates, documentIds, vectorBound, cancellationToken);
         var textIds = await FullTextSearchAsync(owner, question, candidates, documentIds, cancellationToken);
         var vectorMatches = await vectorTask;

@@ -62,10 +62,12 @@ public static class PromptBuilder
             return "The language model is unavailable right now and no relevant passages were found in your documents.";
         }
 
-        var answer = new StringBuilder("The language model is unavailable right now. The most relevant passages from your documents are:\n\n");
+        var answer = new StringBuilder("The language model is unavailable right now. The most relevant passages from your documents " +
+            "are:\n\n");
         for (var i = 0; i < passages.Count; i++)
         {
-            answer.Append(CultureInfo.InvariantCulture, $"[{i + 1}] {Source(passages[i])}: {Snippet(passages[i].Text, snippetChars * 2)}\n\n");
+            answer.Append(CultureInfo.InvariantCulture,
+                $"[{i + 1}] {Source(passages[i])}: {Snippet(passages[i].Text, snippetChars * 2)}\n\n");
         }
 
         return answer.ToString().TrimEnd();

@@ -28,7 +28,8 @@ public sealed class ChatTaskHandler(
     public async Task<object?> HandleAsync(ChatTaskPayload payload, JobContext job, CancellationToken cancellationToken)
     {
         var owner = job.Owner ?? throw new PermanentJobException("INVALID_PAYLOAD", "A chat task needs an owner.");
-        var turn = await runner.ResumeAsync(owner, payload.SessionId, payload.UserMessageId, payload.TopK, payload.DocumentIds, cancellationToken)
+        var turn = await runner.ResumeAsync(owner, payload.SessionId, payload.UserMessageId, payload.TopK, payload.DocumentIds,
+            cancellationToken)
                    ?? throw new PermanentJobException(ChatErrorCodes.SessionNotFound, "The task's session or message was deleted.");
         turn = turn with { OnStoring = answer => events.StageTaskCompleted(job.JobId, answer) };
         await PublishAsync(owner, job.JobId, "running", cancellationToken);
@@ -36,12 +37,14 @@ public sealed class ChatTaskHandler(
         {
             var answer = await runner.AnswerAsync(turn, static (_, _) => ValueTask.CompletedTask, TurnBudget.Background(llm.Value),
                 allowDegraded: false, cancellationToken);
-            await PublishAsync(owner, job.JobId, "succeeded", CancellationToken.None); // why: bounded best-effort notice about an outcome that already happened
+            // why: bounded best-effort notice about an outcome that already happened
+            await PublishAsync(owner, job.JobId, "succeeded", CancellationToken.None);
             return answer;
         }
         catch (LlmUnavailableException) when (job.Attempt < job.MaxAttempts)
         {
-            await PublishAsync(owner, job.JobId, "retrying", CancellationToken.None); // why: bounded best-effort notice about an outcome that already happened
+            // why: bounded best-effort notice about an outcome that already happened
+            await PublishAsync(owner, job.JobId, "retrying", CancellationToken.None);
             throw;
         }
         catch (LlmUnavailableException ex)
@@ -51,10 +54,12 @@ public sealed class ChatTaskHandler(
                 // why: this attempt decides the failure; the event commits before the job's outcome is written. A rerun after a
                 // crash in between stages it again under the same key: the distributor keeps the first (the second is 422)
                 events.StageTaskFailed(job.JobId, owner, payload.SessionId, ex.Code, ex.Message, time.GetUtcNow());
-                await db.SaveChangesAsync(CancellationToken.None); // why: bounded by the database command timeout; the failure already happened
+                // why: bounded by the database command timeout; the failure already happened
+                await db.SaveChangesAsync(CancellationToken.None);
             }
 
-            await PublishAsync(owner, job.JobId, "failed", CancellationToken.None); // why: bounded best-effort notice about an outcome that already happened
+            // why: bounded best-effort notice about an outcome that already happened
+            await PublishAsync(owner, job.JobId, "failed", CancellationToken.None);
             throw new PermanentJobException(ex.Code, ex.Message, ex);
         }
     }

@@ -74,7 +74,8 @@ public static class DeadLettersApi
 
         var selected = await query.OrderBy(d => d.Sequence).Take(limit).ToListAsync(cancellationToken);
         var destinationIds = selected.Select(d => d.DestinationId).Distinct().ToList();
-        var destinations = await db.Destinations.AsNoTracking().Where(d => destinationIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, cancellationToken);
+        var destinations = await db.Destinations.AsNoTracking().Where(d => destinationIds.Contains(d.Id))
+            .ToDictionaryAsync(d => d.Id, cancellationToken);
         var now = time.GetUtcNow();
         var replacedJobs = selected.Where(d => d.JobId is not null).Select(d => d.JobId!.Value).ToList();
         foreach (var distribution in selected)

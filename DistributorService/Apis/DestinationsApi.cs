@@ -122,7 +122,8 @@ public static class DestinationsApi
         }
 
         // Their dead-lettered jobs go too, so the queue's dead-letter count agrees with the distributions'.
-        var deadJobs = await s.Db.Distributions.Where(d => d.DestinationId == id && d.Status == DistributionStatus.DeadLettered && d.JobId != null)
+        var deadJobs = await s.Db.Distributions.Where(d => d.DestinationId == id && d.Status == DistributionStatus.DeadLettered
+            && d.JobId != null)
             .Select(d => d.JobId!.Value).ToListAsync(cancellationToken);
         await s.Db.Distributions.Where(d => d.DestinationId == id).ExecuteDeleteAsync(cancellationToken);
         await s.Jobs.DiscardDeadLettersAsync(deadJobs, cancellationToken);

@@ -63,7 +63,8 @@ public static class EventsApi
             return Problem.Validation($"the idempotency key is longer than {MaxKeyLength} characters");
         }
 
-        if (idempotencyHeader is { Length: > 0 } && request.IdempotencyKey is { Length: > 0 } && idempotencyHeader != request.IdempotencyKey)
+        if (idempotencyHeader is { Length: > 0 } && request.IdempotencyKey is { Length: > 0 }
+            && idempotencyHeader != request.IdempotencyKey)
         {
             return Problem.Validation("the Idempotency-Key header and the idempotencyKey field differ");
         }
@@ -101,10 +102,11 @@ public static class EventsApi
         }
         catch (IdempotencyKeyReusedException ex)
         {
-            return Problem.Of(StatusCodes.Status422UnprocessableEntity, DistributorErrorCodes.IdempotencyKeyReused, "Idempotency key reused",
-                ex.Message, new Dictionary<string, object?> { ["eventId"] = ex.EventId });
+            return Problem.Of(StatusCodes.Status422UnprocessableEntity, DistributorErrorCodes.IdempotencyKeyReused,
+                "Idempotency key reused", ex.Message, new Dictionary<string, object?> { ["eventId"] = ex.EventId });
         }
-        catch (Exception ex) when (IsDatabaseUnavailable(ex) || cancellationToken.IsCancellationRequested) // WaitAsync's TimeoutException included
+        // WaitAsync's TimeoutException included
+        catch (Exception ex) when (IsDatabaseUnavailable(ex) || cancellationToken.IsCancellationRequested)
         {
             Volatile.Write(ref abandoned, 1);
             _ = ObserveAbandonedAsync(work, logger);
@@ -114,8 +116,8 @@ public static class EventsApi
             }
 
             // Whatever the wrapper (EF wraps transient Npgsql failures in InvalidOperationException), nothing was stored.
-            logger.LogWarning(ex is TimeoutException ? null : ex, "Intake refused: PostgreSQL is unavailable or did not answer within {Budget}",
-                options.Value.IntakeTimeout);
+            logger.LogWarning(ex is TimeoutException ? null : ex,
+                "Intake refused: PostgreSQL is unavailable or did not answer within {Budget}", options.Value.IntakeTimeout);
             context.Response.Headers.RetryAfter = "5";
             return Problem.Unavailable(ErrorCodes.DependencyUnavailable, "PostgreSQL is unavailable; the event was not accepted.",
                 TimeSpan.FromSeconds(5));
@@ -123,8 +125,8 @@ public static class EventsApi
     }
 
     /// <summary>The gate check and the intake transaction in a scope of their own; null when intake is paused.</summary>
-    private static async Task<IntakeResult?> AcceptInOwnScopeAsync(IServiceScopeFactory scopes, IntakeGate gate, string publisher, string type,
-        string payload, string? key, Func<bool> abandoned)
+    private static async Task<IntakeResult?> AcceptInOwnScopeAsync(IServiceScopeFactory scopes, IntakeGate gate, string publisher,
+        string type, string payload, string? key, Func<bool> abandoned)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DistributorDbContext>();
@@ -136,7 +138,8 @@ public static class EventsApi
             return null;
         }
 
-        return await scope.ServiceProvider.GetRequiredService<EventIntake>().AcceptAsync(publisher, type, payload, key, unbounded, abandoned);
+        return await scope.ServiceProvider.GetRequiredService<EventIntake>()
+            .AcceptAsync(publisher, type, payload, key, unbounded, abandoned);
     }
 
     /// <summary>Lets abandoned intake work finish (or fail) in the background without an unobserved exception.</summary>

@@ -6,7 +6,8 @@ public sealed class AcceptedEvent
     public Guid Id { get; set; }
     public required string Type { get; set; }
     public required string Payload { get; set; }
-    /// <summary>The token subject of the caller that posted it (<see cref="Intake.Publishers.Self"/> for the service's own events).</summary>
+    /// <summary>The token subject of the caller that posted it (<see cref="Intake.Publishers.Self"/> for the service's own
+    /// events).</summary>
     public string Publisher { get; set; } = "";
 
     /// <summary>Scoped to <see cref="Publisher"/>: two publishers may use the same key.</summary>

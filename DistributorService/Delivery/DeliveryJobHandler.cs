@@ -54,7 +54,8 @@ public sealed partial class DeliveryJobHandler(
 
         if (!row.DestinationExists)
         {
-            await FinishAsync(row.Id, job, DistributionStatus.Failed, null, DeliveryErrorCodes.DestinationDeleted, "The destination was deleted.", cancellationToken);
+            await FinishAsync(row.Id, job, DistributionStatus.Failed, null, DeliveryErrorCodes.DestinationDeleted,
+                "The destination was deleted.", cancellationToken);
             throw new PermanentJobException(DeliveryErrorCodes.DestinationDeleted, "The destination was deleted.");
         }
 
@@ -72,7 +73,8 @@ public sealed partial class DeliveryJobHandler(
         if (target is null)
         {
             // Deleted between the two reads.
-            await FinishAsync(row.Id, job, DistributionStatus.Failed, null, DeliveryErrorCodes.DestinationDeleted, "The destination was deleted.", cancellationToken);
+            await FinishAsync(row.Id, job, DistributionStatus.Failed, null, DeliveryErrorCodes.DestinationDeleted,
+                "The destination was deleted.", cancellationToken);
             throw new PermanentJobException(DeliveryErrorCodes.DestinationDeleted, "The destination was deleted.");
         }
 
@@ -168,7 +170,8 @@ public sealed partial class DeliveryJobHandler(
     /// Gives back a claim the ledger made when the job is deferred after all (its destination's share was taken): the
     /// distribution returns to its status before the claim and the attempt is not counted.
     /// </summary>
-    private async Task UnclaimAsync(Guid distributionId, Guid jobId, string previousStatus, int number, CancellationToken cancellationToken) =>
+    private async Task UnclaimAsync(Guid distributionId, Guid jobId, string previousStatus, int number,
+        CancellationToken cancellationToken) =>
         await db.Distributions.Where(d => d.Id == distributionId && d.JobId == jobId && d.Status == DistributionStatus.Processing
                                           && d.AttemptCount == number)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, previousStatus)
@@ -209,20 +212,26 @@ public sealed partial class DeliveryJobHandler(
     private static string? Truncate(string? value) => value is { Length: > 1000 } ? value[..1000] : value;
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "Distribution {DistributionId} delivered to {Destination} on attempt {Attempt} with status {StatusCode} in {DurationMs} ms")]
+        Message = "Distribution {DistributionId} delivered to {Destination} on attempt {Attempt} with status {StatusCode} in " +
+            "{DurationMs} ms")]
     private partial void LogDelivered(Guid distributionId, string destination, int attempt, int? statusCode, long durationMs);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning,
-        Message = "Distribution {DistributionId} to {Destination} attempt {Attempt} of {MaxAttempts} failed with {ErrorCode} (status {StatusCode}): {Error}; next attempt not before {NextAttemptAt}")]
-    private partial void LogRetrying(Guid distributionId, string destination, int attempt, int maxAttempts, string? errorCode, int? statusCode, string? error, DateTimeOffset nextAttemptAt);
+        Message = "Distribution {DistributionId} to {Destination} attempt {Attempt} of {MaxAttempts} failed with {ErrorCode} (status " +
+            "{StatusCode}): {Error}; next attempt not before {NextAttemptAt}")]
+    private partial void LogRetrying(Guid distributionId, string destination, int attempt, int maxAttempts, string? errorCode,
+        int? statusCode, string? error, DateTimeOffset nextAttemptAt);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Error,
-        Message = "Distribution {DistributionId} to {Destination} failed permanently on attempt {Attempt} with {ErrorCode} (status {StatusCode}): {Error}")]
+        Message = "Distribution {DistributionId} to {Destination} failed permanently on attempt {Attempt} with {ErrorCode} (status " +
+            "{StatusCode}): {Error}")]
     private partial void LogFailed(Guid distributionId, string destination, int attempt, string? errorCode, int? statusCode, string? error);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error,
-        Message = "Distribution {DistributionId} to {Destination} dead-lettered after attempt {Attempt} (job max {MaxAttempts}) with {ErrorCode} (status {StatusCode}): {Error}")]
-    private partial void LogDeadLettered(Guid distributionId, string destination, int attempt, int maxAttempts, string? errorCode, int? statusCode, string? error);
+        Message = "Distribution {DistributionId} to {Destination} dead-lettered after attempt {Attempt} (job max {MaxAttempts}) with " +
+            "{ErrorCode} (status {StatusCode}): {Error}")]
+    private partial void LogDeadLettered(Guid distributionId, string destination, int attempt, int maxAttempts, string? errorCode,
+        int? statusCode, string? error);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Debug,
         Message = "Distribution {DistributionId} to {Destination} is deferred {WaitMs} ms for the destination's backoff")]

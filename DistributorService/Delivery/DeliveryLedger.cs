@@ -70,8 +70,8 @@ public sealed partial class DeliveryLedger : IHostedService
     private readonly ILogger<DeliveryLedger> _logger;
     private Task _writer = Task.CompletedTask;
 
-    public DeliveryLedger([FromKeyedServices("distdb")] NpgsqlDataSource dataSource, IOptions<DatabaseOptions> database, DistributorMetrics metrics,
-        TimeProvider time, ILogger<DeliveryLedger> logger)
+    public DeliveryLedger([FromKeyedServices("distdb")] NpgsqlDataSource dataSource, IOptions<DatabaseOptions> database,
+        DistributorMetrics metrics, TimeProvider time, ILogger<DeliveryLedger> logger)
     {
         _metrics = metrics;
         _dataSource = dataSource;
@@ -81,7 +81,8 @@ public sealed partial class DeliveryLedger : IHostedService
     }
 
     /// <summary>Claims the distribution for this attempt (see <see cref="LoadedDelivery"/>); null when it does not exist.</summary>
-    public async Task<LoadedDelivery?> ClaimAsync(Guid distributionId, Guid jobId, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    public async Task<LoadedDelivery?> ClaimAsync(Guid distributionId, Guid jobId, DateTimeOffset startedAt,
+        CancellationToken cancellationToken)
     {
         var claim = new Claim(distributionId, jobId, startedAt, cancellationToken);
         await _queue.Writer.WriteAsync(claim, cancellationToken);

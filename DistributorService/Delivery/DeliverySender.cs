@@ -46,7 +46,8 @@ public sealed class DeliverySender(
         }
     }
 
-    /// <summary>Both permits of the destination, or null when they could not be had within <see cref="DeliveryOptions.PermitWait"/>.</summary>
+    /// <summary>Both permits of the destination, or null when they could not be had within
+    /// <see cref="DeliveryOptions.PermitWait"/>.</summary>
     private async Task<IDisposable?> AcquirePermitsAsync(DeliveryTarget target, DestinationConnection connection,
         CancellationToken cancellationToken)
     {
@@ -77,8 +78,8 @@ public sealed class DeliverySender(
         }
     }
 
-    private async Task<DeliveryOutcome> SendOnceAsync(DeliveryTarget target, DestinationConnection connection, string messageId, byte[] body,
-        CancellationToken cancellationToken)
+    private async Task<DeliveryOutcome> SendOnceAsync(DeliveryTarget target, DestinationConnection connection, string messageId,
+        byte[] body, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         using var timeout = new CancellationTokenSource(target.Timeout, time);
@@ -134,8 +135,8 @@ public sealed class DeliverySender(
         }
     }
 
-    private async Task<HttpResponseMessage> PostAsync(DeliveryTarget target, DestinationConnection connection, string messageId, byte[] body,
-        string? oauthToken, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> PostAsync(DeliveryTarget target, DestinationConnection connection, string messageId,
+        byte[] body, string? oauthToken, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, target.Url)
         {
@@ -175,7 +176,8 @@ public sealed class DeliverySender(
         {
             >= 200 and < 300 => new DeliveryOutcome(true, false, status, null, null, null, duration),
             401 or 403 => new DeliveryOutcome(false, false, status, DeliveryErrorCodes.AuthenticationFailed, reason, null, duration),
-            408 or 429 => new DeliveryOutcome(false, true, status, DeliveryErrorCodes.Destination4xx, reason, RetryAfter(response), duration),
+            408 or 429 => new DeliveryOutcome(false, true, status, DeliveryErrorCodes.Destination4xx, reason, RetryAfter(response),
+                duration),
             >= 400 and < 500 => new DeliveryOutcome(false, false, status, DeliveryErrorCodes.Destination4xx, reason, null, duration),
             >= 500 => new DeliveryOutcome(false, true, status, DeliveryErrorCodes.Destination5xx, reason, RetryAfter(response), duration),
             _ => new DeliveryOutcome(false, true, status, DeliveryErrorCodes.UnexpectedStatus, reason, null, duration),

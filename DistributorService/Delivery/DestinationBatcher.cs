@@ -40,7 +40,8 @@ public sealed class DestinationBatcher(DeliverySender sender, TimeProvider time)
 
         if (full is not null)
         {
-            _ = FlushAsync(target, full, CancellationToken.None); // why: the batch belongs to several callers; its send is bounded by the destination timeout
+            // why: the batch belongs to several callers; its send is bounded by the destination timeout
+            _ = FlushAsync(target, full, CancellationToken.None);
         }
         else if (first)
         {

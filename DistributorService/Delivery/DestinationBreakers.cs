@@ -16,7 +16,8 @@ namespace DistributorService.Delivery;
 /// </summary>
 public sealed class DestinationBreakers(CircuitBreakerRegistry registry, IOptions<DistributorOptions> options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<Guid, (int MinimumThroughput, Lazy<ResiliencePipeline<DeliveryOutcome>> Pipeline)> _pipelines = new();
+    private readonly ConcurrentDictionary<Guid, (int MinimumThroughput, Lazy<ResiliencePipeline<DeliveryOutcome>> Pipeline)> _pipelines =
+        new();
 
     public static string NameOf(Guid destinationId) => $"destination:{destinationId}";
 
@@ -34,7 +35,8 @@ public sealed class DestinationBreakers(CircuitBreakerRegistry registry, IOption
     }
 
     /// <summary>The configured minimum throughput, capped at what one round of the destination's connections can bring.</summary>
-    public int MinimumThroughputFor(int maxConcurrency) => Math.Clamp(maxConcurrency, 2, Math.Max(2, options.Value.Breaker.MinimumThroughput));
+    public int MinimumThroughputFor(int maxConcurrency) =>
+        Math.Clamp(maxConcurrency, 2, Math.Max(2, options.Value.Breaker.MinimumThroughput));
 
     public void Forget(Guid destinationId)
     {
@@ -58,7 +60,8 @@ public sealed class DestinationBreakers(CircuitBreakerRegistry registry, IOption
         var builder = new ResiliencePipelineBuilder<DeliveryOutcome> { TimeProvider = time };
         registry.AddNamedCircuitBreaker(builder, NameOf(destinationId), breaker, new CircuitBreakerStrategyOptions<DeliveryOutcome>
         {
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { IsTransientFailure: true }), // why: Polly's outcome value, not Task.Result
+            // why: Polly's outcome value, not Task.Result
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { IsTransientFailure: true }),
         });
         return builder.Build();
     }

@@ -49,7 +49,8 @@ public sealed partial class DestinationRateLimiter(
     /// <summary>True while the shared limiter is bypassed after a Redis failure (this instance counts alone).</summary>
     public bool UsingFallback => time.GetTimestamp() < Volatile.Read(ref _redisDownUntil) || _redis is not { IsConnected: true };
 
-    /// <summary>Waits for a request slot of the destination's rate; throws <see cref="OperationCanceledException"/> when the token fires first.</summary>
+    /// <summary>Waits for a request slot of the destination's rate; throws <see cref="OperationCanceledException"/> when the token fires
+    /// first.</summary>
     public async Task AcquireAsync(Guid destinationId, double perSecond, CancellationToken cancellationToken)
     {
         var (limit, window) = WindowOf(perSecond);
@@ -74,7 +75,8 @@ public sealed partial class DestinationRateLimiter(
                 [limit, (long)(window.TotalMilliseconds * 1000), Guid.NewGuid().ToString("N")]);
             try
             {
-                var waitMicroseconds = (long)await call.WaitAsync(options.CurrentValue.Delivery.RateLimitRedisTimeout, time, cancellationToken);
+                var waitMicroseconds = (long)await call.WaitAsync(options.CurrentValue.Delivery.RateLimitRedisTimeout, time,
+                    cancellationToken);
                 return waitMicroseconds <= 0 ? null : TimeSpan.FromMicroseconds(waitMicroseconds);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)

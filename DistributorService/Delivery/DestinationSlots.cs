@@ -14,7 +14,8 @@ public sealed class DestinationSlots(IOptionsMonitor<DistributorOptions> options
 {
     private readonly ConcurrentDictionary<Guid, Share> _shares = new();
 
-    /// <summary>Whether the destination's share is taken, from what this instance last saw of it (a cheap check before the claim).</summary>
+    /// <summary>Whether the destination's share is taken, from what this instance last saw of it (a cheap check before the
+    /// claim).</summary>
     public bool IsFull(Guid destinationId) => _shares.TryGetValue(destinationId, out var share) && share.IsFull;
 
     /// <summary>Takes one slot of the destination's share; null when it is taken (then defer the job).</summary>

@@ -19,7 +19,8 @@ public sealed class OAuthTokenCache(IOptionsMonitor<DistributorOptions> options,
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _fetchGates = new();
 
     /// <summary>A valid token; when <paramref name="rejected"/> is the cached one it is replaced by a fresh one.</summary>
-    public async Task<string> GetAsync(DeliveryTarget target, HttpMessageInvoker invoker, string? rejected, CancellationToken cancellationToken)
+    public async Task<string> GetAsync(DeliveryTarget target, HttpMessageInvoker invoker, string? rejected,
+        CancellationToken cancellationToken)
     {
         if (Usable(target, rejected) is { } cached)
         {
@@ -30,7 +31,8 @@ public sealed class OAuthTokenCache(IOptionsMonitor<DistributorOptions> options,
         var oauth = options.CurrentValue.OAuth;
         if (!await gate.WaitAsync(oauth.TokenTimeout, cancellationToken))
         {
-            throw new TokenRequestException("Timed out waiting for another token request of this destination.", retryable: true, statusCode: null);
+            throw new TokenRequestException("Timed out waiting for another token request of this destination.", retryable: true,
+                statusCode: null);
         }
 
         try
@@ -58,7 +60,8 @@ public sealed class OAuthTokenCache(IOptionsMonitor<DistributorOptions> options,
             ? cached.AccessToken
             : null;
 
-    private async Task<CachedToken> FetchAsync(DeliveryTarget target, HttpMessageInvoker invoker, OAuthOptions oauth, CancellationToken cancellationToken)
+    private async Task<CachedToken> FetchAsync(DeliveryTarget target, HttpMessageInvoker invoker, OAuthOptions oauth,
+        CancellationToken cancellationToken)
     {
         var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials" };
         if (!string.IsNullOrEmpty(target.Scope))
@@ -85,7 +88,8 @@ public sealed class OAuthTokenCache(IOptionsMonitor<DistributorOptions> options,
         }
         catch (HttpRequestException ex)
         {
-            throw new TokenRequestException($"The token endpoint is unreachable: {ex.HttpRequestError}.", retryable: true, statusCode: null, ex);
+            throw new TokenRequestException($"The token endpoint is unreachable: {ex.HttpRequestError}.", retryable: true, statusCode: null,
+                ex);
         }
 
         using (response)
@@ -100,7 +104,8 @@ public sealed class OAuthTokenCache(IOptionsMonitor<DistributorOptions> options,
             JsonDocument document;
             try
             {
-                document = await BoundedContent.ReadJsonDocumentAsync(response.Content, oauth.MaxTokenResponseBytes, "The token endpoint", linked.Token);
+                document = await BoundedContent.ReadJsonDocumentAsync(response.Content, oauth.MaxTokenResponseBytes, "The token endpoint",
+                    linked.Token);
             }
             catch (ResponseTooLargeException ex)
             {
@@ -112,12 +117,14 @@ public sealed class OAuthTokenCache(IOptionsMonitor<DistributorOptions> options,
             }
 
             using var _ = document;
-            if (!document.RootElement.TryGetProperty("access_token", out var accessToken) || accessToken.GetString() is not { Length: > 0 } value)
+            if (!document.RootElement.TryGetProperty("access_token", out var accessToken)
+                || accessToken.GetString() is not { Length: > 0 } value)
             {
                 throw new TokenRequestException("The token response has no access_token.", retryable: false, status);
             }
 
-            var lifetime = document.RootElement.TryGetProperty("expires_in", out var expiresIn) && expiresIn.TryGetInt32(out var seconds) && seconds > 0
+            var lifetime = document.RootElement.TryGetProperty("expires_in", out var expiresIn) && expiresIn.TryGetInt32(out var seconds)
+                && seconds > 0
                 ? TimeSpan.FromSeconds(seconds)
                 : oauth.DefaultTokenLifetime;
             var refreshAt = time.GetUtcNow() + lifetime - (oauth.RefreshBeforeExpiry < lifetime ? oauth.RefreshBeforeExpiry : lifetime / 2);

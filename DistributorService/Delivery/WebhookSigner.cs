@@ -4,7 +4,8 @@ using System.Text;
 
 namespace DistributorService.Delivery;
 
-/// <summary>Standard Webhooks signatures: <c>v1,base64(HMAC-SHA256(secret, "{id}.{timestamp}.{body}"))</c>, secret <c>whsec_&lt;base64&gt;</c>.</summary>
+/// <summary>Standard Webhooks signatures: <c>v1,base64(HMAC-SHA256(secret, "{id}.{timestamp}.{body}"))</c>, secret
+/// <c>whsec_&lt;base64&gt;</c>.</summary>
 public static class WebhookSigner
 {
     public const string SecretPrefix = "whsec_";

@@ -1,3 +1,4 @@
 namespace DistributorService.Destinations;
 
-public sealed record DestinationAuthView(string Type, string? TokenUrl, string? ClientId, string? Scope, bool HasToken, bool HasClientSecret);
+public sealed record DestinationAuthView(string Type, string? TokenUrl, string? ClientId, string? Scope, bool HasToken,
+    bool HasClientSecret);

@@ -15,7 +15,8 @@ namespace DistributorService.Destinations;
 /// Delivery targets are keyed by the destination's version (<c>UpdatedAt</c>), which the handler reads from the
 /// database on every attempt, so a changed destination is never delivered with stale settings.
 /// </summary>
-public sealed class DestinationCatalog(IServiceScopeFactory scopes, IOptionsMonitor<DistributorOptions> options, SecretProtector secrets, TimeProvider time)
+public sealed class DestinationCatalog(IServiceScopeFactory scopes, IOptionsMonitor<DistributorOptions> options, SecretProtector secrets,
+    TimeProvider time)
 {
     private const int MaxTypesPerSnapshot = 1024;
     private readonly ConcurrentDictionary<Guid, DeliveryTarget> _targets = new();

@@ -15,7 +15,8 @@ public sealed class DestinationEditor(
     TimeProvider time)
 {
     /// <summary>Applies <paramref name="request"/> to <paramref name="target"/>; returns the validation error, or null.</summary>
-    public async Task<string?> ApplyAsync(Destination target, DestinationRequest request, bool creating, CancellationToken cancellationToken)
+    public async Task<string?> ApplyAsync(Destination target, DestinationRequest request, bool creating,
+        CancellationToken cancellationToken)
     {
         if (await ValidateEndpointsAsync(request, cancellationToken) is { } endpointError)
         {
@@ -97,7 +98,8 @@ public sealed class DestinationEditor(
             return $"maxAttempts must be between 1 and {limits.MaxMaxAttempts}";
         }
 
-        if (backoff.InitialSeconds < 0 || backoff.Multiplier < 1 || backoff.MaxSeconds < backoff.InitialSeconds || backoff.MaxSeconds > 86_400)
+        if (backoff.InitialSeconds < 0 || backoff.Multiplier < 1 || backoff.MaxSeconds < backoff.InitialSeconds
+            || backoff.MaxSeconds > 86_400)
         {
             return "backoff needs initialSeconds >= 0, multiplier >= 1 and initialSeconds <= maxSeconds <= 86400";
         }
@@ -203,7 +205,8 @@ public sealed class DestinationEditor(
 
     public DestinationView ToView(Destination d) => new(
         d.Id, d.Name, d.Url, d.EventTypes, d.Enabled, d.Paused,
-        new DestinationAuthView(d.AuthType, d.TokenUrl, d.ClientId, d.Scope, d.AuthTokenProtected is not null, d.ClientSecretProtected is not null),
+        new DestinationAuthView(d.AuthType, d.TokenUrl, d.ClientId, d.Scope, d.AuthTokenProtected is not null,
+            d.ClientSecretProtected is not null),
         d.SigningSecretProtected is not null, d.TimeoutSeconds, d.MaxAttempts,
         new BackoffSettings(d.BackoffInitialSeconds, d.BackoffMultiplier, d.BackoffMaxSeconds),
         d.MaxConcurrency, d.RateLimitPerSecond,

@@ -1,7 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 namespace DistributorService.Destinations;
 
-/// <summary>Body of <c>POST/PUT /api/destinations</c>. On PUT a secret left null keeps the stored one; an empty string removes it.</summary>
+/// <summary>Body of <c>POST/PUT /api/destinations</c>. On PUT a secret left null keeps the stored one; an empty string removes
+/// it.</summary>
 public sealed record DestinationRequest(
     [MaxLength(200)] string? Name,
     [MaxLength(2048)] string? Url,

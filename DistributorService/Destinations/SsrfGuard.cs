@@ -80,7 +80,8 @@ public sealed class SsrfGuard(IOptionsMonitor<DistributorOptions> options)
         return null;
     }
 
-    /// <summary>Null when connecting to <paramref name="address"/> (resolved from <paramref name="host"/>) is allowed, else why not.</summary>
+    /// <summary>Null when connecting to <paramref name="address"/> (resolved from <paramref name="host"/>) is allowed, else why
+    /// not.</summary>
     public string? Refusal(string host, IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)

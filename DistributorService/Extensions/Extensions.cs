@@ -27,11 +27,13 @@ public static class Extensions
 
         builder.Services.AddOptions<DistributorOptions>()
             .Bind(builder.Configuration.GetSection(DistributorOptions.Section))
-            .Validate(o => o.Publishers.All(p => !string.IsNullOrWhiteSpace(p.Key) && p.Value.EventTypes.All(PublisherOptions.IsValidPattern)),
+            .Validate(o => o.Publishers.All(p => !string.IsNullOrWhiteSpace(p.Key)
+                && p.Value.EventTypes.All(PublisherOptions.IsValidPattern)),
                 "Distributor:Publishers:<subject>:EventTypes takes exact types, prefixes ending in '.*', or '*'.")
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<DistributorOptions>, DistributorOptionsValidator>();
-        var delivery = builder.Configuration.GetSection(DistributorOptions.Section).Get<DistributorOptions>()?.Delivery ?? new DeliveryOptions();
+        var delivery = builder.Configuration.GetSection(DistributorOptions.Section).Get<DistributorOptions>()?.Delivery
+            ?? new DeliveryOptions();
 
         builder.Services.AddSingleton<SecretProtector>();
         builder.Services.AddSingleton<SsrfGuard>();

@@ -150,7 +150,8 @@ public sealed partial class DestinationHealthMonitor(
             // Slow answers count as degraded: half the destination's own timeout is the line.
             return time.GetElapsedTime(started) > target.Timeout / 2 ? DestinationHealthStatus.Degraded : DestinationHealthStatus.Healthy;
         }
-        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is HttpRequestException
+            || (ex is OperationCanceledException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
         {
             return DestinationHealthStatus.Unhealthy;
         }
@@ -175,8 +176,8 @@ public sealed partial class DestinationHealthMonitor(
             : DestinationHealthStatus.Healthy;
     }
 
-    private async Task DisableAsync(IServiceProvider services, DistributorDbContext db, Destination destination, DateTimeOffset unhealthySince,
-        CancellationToken cancellationToken)
+    private async Task DisableAsync(IServiceProvider services, DistributorDbContext db, Destination destination,
+        DateTimeOffset unhealthySince, CancellationToken cancellationToken)
     {
         var reason = $"unhealthy since {unhealthySince:O}";
         // Only the instance whose update wins emits the event.
@@ -199,8 +200,8 @@ public sealed partial class DestinationHealthMonitor(
             unhealthySince,
         }, JsonSerializerOptions.Web);
         var intake = services.GetRequiredService<EventIntake>();
-        await intake.AcceptAsync(Publishers.Self, DisabledEventType, payload, $"destination.disabled:{destination.Id}:{unhealthySince.ToUnixTimeMilliseconds()}",
-            cancellationToken);
+        await intake.AcceptAsync(Publishers.Self, DisabledEventType, payload,
+            $"destination.disabled:{destination.Id}:{unhealthySince.ToUnixTimeMilliseconds()}", cancellationToken);
     }
 
     /// <summary>
@@ -211,7 +212,8 @@ public sealed partial class DestinationHealthMonitor(
     {
         var stuckBefore = time.GetUtcNow() - options.CurrentValue.Delivery.StuckAfter;
         var stuck = await db.Distributions.AsNoTracking()
-            .Where(d => (d.Status == DistributionStatus.Pending || d.Status == DistributionStatus.Processing) && d.JobId != null && d.UpdatedAt < stuckBefore)
+            .Where(d => (d.Status == DistributionStatus.Pending || d.Status == DistributionStatus.Processing) && d.JobId != null
+                && d.UpdatedAt < stuckBefore)
             .OrderBy(d => d.UpdatedAt).Take(200)
             .Select(d => new { d.Id, d.JobId, d.Status })
             .ToListAsync(cancellationToken);
@@ -239,7 +241,8 @@ public sealed partial class DestinationHealthMonitor(
 
             var code = job?.ErrorCode ?? "JOB_MISSING";
             var changed = await db.Distributions.Where(d => d.Id == distribution.Id && d.JobId == distribution.JobId
-                                                             && (d.Status == DistributionStatus.Pending || d.Status == DistributionStatus.Processing))
+                                                             && (d.Status == DistributionStatus.Pending
+                                                                 || d.Status == DistributionStatus.Processing))
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, status)
                     .SetProperty(d => d.LastErrorCode, code)
                     .SetProperty(d => d.LastError, job == null ? "The distribution's job no longer exists." : job.ErrorMessage)
@@ -258,12 +261,15 @@ public sealed partial class DestinationHealthMonitor(
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Destination maintenance round failed; retrying on the next tick")]
     private partial void LogRoundFailed(Exception exception);
 
-    [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Destination {DestinationId} ({Destination}) health {PreviousStatus} -> {HealthStatus}")]
+    [LoggerMessage(EventId = 21, Level = LogLevel.Information,
+        Message = "Destination {DestinationId} ({Destination}) health {PreviousStatus} -> {HealthStatus}")]
     private partial void LogHealthChanged(Guid destinationId, string destination, string previousStatus, string healthStatus);
 
-    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "Destination {DestinationId} ({Destination}) disabled automatically: unhealthy since {UnhealthySince}")]
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning,
+        Message = "Destination {DestinationId} ({Destination}) disabled automatically: unhealthy since {UnhealthySince}")]
     private partial void LogDisabled(Guid destinationId, string destination, DateTimeOffset unhealthySince);
 
-    [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "Stuck distribution {DistributionId} reconciled {PreviousStatus} -> {Status} from its job state {JobState}")]
+    [LoggerMessage(EventId = 23, Level = LogLevel.Warning,
+        Message = "Stuck distribution {DistributionId} reconciled {PreviousStatus} -> {Status} from its job state {JobState}")]
     private partial void LogReconciled(Guid distributionId, string previousStatus, string status, string jobState);
 }

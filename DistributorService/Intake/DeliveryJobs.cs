@@ -15,7 +15,8 @@ public sealed class DeliveryJobs(IJobScheduler scheduler, IOptions<DistributorOp
     /// dispatched once that commits) and points the distribution at it.
     /// </summary>
     public void Stage(Distribution distribution, Destination destination) =>
-        distribution.JobId = scheduler.Stage(new DeliveryJobPayload(distribution.Id, destination.Id), Options(distribution, destination)).Id;
+        distribution.JobId = scheduler.Stage(
+            new DeliveryJobPayload(distribution.Id, destination.Id), Options(distribution, destination)).Id;
 
     /// <summary>
     /// The jobs of these distributions as one command for the caller's Npgsql batch in its DbContext transaction
@@ -25,7 +26,8 @@ public sealed class DeliveryJobs(IJobScheduler scheduler, IOptions<DistributorOp
     public NpgsqlBatchCommand StageCommand(IReadOnlyList<(Distribution Distribution, Destination Destination)> deliveries)
     {
         var (command, ids) = scheduler.StageCommand(
-            [.. deliveries.Select(d => (new DeliveryJobPayload(d.Distribution.Id, d.Destination.Id), Options(d.Distribution, d.Destination)))]);
+            [.. deliveries.Select(d => (new DeliveryJobPayload(d.Distribution.Id, d.Destination.Id),
+                Options(d.Distribution, d.Destination)))]);
         for (var i = 0; i < ids.Count; i++)
         {
             deliveries[i].Distribution.JobId = ids[i];

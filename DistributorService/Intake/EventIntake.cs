@@ -14,7 +14,8 @@ namespace DistributorService.Intake;
 /// distribution, all in one transaction. Idempotency keys are scoped to the publisher: a repeated key with the same type and
 /// payload returns the original answer, with another payload it is refused (<see cref="IdempotencyKeyReusedException"/>).
 /// </summary>
-public sealed class EventIntake(DistributorDbContext db, DestinationCatalog catalog, DeliveryJobs jobs, DistributorMetrics metrics, TimeProvider time)
+public sealed class EventIntake(DistributorDbContext db, DestinationCatalog catalog, DeliveryJobs jobs, DistributorMetrics metrics,
+    TimeProvider time)
 {
     public const string AllTypes = "*";
 
@@ -62,7 +63,8 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
             // One transaction, one round trip before the commit: the event, its distributions and their jobs, or nothing.
             // Plain Npgsql: EF's change tracking and SaveChanges pipeline cost more CPU than the statements themselves.
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction())
+            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(),
+                (NpgsqlTransaction)transaction.GetDbTransaction())
             {
                 // The DbContext's own command timeout (Database:CommandTimeoutSeconds), which a raw batch does not inherit.
                 Timeout = db.Database.GetCommandTimeout() ?? new DatabaseOptions().CommandTimeoutSeconds,
@@ -113,13 +115,15 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
         command.Parameters.Add(new NpgsqlParameter { Value = accepted.Id, NpgsqlDbType = NpgsqlDbType.Uuid });
         command.Parameters.Add(new NpgsqlParameter { Value = accepted.Type, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = accepted.Payload, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)accepted.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(
+            new NpgsqlParameter { Value = (object?)accepted.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = accepted.AcceptedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(PgArray.Of(accepted.Distributions.Select(d => d.Id), NpgsqlDbType.Uuid));
         command.Parameters.Add(PgArray.Of(accepted.Distributions.Select(d => d.DestinationId), NpgsqlDbType.Uuid));
         command.Parameters.Add(PgArray.Of(accepted.Distributions.Select(d => d.JobId), NpgsqlDbType.Uuid));
         command.Parameters.Add(new NpgsqlParameter { Value = accepted.Publisher, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)accepted.PayloadHash ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(
+            new NpgsqlParameter { Value = (object?)accepted.PayloadHash ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         return command;
     }
 
@@ -132,7 +136,8 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
             {
                 e.Id,
                 e.PayloadHash,
-                Distributions = e.Distributions.OrderBy(d => d.DestinationId).Select(d => new DistributionRef(d.Id, d.DestinationId)).ToList(),
+                Distributions = e.Distributions.OrderBy(d => d.DestinationId).Select(d => new DistributionRef(d.Id, d.DestinationId))
+                    .ToList(),
             })
             .FirstOrDefaultAsync(cancellationToken);
         if (stored is null)

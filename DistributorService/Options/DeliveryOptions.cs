@@ -20,7 +20,8 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan PooledConnectionIdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How long a delivery may wait for a concurrency or rate-limit permit of its destination before it is retried later.</summary>
+    /// <summary>How long a delivery may wait for a concurrency or rate-limit permit of its destination before it is retried
+    /// later.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan PermitWait { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -18,5 +18,6 @@ public sealed class PublisherOptions
         || string.Equals(pattern, type, StringComparison.Ordinal);
 
     public static bool IsValidPattern(string pattern) =>
-        !string.IsNullOrWhiteSpace(pattern) && (pattern == "*" || !pattern[..^(pattern.EndsWith(".*", StringComparison.Ordinal) ? 2 : 0)].Contains('*'));
+        !string.IsNullOrWhiteSpace(pattern) && (pattern == "*"
+            || !pattern[..^(pattern.EndsWith(".*", StringComparison.Ordinal) ? 2 : 0)].Contains('*'));
 }

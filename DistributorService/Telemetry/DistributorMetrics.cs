@@ -28,22 +28,29 @@ public sealed class DistributorMetrics
         var meter = meterFactory.Create(MeterName);
         _accepted = meter.CreateCounter<long>("distributor.events.accepted", "{event}", "Events accepted by intake.");
         _attempts = meter.CreateCounter<long>("distributor.attempts", "{attempt}", "Delivery attempts by status and error code.");
-        _finished = meter.CreateCounter<long>("distributor.distributions.finished", "{distribution}", "Distributions that reached a final status.");
+        _finished = meter.CreateCounter<long>("distributor.distributions.finished", "{distribution}",
+            "Distributions that reached a final status.");
         _latency = meter.CreateHistogram<double>("distributor.delivery.latency", "s", "From event accepted to delivered.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600] });
+            advice: new InstrumentAdvice<double>
+            {
+                HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+            });
         _deferred = meter.CreateCounter<long>("distributor.deliveries.deferred", "{delivery}",
             "Deliveries put back in the queue because their destination's share of the workers was taken (DestinationSlots).");
         _attemptDuration = meter.CreateHistogram<double>("distributor.attempt.duration", "s", "Duration of one HTTP attempt.");
         _ledgerBatch = meter.CreateHistogram<int>("distributor.ledger.batch.size", "{item}",
-            "Attempt claims and records written per round trip (DeliveryLedger); outcome split means the batch failed and each item went alone.",
+            "Attempt claims and records written per round trip (DeliveryLedger); outcome split means the batch failed and each item " +
+            "went alone.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
         meter.CreateObservableGauge("distributor.distributions", () =>
             _counts.ByStatus.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("status", kv.Key))),
             "{distribution}", "Distributions by status (periodic snapshot).");
-        meter.CreateObservableGauge("distributor.dead_letters", () => _counts.DeadLetters, "{distribution}", "Dead-lettered distributions.");
+        meter.CreateObservableGauge("distributor.dead_letters", () => _counts.DeadLetters, "{distribution}",
+            "Dead-lettered distributions.");
         meter.CreateObservableGauge("distributor.breaker.state", () => breakers.All
                 .Where(b => b.Name.StartsWith("destination:", StringComparison.Ordinal))
-                .Select(b => new Measurement<int>(BreakerValue(b.State), new KeyValuePair<string, object?>("destination", b.Name["destination:".Length..]))),
+                .Select(b => new Measurement<int>(BreakerValue(b.State),
+                    new KeyValuePair<string, object?>("destination", b.Name["destination:".Length..]))),
             null, "Breaker state per destination: 0 closed, 1 half-open, 2 open, 3 isolated.");
     }
 
@@ -69,7 +76,8 @@ public sealed class DistributorMetrics
     public void AttemptFinished(DeliveryOutcome outcome)
     {
         var status = outcome.Succeeded ? "succeeded" : outcome.Retryable ? "retryable" : "failed";
-        _attempts.Add(1, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("error.code", outcome.ErrorCode ?? "none"));
+        _attempts.Add(1, new KeyValuePair<string, object?>("status", status),
+            new KeyValuePair<string, object?>("error.code", outcome.ErrorCode ?? "none"));
         _attemptDuration.Record(outcome.Duration.TotalSeconds, new KeyValuePair<string, object?>("status", status));
     }
 

@@ -49,7 +49,8 @@ public static class DurableJobsAdminEndpoints
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return Problem.Unavailable(ErrorCodes.DependencyUnavailable, "The job table cannot be read right now.", TimeSpan.FromSeconds(5));
+            return Problem.Unavailable(ErrorCodes.DependencyUnavailable, "The job table cannot be read right now.",
+                TimeSpan.FromSeconds(5));
         }
 
         var workers = await services.Workers.ListAsync(MaxWorkers, cancellationToken).ConfigureAwait(false);
@@ -75,7 +76,8 @@ public static class DurableJobsAdminEndpoints
     {
         var workers = await services.Workers.ListAsync(MaxWorkers, cancellationToken).ConfigureAwait(false);
         return workers is null
-            ? Problem.Unavailable(ErrorCodes.DependencyUnavailable, "Worker heartbeats live in Redis, which is unavailable.", TimeSpan.FromSeconds(5))
+            ? Problem.Unavailable(ErrorCodes.DependencyUnavailable, "Worker heartbeats live in Redis, which is unavailable.",
+                TimeSpan.FromSeconds(5))
             : TypedResults.Ok(workers);
     }
 
@@ -127,7 +129,8 @@ public static class DurableJobsAdminEndpoints
 
         var replayed = await services.Store.ReplayDeadLettersAsync(queue, [.. ids.Distinct()], request?.Since, MaxReplay, cancellationToken)
             .ConfigureAwait(false);
-        await services.Dispatcher.DispatchAsync([.. replayed.Select(id => new DispatchItem(id, queue))], cancellationToken).ConfigureAwait(false);
+        await services.Dispatcher.DispatchAsync([.. replayed.Select(id => new DispatchItem(id, queue))], cancellationToken)
+            .ConfigureAwait(false);
         return TypedResults.Ok(new ReplayResult(replayed.Count, replayed));
     }
 }

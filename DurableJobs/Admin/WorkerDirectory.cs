@@ -46,9 +46,11 @@ internal sealed class WorkerDirectory(RedisLink redis, IOptions<DurableJobsOptio
             var workers = new List<WorkerSummary>(index.Length);
             for (var i = 0; i < index.Length; i++)
             {
-                var heartbeat = values[i].IsNullOrEmpty ? null : JsonSerializer.Deserialize<WorkerHeartbeat>(values[i].ToString(), JsonSerializerOptions.Web);
+                var heartbeat = values[i].IsNullOrEmpty ? null
+                    : JsonSerializer.Deserialize<WorkerHeartbeat>(values[i].ToString(), JsonSerializerOptions.Web);
                 workers.Add(heartbeat is null
-                    ? new WorkerSummary(index[i].Element.ToString(), null, 0, [], DateTimeOffset.FromUnixTimeMilliseconds((long)index[i].Score), true)
+                    ? new WorkerSummary(index[i].Element.ToString(), null, 0, [],
+                        DateTimeOffset.FromUnixTimeMilliseconds((long)index[i].Score), true)
                     : new WorkerSummary(heartbeat.Id, heartbeat.Queue, heartbeat.Concurrency, heartbeat.Jobs, heartbeat.LastHeartbeat,
                         IsStale(heartbeat.LastHeartbeat, heartbeat.HeartbeatInterval, now)));
             }

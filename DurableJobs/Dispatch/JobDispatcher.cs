@@ -75,7 +75,8 @@ internal sealed partial class JobDispatcher(
         {
             try
             {
-                await DispatchAsync(items, CancellationToken.None).ConfigureAwait(false); // why: rows are committed; dispatch is bounded by RedisLink and best effort (the sweeper covers loss)
+                // why: rows are committed; dispatch is bounded by RedisLink and best effort (the sweeper covers loss)
+                await DispatchAsync(items, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -84,7 +85,8 @@ internal sealed partial class JobDispatcher(
         }
     }
 
-    /// <summary>Adds a dead-lettered job to <c>jobs:&lt;queue&gt;:dlq</c> (the row's state is the record; the stream is for consumers).</summary>
+    /// <summary>Adds a dead-lettered job to <c>jobs:&lt;queue&gt;:dlq</c> (the row's state is the record; the stream is for
+    /// consumers).</summary>
     public async Task DeadLetterAsync(string queue, Guid id, int attempt, string? errorCode, CancellationToken cancellationToken)
     {
         if (!redis.IsUsable)
@@ -120,7 +122,8 @@ internal sealed partial class JobDispatcher(
 
         try
         {
-            await redis.BoundAsync(redis.Database.PublishAsync(RedisChannel.Literal(JobKeys.CancelChannel), id.ToString()), cancellationToken)
+            await redis.BoundAsync(redis.Database.PublishAsync(RedisChannel.Literal(JobKeys.CancelChannel), id.ToString()),
+                cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisLink.IsOutage(ex) || ex is RedisException)
@@ -130,15 +133,19 @@ internal sealed partial class JobDispatcher(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dispatch of {Count} jobs over Redis failed; the sweeper or PostgreSQL claiming will pick them up")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Dispatch of {Count} jobs over Redis failed; the sweeper or PostgreSQL claiming will pick them up")]
     private static partial void LogDispatchFailed(ILogger logger, int count, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Redis unavailable; dispatch of {Count} jobs left to the sweeper and PostgreSQL claiming")]
+    [LoggerMessage(Level = LogLevel.Debug,
+        Message = "Redis unavailable; dispatch of {Count} jobs left to the sweeper and PostgreSQL claiming")]
     private static partial void LogDispatchDeferred(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not add dead-lettered job {JobId} of queue {Queue} to its DLQ stream (the row is dead-lettered regardless)")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Could not add dead-lettered job {JobId} of queue {Queue} to its DLQ stream (the row is dead-lettered regardless)")]
     private static partial void LogDeadLetterStreamFailed(ILogger logger, Guid jobId, string queue, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish the cancel request of job {JobId}; its worker sees it on the next heartbeat")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Could not publish the cancel request of job {JobId}; its worker sees it on the next heartbeat")]
     private static partial void LogCancelPublishFailed(ILogger logger, Guid jobId, Exception exception);
 }

@@ -9,7 +9,8 @@ namespace DurableJobs.Dispatch;
 /// Dispatches jobs added to the change tracker (<see cref="IJobScheduler.Stage"/>) once SaveChanges has stored them,
 /// or, inside an explicit transaction, once it commits (<see cref="JobTransactionInterceptor"/>).
 /// </summary>
-internal sealed class JobSaveChangesInterceptor(PendingDispatches pending, JobDispatcher dispatcher, JobTelemetry telemetry) : SaveChangesInterceptor
+internal sealed class JobSaveChangesInterceptor(PendingDispatches pending, JobDispatcher dispatcher,
+    JobTelemetry telemetry) : SaveChangesInterceptor
 {
     public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
@@ -45,7 +46,8 @@ internal sealed class JobSaveChangesInterceptor(PendingDispatches pending, JobDi
             var (saved, items) = pending.EndSave(context, context.Database.CurrentTransaction is not null);
             Count(saved);
             // Not the caller's token: the rows are committed, so a cancelled request must not turn into an exception here.
-            await dispatcher.DispatchAsync(items, CancellationToken.None).ConfigureAwait(false); // why: see the comment above; bounded by RedisLink
+            // why: see the comment above; bounded by RedisLink
+            await dispatcher.DispatchAsync(items, CancellationToken.None).ConfigureAwait(false);
         }
 
         return result;

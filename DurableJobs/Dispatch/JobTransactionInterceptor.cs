@@ -23,7 +23,8 @@ internal sealed class JobTransactionInterceptor(PendingDispatches pending, JobDi
         {
             var items = pending.EndTransaction(context, committed: true);
             // Not the caller's token: the transaction is committed, so cancellation must not surface as a failure.
-            await dispatcher.DispatchAsync(items, CancellationToken.None).ConfigureAwait(false); // why: the transaction committed; dispatch is bounded by RedisLink and best effort
+            // why: the transaction committed; dispatch is bounded by RedisLink and best effort
+            await dispatcher.DispatchAsync(items, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -37,8 +38,8 @@ internal sealed class JobTransactionInterceptor(PendingDispatches pending, JobDi
         return result;
     }
 
-    public override ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result,
-        CancellationToken cancellationToken = default)
+    public override ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData,
+        DbTransaction result, CancellationToken cancellationToken = default)
     {
         Drop(eventData);
         return ValueTask.FromResult(result);

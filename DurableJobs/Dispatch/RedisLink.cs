@@ -39,13 +39,16 @@ internal sealed partial class RedisLink : IDisposable
     /// <summary>Changes each time Redis comes back after an outage (the sweeper then re-dispatches everything queued).</summary>
     public int Epoch => Volatile.Read(ref _epoch);
 
-    public IDatabase Database => (_multiplexer ?? throw new InvalidOperationException("No IConnectionMultiplexer is registered.")).GetDatabase();
+    public IDatabase Database => (_multiplexer ?? throw new InvalidOperationException("No IConnectionMultiplexer is registered."))
+        .GetDatabase();
 
-    public ISubscriber Subscriber => (_multiplexer ?? throw new InvalidOperationException("No IConnectionMultiplexer is registered.")).GetSubscriber();
+    public ISubscriber Subscriber => (_multiplexer ?? throw new InvalidOperationException("No IConnectionMultiplexer is registered."))
+        .GetSubscriber();
 
     public TimeSpan Timeout => _options.RedisTimeout;
 
-    /// <summary>Awaits a Redis call with the mechanism's bound; a late fault of an abandoned call is observed, not left unobserved.</summary>
+    /// <summary>Awaits a Redis call with the mechanism's bound; a late fault of an abandoned call is observed, not left
+    /// unobserved.</summary>
     public async Task<T> BoundAsync<T>(Task<T> call, CancellationToken cancellationToken)
     {
         try
@@ -112,7 +115,9 @@ internal sealed partial class RedisLink : IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unavailable during {Operation}; jobs are claimed from PostgreSQL and dispatch is left to the sweeper, retrying Redis every {RetryInterval}")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Redis unavailable during {Operation}; jobs are claimed from PostgreSQL and dispatch is left to the sweeper, retrying " +
+            "Redis every {RetryInterval}")]
     private static partial void LogRedisDown(ILogger logger, string operation, TimeSpan retryInterval, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Redis available again; dispatch resumes over streams")]

@@ -106,7 +106,8 @@ internal sealed partial class RedisSignalListener(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Subscribing to job signals failed; retrying in {RetryInterval} (cancel requests still arrive with heartbeats)")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Subscribing to job signals failed; retrying in {RetryInterval} (cancel requests still arrive with heartbeats)")]
     private static partial void LogSubscribeFailed(ILogger logger, TimeSpan retryInterval, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Unsubscribing from job signals failed during shutdown")]

@@ -61,7 +61,8 @@ public sealed partial class EventPublishingHandler(
                 case 401 or 403:
                     // why: an operator can fix the credentials or Distributor:Publishers; the event is delivered once they do
                     LogRefused(logger, message.Type, status, detail);
-                    throw new HttpRequestException($"DistributorService refused the service token ({status}): {detail}", null, response.StatusCode);
+                    throw new HttpRequestException($"DistributorService refused the service token ({status}): {detail}", null,
+                        response.StatusCode);
                 case >= 500 or 408 or 429:
                     throw new HttpRequestException($"DistributorService answered {status}: {detail}", null, response.StatusCode);
                 default:
@@ -76,11 +77,12 @@ public sealed partial class EventPublishingHandler(
         return text.Length > 500 ? text[..500] : text;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Event {Type} ({IdempotencyKey}) delivered to DistributorService on attempt {Attempt}")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Event {Type} ({IdempotencyKey}) delivered to DistributorService on attempt {Attempt}")]
     private static partial void LogDelivered(ILogger logger, string type, string idempotencyKey, int attempt);
 
     [LoggerMessage(Level = LogLevel.Error, Message =
-        "DistributorService refused the {Type} event with {Status}, a configuration error: check Events:DistributorAuth (subject, audience, " +
-        "role publisher) and Distributor:Publishers on DistributorService. {Detail}")]
+        "DistributorService refused the {Type} event with {Status}, a configuration error: check Events:DistributorAuth " +
+        "(subject, audience, role publisher) and Distributor:Publishers on DistributorService. {Detail}")]
     private static partial void LogRefused(ILogger logger, string type, int status, string detail);
 }

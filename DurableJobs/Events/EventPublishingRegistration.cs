@@ -10,7 +10,8 @@ public static class EventPublishingRegistration
     /// <summary>The <see cref="ServiceTokenProvider"/> client of the events queue (section <c>Events:DistributorAuth</c>).</summary>
     public const string TokenClient = "events";
 
-    /// <summary>The <see cref="IHttpClientFactory"/> client that posts to DistributorService (service discovery, standard resilience).</summary>
+    /// <summary>The <see cref="IHttpClientFactory"/> client that posts to DistributorService (service discovery, standard
+    /// resilience).</summary>
     public const string HttpClientName = "events-distributor";
 
     /// <summary>
@@ -21,8 +22,8 @@ public static class EventPublishingRegistration
     /// dead letter); <c>Jobs:Queues:&lt;queue&gt;</c> overrides them. <paramref name="tokenSection"/> names the token's section
     /// when it is not <c>Events:DistributorAuth</c>.
     /// </summary>
-    public static DurableJobsBuilder AddEventPublishing(this DurableJobsBuilder jobs, IConfiguration configuration, string queue, string identity,
-        string? tokenSection = null)
+    public static DurableJobsBuilder AddEventPublishing(this DurableJobsBuilder jobs, IConfiguration configuration, string queue,
+        string identity, string? tokenSection = null)
     {
         var section = configuration.GetSection(EventPublishingOptions.Section);
         var settings = section.Get<EventPublishingOptions>() ?? new EventPublishingOptions();
@@ -37,8 +38,8 @@ public static class EventPublishingRegistration
             return jobs;
         }
 
-        services.AddServiceToken(TokenClient, new ServiceTokenDefaults(tokenSection ?? $"{EventPublishingOptions.Section}:DistributorAuth", identity,
-            ServiceAudiences.Distributor, [AuthRoles.Publisher], TimeSpan.FromMinutes(15)));
+        services.AddServiceToken(TokenClient, new ServiceTokenDefaults(tokenSection ?? $"{EventPublishingOptions.Section}:DistributorAuth",
+            identity, ServiceAudiences.Distributor, [AuthRoles.Publisher], TimeSpan.FromMinutes(15)));
         services.AddHttpClient(HttpClientName, (sp, http) =>
             http.BaseAddress = sp.GetRequiredService<IOptions<EventPublishingOptions>>().Value.BaseAddress);
         return jobs.AddQueue<OutboundEvent, EventPublishingHandler>(queue, q =>

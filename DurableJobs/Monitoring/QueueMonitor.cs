@@ -19,22 +19,27 @@ internal sealed class QueueMonitor : IDisposable
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private Snapshot? _latest;
 
-    public QueueMonitor(IServiceScopeFactory scopes, QueueRegistry registry, IOptions<DurableJobsOptions> options, JobTelemetry telemetry, TimeProvider time)
+    public QueueMonitor(IServiceScopeFactory scopes, QueueRegistry registry, IOptions<DurableJobsOptions> options, JobTelemetry telemetry,
+        TimeProvider time)
     {
         _scopes = scopes;
         _registry = registry;
         _options = options.Value;
         _time = time;
         telemetry.Meter.CreateObservableGauge("jobs.queue.depth", () => Measure(s => s.Depth), "{job}", "Queued jobs (capped).");
-        telemetry.Meter.CreateObservableGauge("jobs.queue.running", () => Measure(s => s.Running), "{job}", "Running jobs across all workers.");
-        telemetry.Meter.CreateObservableGauge("jobs.queue.dead_letters", () => Measure(s => s.DeadLetters), "{job}", "Dead-lettered jobs (capped).");
+        telemetry.Meter.CreateObservableGauge("jobs.queue.running", () => Measure(s => s.Running), "{job}",
+            "Running jobs across all workers.");
+        telemetry.Meter.CreateObservableGauge("jobs.queue.dead_letters", () => Measure(s => s.DeadLetters), "{job}",
+            "Dead-lettered jobs (capped).");
         telemetry.Meter.CreateObservableGauge("jobs.oldest_queued_age",
             () => (Volatile.Read(ref _latest)?.Stats ?? []).Select(s =>
-                new Measurement<double>(s.OldestDueAge?.TotalSeconds ?? 0, new KeyValuePair<string, object?>(JobTelemetry.QueueTag, s.Queue))),
+                new Measurement<double>(s.OldestDueAge?.TotalSeconds ?? 0,
+                    new KeyValuePair<string, object?>(JobTelemetry.QueueTag, s.Queue))),
             "s", "How long the longest-waiting due job has waited.");
     }
 
-    /// <summary>Cached statistics, refreshed first when older than the cache duration. Throws when the database cannot answer in time.</summary>
+    /// <summary>Cached statistics, refreshed first when older than the cache duration. Throws when the database cannot answer in
+    /// time.</summary>
     public async Task<IReadOnlyList<QueueStats>> GetAsync(CancellationToken cancellationToken)
     {
         if (Fresh() is { } fresh)

@@ -110,7 +110,8 @@ public sealed partial class RetentionPruner<TContext>(
             var connection = (NpgsqlConnection)database.GetDbConnection();
             await using var command = connection.CreateCommand();
             command.CommandText = family.Sql(context);
-            command.Parameters.Add(new NpgsqlParameter("cutoff", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = cutoff.ToUniversalTime() });
+            command.Parameters.Add(
+                new NpgsqlParameter("cutoff", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = cutoff.ToUniversalTime() });
             command.Parameters.Add(new NpgsqlParameter("batch", NpgsqlTypes.NpgsqlDbType.Integer) { Value = batch });
             if (database.GetCommandTimeout() is { } timeout)
             {
@@ -125,7 +126,8 @@ public sealed partial class RetentionPruner<TContext>(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retention pruned {Rows} rows of {Family} older than {Cutoff} in {Batches} batches")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Retention pruned {Rows} rows of {Family} older than {Cutoff} in {Batches} batches")]
     private partial void LogPruned(string family, long rows, int batches, DateTimeOffset cutoff);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retention round failed; retrying on the next one")]

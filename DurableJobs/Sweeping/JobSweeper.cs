@@ -109,10 +109,13 @@ internal sealed partial class JobSweeper(
                     continue;
                 }
 
-                var consumers = await redis.BoundAsync(database.StreamConsumerInfoAsync(stream, group), cancellationToken).ConfigureAwait(false);
-                foreach (var consumer in consumers.Where(c => c.PendingMessageCount == 0 && c.IdleTimeInMilliseconds > ConsumerIdleLimit.TotalMilliseconds))
+                var consumers = await redis.BoundAsync(database.StreamConsumerInfoAsync(stream, group), cancellationToken)
+                    .ConfigureAwait(false);
+                foreach (var consumer in consumers.Where(c => c.PendingMessageCount == 0
+                    && c.IdleTimeInMilliseconds > ConsumerIdleLimit.TotalMilliseconds))
                 {
-                    await redis.BoundAsync(database.StreamDeleteConsumerAsync(stream, group, consumer.Name), cancellationToken).ConfigureAwait(false);
+                    await redis.BoundAsync(database.StreamDeleteConsumerAsync(stream, group, consumer.Name), cancellationToken)
+                        .ConfigureAwait(false);
                     LogConsumerRemoved(logger, consumer.Name, queue);
                 }
             }
@@ -127,7 +130,8 @@ internal sealed partial class JobSweeper(
     {
         for (var batch = 0; batch < MaxBatchesPerSweep; batch++)
         {
-            var reclaimed = await store.ReclaimExpiredAsync(queues, _options.SweepBatchSize, _options.StuckGrace, cancellationToken).ConfigureAwait(false);
+            var reclaimed = await store.ReclaimExpiredAsync(queues, _options.SweepBatchSize, _options.StuckGrace, cancellationToken)
+                .ConfigureAwait(false);
             var requeued = new List<DispatchItem>();
             foreach (var job in reclaimed)
             {
@@ -148,7 +152,8 @@ internal sealed partial class JobSweeper(
                 else if (job.NewState == JobState.DeadLettered)
                 {
                     telemetry.DeadLettered(job.Queue);
-                    await dispatcher.DeadLetterAsync(job.Queue, job.Id, job.Attempt, JobErrorCodes.LeaseExpired, cancellationToken).ConfigureAwait(false);
+                    await dispatcher.DeadLetterAsync(job.Queue, job.Id, job.Attempt, JobErrorCodes.LeaseExpired, cancellationToken)
+                        .ConfigureAwait(false);
                 }
             }
 
@@ -193,13 +198,17 @@ internal sealed partial class JobSweeper(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job sweep failed; retrying on the next interval")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Stuck job {JobId} of queue {Queue} (attempt {Attempt}, worker {Worker}) ran past its timeout plus grace without heartbeat; reclaimed as {State}")]
+    [LoggerMessage(Level = LogLevel.Error,
+        Message = "Stuck job {JobId} of queue {Queue} (attempt {Attempt}, worker {Worker}) ran past its timeout plus grace without " +
+            "heartbeat; reclaimed as {State}")]
     private static partial void LogStuck(ILogger logger, Guid jobId, string queue, int attempt, string? worker, JobState state);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lease of job {JobId} of queue {Queue} (attempt {Attempt}, worker {Worker}) expired; reclaimed as {State}")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Lease of job {JobId} of queue {Queue} (attempt {Attempt}, worker {Worker}) expired; reclaimed as {State}")]
     private static partial void LogLeaseExpired(ILogger logger, Guid jobId, string queue, int attempt, string? worker, JobState state);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Removed consumer {Consumer} of queue {Queue}: idle for an hour with nothing pending")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Removed consumer {Consumer} of queue {Queue}: idle for an hour with nothing pending")]
     private static partial void LogConsumerRemoved(ILogger logger, string consumer, string queue);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Re-dispatched {Count} queued jobs whose dispatch was missing or lost")]

@@ -36,7 +36,8 @@ internal sealed class HeldJob(ClaimedJob job)
     /// <summary>Set once the heartbeat stopped renewing it (ran past timeout + grace): the sweeper will reclaim it.</summary>
     public bool Abandoned { get; set; }
 
-    /// <summary>Set once the handler returned: its outcome is being written, so a lease that vanishes meanwhile was settled, not lost.</summary>
+    /// <summary>Set once the handler returned: its outcome is being written, so a lease that vanishes meanwhile was settled, not
+    /// lost.</summary>
     public bool Settling
     {
         get => Volatile.Read(ref _settling);

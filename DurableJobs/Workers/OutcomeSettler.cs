@@ -62,7 +62,8 @@ internal sealed class OutcomeSettler(
                 return JobOutcomeNames.Released;
             case AttemptResult.Kind.Deferred:
                 LogDeferred(logger, job.Id, queue, result.Delay, result.ErrorMessage);
-                var deferred = await WithRetriesAsync(store => store.DeferAsync(job.Id, job.Attempt, worker.WorkerId, result.Delay, token), token)
+                var deferred = await WithRetriesAsync(store => store.DeferAsync(job.Id, job.Attempt, worker.WorkerId, result.Delay, token),
+                    token)
                     .ConfigureAwait(false);
                 if (!deferred)
                 {

@@ -17,7 +17,8 @@ internal sealed class SuccessBatcher(IServiceScopeFactory scopes, string worker)
     /// <summary>True when written, false when the lease was lost meanwhile; throws when the statement failed.</summary>
     public Task<bool> WriteAsync(Guid id, int attempt, string? resultJson, CancellationToken cancellationToken)
     {
-        var pending = new Pending(id, attempt, resultJson, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(id, attempt, resultJson,
+            new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_pending.Writer.TryWrite(pending))
         {
             throw new InvalidOperationException("The worker is stopped; no more outcomes are written in batches.");

@@ -2,7 +2,8 @@ using ServiceDefaults.RateLimiting;
 
 namespace EvaluationService.Apis;
 
-/// <summary>EvaluationService's per-user rate-limit policies (options under <c>RateLimits:&lt;policy&gt;</c>, see README "Rate limits").</summary>
+/// <summary>EvaluationService's per-user rate-limit policies (options under <c>RateLimits:&lt;policy&gt;</c>, see README "Rate
+/// limits").</summary>
 public static class EvaluationRateLimits
 {
     /// <summary><c>POST /api/suites</c>, <c>POST /api/suites/import</c> and <c>POST /api/suites/generate</c>.</summary>

@@ -39,8 +39,8 @@ public static class EvaluationsApi
     }
 
     internal static async Task<Results<Accepted<RunView>, ProblemHttpResult>> Create(CreateEvaluationRequest request, ClaimsPrincipal user,
-        EvaluationDbContext db, IJobScheduler scheduler, IOptions<EvaluationOptions> options, TimeProvider time, CancellationToken cancellationToken,
-        IdempotencyKey idempotency = default)
+        EvaluationDbContext db, IJobScheduler scheduler, IOptions<EvaluationOptions> options, TimeProvider time,
+        CancellationToken cancellationToken, IdempotencyKey idempotency = default)
     {
         var owner = user.GetUserId();
         var idempotencyKey = idempotency.Value;
@@ -151,8 +151,8 @@ public static class EvaluationsApi
     }
 
     /// <summary>Persistence: the run and its job in one SaveChanges; a repeated Idempotency-Key answers with the stored run.</summary>
-    private static async Task<EvaluationRun> AcceptAsync(EvaluationDbContext db, IJobScheduler scheduler, EvaluationRun run, EvaluationOptions o,
-        CancellationToken cancellationToken)
+    private static async Task<EvaluationRun> AcceptAsync(EvaluationDbContext db, IJobScheduler scheduler, EvaluationRun run,
+        EvaluationOptions o, CancellationToken cancellationToken)
     {
         // why: the job may wait for a run slot before the run's own clock starts; its timeout covers both.
         var jobTimeout = o.SlotWait + TimeSpan.FromSeconds(run.RunTimeoutSeconds) + o.FinalizeTimeout * 2;
@@ -163,8 +163,8 @@ public static class EvaluationsApi
         return accepted.Entity;
     }
 
-    internal static async Task<Results<Ok<Page<RunView>>, ProblemHttpResult>> List(ClaimsPrincipal user, EvaluationDbContext db, CancellationToken cancellationToken,
-        int limit = 50, string? cursor = null, string? status = null)
+    internal static async Task<Results<Ok<Page<RunView>>, ProblemHttpResult>> List(ClaimsPrincipal user, EvaluationDbContext db,
+        CancellationToken cancellationToken, int limit = 50, string? cursor = null, string? status = null)
     {
         if (PageRules.Check(limit, MaxPageSize, cursor, out var after) is { } problem)
         {
@@ -184,10 +184,12 @@ public static class EvaluationsApi
             query = query.Where(r => r.CreatedAt < createdAt || (r.CreatedAt == createdAt && r.Id.CompareTo(id) < 0));
         }
 
-        var runs = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(limit + 1).ToListAsync(cancellationToken);
+        var runs = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(limit + 1)
+            .ToListAsync(cancellationToken);
         var page = runs.Take(limit).ToList();
         var ids = page.Select(r => r.Id).ToList();
-        var done = await db.CaseResults.Where(r => ids.Contains(r.RunId)).GroupBy(r => r.RunId).Select(g => new { g.Key, Count = g.Count() })
+        var done = await db.CaseResults.Where(r => ids.Contains(r.RunId)).GroupBy(r => r.RunId)
+            .Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(x => x.Key, x => x.Count, cancellationToken);
         var next = runs.Count > limit ? new PageCursor(page[^1].CreatedAt, page[^1].Id).Encode() : null;
         return TypedResults.Ok(new Page<RunView>(page.Select(r => View(r, done.GetValueOrDefault(r.Id))).ToList(), next));
@@ -195,10 +197,11 @@ public static class EvaluationsApi
 
     internal static async Task<Results<Ok<RunView>, ProblemHttpResult>> Get(Guid id, ClaimsPrincipal user, EvaluationDbContext db,
         CancellationToken cancellationToken) =>
-        await FindAsync(db, id, user, cancellationToken) is { } run ? TypedResults.Ok(await ViewAsync(db, run, cancellationToken)) : Problem.NotFound("Run");
+        await FindAsync(db, id, user, cancellationToken) is { } run ? TypedResults.Ok(await ViewAsync(db, run, cancellationToken))
+            : Problem.NotFound("Run");
 
-    internal static async Task<Results<Accepted<RunView>, Ok<RunView>, ProblemHttpResult>> Cancel(Guid id, ClaimsPrincipal user, EvaluationDbContext db,
-        IJobScheduler scheduler, RunFinalizer finalizer, CancellationToken cancellationToken)
+    internal static async Task<Results<Accepted<RunView>, Ok<RunView>, ProblemHttpResult>> Cancel(Guid id, ClaimsPrincipal user,
+        EvaluationDbContext db, IJobScheduler scheduler, RunFinalizer finalizer, CancellationToken cancellationToken)
     {
         var run = await FindAsync(db, id, user, cancellationToken);
         if (run is null)
@@ -227,8 +230,8 @@ public static class EvaluationsApi
         return TypedResults.Accepted($"/api/evaluations/{id}", await ViewAsync(db, fresh, cancellationToken));
     }
 
-    internal static async Task<Results<ServerSentEventsResult<RunView>, ProblemHttpResult>> Events(Guid id, ClaimsPrincipal user, EvaluationDbContext db,
-        IOptions<EvaluationOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<ServerSentEventsResult<RunView>, ProblemHttpResult>> Events(Guid id, ClaimsPrincipal user,
+        EvaluationDbContext db, IOptions<EvaluationOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         if (await FindAsync(db, id, user, cancellationToken) is null)
         {
@@ -238,8 +241,8 @@ public static class EvaluationsApi
         return TypedResults.ServerSentEvents(StreamAsync(id, db, options.Value, time, cancellationToken));
     }
 
-    private static async IAsyncEnumerable<SseItem<RunView>> StreamAsync(Guid id, EvaluationDbContext db, EvaluationOptions options, TimeProvider time,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<SseItem<RunView>> StreamAsync(Guid id, EvaluationDbContext db, EvaluationOptions options,
+        TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(options.EventsMaxDuration);
@@ -253,7 +256,10 @@ public static class EvaluationsApi
             {
                 last = (view.Status, view.Progress.Done);
                 var terminal = RunStatus.IsTerminal(view.Status);
-                yield return new SseItem<RunView>(view, terminal ? "completed" : "progress") { EventId = $"{view.Progress.Done}-{view.Status}" };
+                yield return new SseItem<RunView>(view, terminal ? "completed" : "progress")
+                {
+                    EventId = $"{view.Progress.Done}-{view.Status}",
+                };
                 if (terminal)
                 {
                     yield break;
@@ -271,14 +277,14 @@ public static class EvaluationsApi
         }
     }
 
-    internal static async Task<Results<Ok<EvaluationReport>, ProblemHttpResult>> Report(Guid id, ClaimsPrincipal user, EvaluationDbContext db,
-        ReportBuilder reports, CancellationToken cancellationToken) =>
+    internal static async Task<Results<Ok<EvaluationReport>, ProblemHttpResult>> Report(Guid id, ClaimsPrincipal user,
+        EvaluationDbContext db, ReportBuilder reports, CancellationToken cancellationToken) =>
         await FindAsync(db, id, user, cancellationToken) is { } run
             ? TypedResults.Ok(await reports.BuildAsync(run, cancellationToken))
             : Problem.NotFound("Run");
 
-    internal static async Task<IResult> HtmlReport(Guid id, ClaimsPrincipal user, HttpResponse response, EvaluationDbContext db, ReportBuilder reports,
-        CancellationToken cancellationToken)
+    internal static async Task<IResult> HtmlReport(Guid id, ClaimsPrincipal user, HttpResponse response, EvaluationDbContext db,
+        ReportBuilder reports, CancellationToken cancellationToken)
     {
         if (await FindAsync(db, id, user, cancellationToken) is not { } run)
         {
@@ -291,14 +297,16 @@ public static class EvaluationsApi
         return TypedResults.Content(html, "text/html; charset=utf-8");
     }
 
-    private static Task<EvaluationRun?> FindAsync(EvaluationDbContext db, Guid id, ClaimsPrincipal user, CancellationToken cancellationToken)
+    private static Task<EvaluationRun?> FindAsync(EvaluationDbContext db, Guid id, ClaimsPrincipal user,
+        CancellationToken cancellationToken)
     {
         var owner = user.GetUserId();
         var admin = user.IsAdmin();
         return db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && (r.Owner == owner || admin), cancellationToken);
     }
 
-    private static Task<EvaluationRun?> FindByKeyAsync(EvaluationDbContext db, string owner, string key, CancellationToken cancellationToken) =>
+    private static Task<EvaluationRun?> FindByKeyAsync(EvaluationDbContext db, string owner, string key,
+        CancellationToken cancellationToken) =>
         db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Owner == owner && r.IdempotencyKey == key, cancellationToken);
 
     private static async Task<RunView> ViewAsync(EvaluationDbContext db, EvaluationRun run, CancellationToken cancellationToken) =>

@@ -67,8 +67,9 @@ public static class SuitesApi
         return await SaveAsync(db, user, request.Name, request.Description, "api", inputs, time, cancellationToken);
     }
 
-    internal static async Task<Results<Created<SuiteView>, ProblemHttpResult>> Import(HttpRequest http, ClaimsPrincipal user, EvaluationDbContext db,
-        IOptions<EvaluationOptions> options, TimeProvider time, CancellationToken cancellationToken, string? name = null, string? format = null)
+    internal static async Task<Results<Created<SuiteView>, ProblemHttpResult>> Import(HttpRequest http, ClaimsPrincipal user,
+        EvaluationDbContext db, IOptions<EvaluationOptions> options, TimeProvider time, CancellationToken cancellationToken,
+        string? name = null, string? format = null)
     {
         string? fileName = null;
         TextReader reader;
@@ -123,13 +124,14 @@ public static class SuitesApi
                 return Problem.Validation($"the suite name {badName}");
             }
 
-            return await SaveAsync(db, user, suiteName.Length > 200 ? suiteName[..200] : suiteName, null, "import", cases, time, cancellationToken);
+            return await SaveAsync(db, user, suiteName.Length > 200 ? suiteName[..200] : suiteName, null, "import", cases, time,
+                cancellationToken);
         }
     }
 
     internal static async Task<Results<Accepted<SuiteView>, ProblemHttpResult>> Generate(GenerateSuiteRequest request,
-        ClaimsPrincipal user, EvaluationDbContext db, IJobScheduler scheduler, EvaluationLlm llm, IOptions<GenerationOptions> options, TimeProvider time,
-        CancellationToken cancellationToken)
+        ClaimsPrincipal user, EvaluationDbContext db, IJobScheduler scheduler, EvaluationLlm llm, IOptions<GenerationOptions> options,
+        TimeProvider time, CancellationToken cancellationToken)
     {
         var documents = request.DocumentIds?.Where(d => !string.IsNullOrWhiteSpace(d)).Distinct().ToList() ?? [];
         if (documents.Count == 0 || documents.Count > options.Value.MaxDocuments)
@@ -145,7 +147,8 @@ public static class SuitesApi
 
         if (!llm.IsConfigured)
         {
-            return Problem.Unavailable(EvaluationErrorCodes.LlmNotConfigured, "Suite generation needs an LLM: set ConnectionStrings__chat-model.");
+            return Problem.Unavailable(EvaluationErrorCodes.LlmNotConfigured,
+                "Suite generation needs an LLM: set ConnectionStrings__chat-model.");
         }
 
         var owner = user.GetUserId();
@@ -166,8 +169,8 @@ public static class SuitesApi
         return TypedResults.Accepted($"/api/suites/{suite.Id}", View(suite, 0, null));
     }
 
-    internal static async Task<Results<Ok<Page<SuiteView>>, ProblemHttpResult>> List(ClaimsPrincipal user, EvaluationDbContext db, CancellationToken cancellationToken,
-        int limit = 50, string? cursor = null)
+    internal static async Task<Results<Ok<Page<SuiteView>>, ProblemHttpResult>> List(ClaimsPrincipal user, EvaluationDbContext db,
+        CancellationToken cancellationToken, int limit = 50, string? cursor = null)
     {
         if (PageRules.Check(limit, EvaluationsApi.MaxPageSize, cursor, out var after) is { } problem)
         {
@@ -203,8 +206,8 @@ public static class SuitesApi
         return TypedResults.Ok(View(suite, cases.Count, cases));
     }
 
-    internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, ClaimsPrincipal user, EvaluationDbContext db, TimeProvider time,
-        CancellationToken cancellationToken)
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, ClaimsPrincipal user, EvaluationDbContext db,
+        TimeProvider time, CancellationToken cancellationToken)
     {
         var owner = user.GetUserId();
         // why: soft delete: runs and their reports keep the questions of the suite they evaluated.
@@ -217,11 +220,13 @@ public static class SuitesApi
     {
         var owner = user.GetUserId();
         var admin = user.IsAdmin();
-        return db.Suites.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id && s.DeletedAt == null && (s.Owner == owner || admin), cancellationToken);
+        return db.Suites.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id && s.DeletedAt == null && (s.Owner == owner || admin),
+            cancellationToken);
     }
 
-    private static async Task<Results<Created<SuiteView>, ProblemHttpResult>> SaveAsync(EvaluationDbContext db, ClaimsPrincipal user, string name,
-        string? description, string origin, IReadOnlyList<CaseInput> inputs, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Created<SuiteView>, ProblemHttpResult>> SaveAsync(EvaluationDbContext db, ClaimsPrincipal user,
+        string name, string? description, string origin, IReadOnlyList<CaseInput> inputs, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var suite = new Suite
         {
@@ -276,5 +281,6 @@ public static class SuitesApi
     private static SuiteView View(Suite suite, int count, IReadOnlyList<SuiteCase>? cases) => new(
         suite.Id, suite.Name, suite.Description, suite.Status, suite.Origin, count, suite.CreatedAt,
         suite.GenerationReport is null ? null : JsonSerializer.Deserialize<JsonElement>(suite.GenerationReport),
-        cases?.Select(c => new CaseView(c.Id, c.Ordinal, c.Question, c.ExpectedAnswer, c.ExpectedKeywords, c.ExpectedSources, c.Tags)).ToList());
+        cases?.Select(c => new CaseView(c.Id, c.Ordinal, c.Question, c.ExpectedAnswer, c.ExpectedKeywords, c.ExpectedSources, c.Tags))
+            .ToList());
 }

@@ -20,5 +20,6 @@ public static class ServiceClients
     public const string Identity = "evaluationservice";
 
     public static IServiceCollection AddEvaluationServiceTokens(this IServiceCollection services) =>
-        services.AddServiceToken(Chat, new ServiceTokenDefaults("Evaluation:ChatAuth", Identity, ServiceAudiences.Chat, [], TimeSpan.FromMinutes(5)));
+        services.AddServiceToken(Chat, new ServiceTokenDefaults("Evaluation:ChatAuth", Identity, ServiceAudiences.Chat, [],
+            TimeSpan.FromMinutes(5)));
 }

@@ -25,10 +25,14 @@ public sealed class ChatServiceClient(HttpClient http, ServiceTokenProvider toke
 
     public async Task<ChatResponse> AskAsync(ChatRequest request, string owner, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/chat") { Content = JsonContent.Create(request, options: JsonSerializerOptions.Web) };
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/chat")
+        {
+            Content = JsonContent.Create(request, options: JsonSerializerOptions.Web),
+        };
         message.Options.Set(CaseTimeoutKey, timeout);
         // why: ChatService then spends the case's budget itself and answers (partial or degraded) before the case times out
-        message.Headers.TryAddWithoutValidation(RequestBudget.HeaderName, ((long)timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+        message.Headers.TryAddWithoutValidation(RequestBudget.HeaderName,
+            ((long)timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
         Authorize(message, owner);
         // The case's timeout is a timer on the whole call, body included: the pipeline's timeout covers the headers only.
         // It fires a moment after the pipeline's, so a call that gets no headers still ends as the pipeline's timeout,
@@ -39,7 +43,8 @@ public sealed class ChatServiceClient(HttpClient http, ServiceTokenProvider toke
         using var response = await SendAsync(message, budget.Token, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw new ChatServiceException(CodeFor(response.StatusCode), $"ChatService answered {(int)response.StatusCode}.", (int)response.StatusCode);
+            throw new ChatServiceException(CodeFor(response.StatusCode), $"ChatService answered {(int)response.StatusCode}.",
+                (int)response.StatusCode);
         }
 
         try
@@ -72,7 +77,8 @@ public sealed class ChatServiceClient(HttpClient http, ServiceTokenProvider toke
         do
         {
             var limit = Math.Min(ChunkPageSize, maxChunks - result.Count);
-            var path = $"/api/documents/{escaped}/chunks?limit={limit}" + (cursor is null ? string.Empty : $"&cursor={Uri.EscapeDataString(cursor)}");
+            var path = $"/api/documents/{escaped}/chunks?limit={limit}" +
+                (cursor is null ? string.Empty : $"&cursor={Uri.EscapeDataString(cursor)}");
             var page = await GetJsonAsync<ChatChunkPage>(path, documentId, owner, timeout, cancellationToken);
             foreach (var item in page.Items ?? [])
             {
@@ -90,7 +96,8 @@ public sealed class ChatServiceClient(HttpClient http, ServiceTokenProvider toke
         return result;
     }
 
-    private async Task<T> GetJsonAsync<T>(string path, string documentId, string owner, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<T> GetJsonAsync<T>(string path, string documentId, string owner, TimeSpan timeout,
+        CancellationToken cancellationToken)
         where T : class
     {
         using var message = new HttpRequestMessage(HttpMethod.Get, path);
@@ -102,18 +109,20 @@ public sealed class ChatServiceClient(HttpClient http, ServiceTokenProvider toke
         using var response = await SendAsync(message, budget.Token, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw new ChatServiceException(CodeFor(response.StatusCode), $"ChatService answered {(int)response.StatusCode} for document {documentId}.",
-                (int)response.StatusCode);
+            throw new ChatServiceException(CodeFor(response.StatusCode),
+                $"ChatService answered {(int)response.StatusCode} for document {documentId}.", (int)response.StatusCode);
         }
 
         try
         {
             return await response.Content.ReadFromJsonAsync<T>(JsonSerializerOptions.Web, budget.Token)
-                   ?? throw new ChatServiceException("CHAT_INVALID_RESPONSE", $"ChatService answered an empty body for document {documentId}.");
+                   ?? throw new ChatServiceException("CHAT_INVALID_RESPONSE",
+                       $"ChatService answered an empty body for document {documentId}.");
         }
         catch (JsonException ex)
         {
-            throw new ChatServiceException("CHAT_INVALID_RESPONSE", $"ChatService answered malformed JSON for document {documentId}: {ex.Message}");
+            throw new ChatServiceException("CHAT_INVALID_RESPONSE",
+                $"ChatService answered malformed JSON for document {documentId}: {ex.Message}");
         }
     }
 

@@ -26,14 +26,16 @@ public static class ChatServiceResilience
             var evaluation = sp.GetRequiredService<IOptions<EvaluationOptions>>().Value;
             http.BaseAddress = options.BaseAddress;
             // why: the backstop only; the pipeline's per-case timeout fires first.
-            http.Timeout = (evaluation.MaxCaseTimeout > options.DocumentTimeout ? evaluation.MaxCaseTimeout : options.DocumentTimeout) + TimeSpan.FromSeconds(30);
+            http.Timeout = (evaluation.MaxCaseTimeout > options.DocumentTimeout ? evaluation.MaxCaseTimeout : options.DocumentTimeout) +
+                TimeSpan.FromSeconds(30);
         });
 #pragma warning disable EXTEXP0001 // why: the documented way to drop the default 10 s/30 s handler from one client.
         builder.RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         // why: a call's own budget bounds its body reads (ReadWatchdog); this is the backstop per read
         builder.Services.AddOptions<ServiceDefaults.Streaming.ReadWatchdogOptions>(builder.Name)
-            .Configure<IOptions<EvaluationOptions>>((o, evaluation) => o.IdleTimeout = evaluation.Value.MaxCaseTimeout + TimeSpan.FromSeconds(30));
+            .Configure<IOptions<EvaluationOptions>>((o, evaluation) => o.IdleTimeout = evaluation.Value.MaxCaseTimeout +
+                TimeSpan.FromSeconds(30));
         builder.AddResilienceHandler(BreakerName, static (pipeline, context) =>
         {
             var registry = context.ServiceProvider.GetRequiredService<CircuitBreakerRegistry>();
@@ -51,7 +53,8 @@ public static class ChatServiceResilience
             pipeline.AddTimeout(new TimeoutStrategyOptions
             {
                 TimeoutGenerator = args =>
-                    ValueTask.FromResult(args.Context.GetRequestMessage()?.Options.TryGetValue(ChatServiceClient.CaseTimeoutKey, out var t) == true
+                    ValueTask.FromResult(
+                        args.Context.GetRequestMessage()?.Options.TryGetValue(ChatServiceClient.CaseTimeoutKey, out var t) == true
                         ? t
                         : fallbackTimeout),
             });

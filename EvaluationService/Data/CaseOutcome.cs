@@ -1,6 +1,7 @@
 namespace EvaluationService.Data;
 
-/// <summary>Outcomes of a case. Only <see cref="Passed"/> and <see cref="Failed"/> judge the answer; the others are faults of the system under test.</summary>
+/// <summary>Outcomes of a case. Only <see cref="Passed"/> and <see cref="Failed"/> judge the answer; the others are faults of the system
+/// under test.</summary>
 public static class CaseOutcome
 {
     public const string Passed = "passed";

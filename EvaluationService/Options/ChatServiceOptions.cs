@@ -19,7 +19,8 @@ public sealed class ChatServiceOptions
 
     /// <summary>Circuit breaker <c>chatservice</c>: failure ratio over the sampling window, minimum calls, break time.</summary>
     [Required, ValidateObjectMembers]
-    public BreakerOptions Breaker { get; set; } = new() { SamplingDuration = TimeSpan.FromSeconds(60), BreakDuration = TimeSpan.FromSeconds(30) };
+    public BreakerOptions Breaker { get; set; } = new() { SamplingDuration = TimeSpan.FromSeconds(60),
+        BreakDuration = TimeSpan.FromSeconds(30) };
 
     /// <summary>Timeout for the short chunk look-ups of suite generation.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]

@@ -32,7 +32,8 @@ public sealed class EvaluationOptions : IValidatableObject
     [Range(1, 64)]
     public int MaxConcurrentRuns { get; set; } = 1;
 
-    /// <summary>How long a run may wait <c>queued</c> for a free slot before its job gives up (and is retried by the job mechanism).</summary>
+    /// <summary>How long a run may wait <c>queued</c> for a free slot before its job gives up (and is retried by the job
+    /// mechanism).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan SlotWait { get; set; } = TimeSpan.FromHours(1);
 

@@ -22,12 +22,13 @@ public sealed class ReportBuilder(EvaluationDbContext db, IOptions<EvaluationOpt
             && await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == baselineId, cancellationToken) is { } baselineRun)
         {
             var (baselineCases, baselineResults) = await LoadAsync(baselineRun, cancellationToken);
-            baseline = Compare(baselineRun, SummaryCalculator.Compute(baselineRun.Total, baselineResults), Rows(baselineCases, baselineResults), summary, rows);
+            baseline = Compare(baselineRun, SummaryCalculator.Compute(baselineRun.Total, baselineResults),
+                Rows(baselineCases, baselineResults), summary, rows);
         }
 
         return new EvaluationReport(run.Id, run.SuiteId, run.SuiteName, run.Status, run.ErrorCode, run.ErrorMessage, run.Parallelism,
-            run.CaseTimeoutSeconds, run.RunTimeoutSeconds, run.Repetitions, summary, ByTag(rows), rows, baseline, run.CreatedAt, run.StartedAt,
-            run.FinishedAt);
+            run.CaseTimeoutSeconds, run.RunTimeoutSeconds, run.Repetitions, summary, ByTag(rows), rows, baseline, run.CreatedAt,
+            run.StartedAt, run.FinishedAt);
     }
 
     private async Task<(List<SuiteCase> Cases, List<CaseResult> Results)> LoadAsync(EvaluationRun run, CancellationToken cancellationToken)

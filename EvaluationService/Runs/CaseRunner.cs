@@ -47,7 +47,8 @@ public sealed class CaseRunner(
         ChatResponse? response = null;
         try
         {
-            response = await chat.AskAsync(new ChatRequest(testCase.Question, TopK: chatOptions.Value.TopK), run.Owner, run.CaseTimeout, caseBudget.Token);
+            response = await chat.AskAsync(new ChatRequest(testCase.Question, TopK: chatOptions.Value.TopK), run.Owner, run.CaseTimeout,
+                caseBudget.Token);
         }
         catch (OperationCanceledException) when (runToken.IsCancellationRequested)
         {

@@ -53,7 +53,8 @@ public sealed class EvaluationRunHandler(
 
         var now = time.GetUtcNow();
         var claimed = await db.Runs.Where(r => r.Id == run.Id && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running))
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Running).SetProperty(r => r.StartedAt, r => r.StartedAt ?? now), jobToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Running).SetProperty(r => r.StartedAt, r => r.StartedAt ?? now),
+                jobToken);
         if (claimed == 0)
         {
             // why: the run ended (cancelled while queued) between the first read and the slot.
@@ -65,7 +66,8 @@ public sealed class EvaluationRunHandler(
 
         var suiteCases = await db.SuiteCases.AsNoTracking().Where(c => c.SuiteId == run.SuiteId).OrderBy(c => c.Ordinal).Take(run.MaxCases)
             .ToListAsync(jobToken);
-        var done = (await db.CaseResults.AsNoTracking().Where(r => r.RunId == run.Id).Select(r => new { r.CaseId, r.Repetition }).ToListAsync(jobToken))
+        var done = (await db.CaseResults.AsNoTracking().Where(r => r.RunId == run.Id).Select(r => new { r.CaseId, r.Repetition })
+                .ToListAsync(jobToken))
             .Select(r => (r.CaseId, r.Repetition)).ToHashSet();
         var pending = Enumerable.Range(0, run.Repetitions)
             .SelectMany(rep => suiteCases.Select(c => (Case: c, Repetition: rep)))
@@ -78,7 +80,8 @@ public sealed class EvaluationRunHandler(
         using var cancelFlag = new CancellationTokenSource();
         // why: on shutdown a run stops at once and resumes on another instance (finished cases are stored) rather than
         // holding the shutdown for up to the host's timeout.
-        using var runToken = CancellationTokenSource.CreateLinkedTokenSource(jobToken, runDeadline.Token, cancelFlag.Token, lifetime.ApplicationStopping);
+        using var runToken = CancellationTokenSource.CreateLinkedTokenSource(jobToken, runDeadline.Token, cancelFlag.Token,
+            lifetime.ApplicationStopping);
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(runToken.Token);
         var watcher = WatchCancelFlagAsync(run.Id, cancelFlag, stopWatching.Token);
 
@@ -99,7 +102,8 @@ public sealed class EvaluationRunHandler(
             await watcher;
         }
 
-        var (status, code, message) = await DecideEndingAsync(run, cancelFlag.IsCancellationRequested, runDeadline.IsCancellationRequested, jobToken);
+        var (status, code, message) = await DecideEndingAsync(run, cancelFlag.IsCancellationRequested, runDeadline.IsCancellationRequested,
+            jobToken);
         await finalizer.FinishAsync(run.Id, status, code, message);
         return new { Status = status };
     }

@@ -49,8 +49,8 @@ public sealed class RunFinalizer(IServiceScopeFactory scopes, IOptions<Evaluatio
         scope.ServiceProvider.GetRequiredService<EventPublisher>().Stage(CompletedEventType, payload, run.Id.ToString(), run.Owner);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        logger.LogInformation("Run {RunId} ended {Status}: {Finished}/{Total} cases, pass rate {PassRate}", run.Id, status, summary.Finished,
-            summary.Total, summary.PassRate);
+        logger.LogInformation("Run {RunId} ended {Status}: {Finished}/{Total} cases, pass rate {PassRate}", run.Id, status,
+            summary.Finished, summary.Total, summary.PassRate);
         return true;
     }
 }

@@ -15,7 +15,10 @@ public sealed class RunSlot(NpgsqlConnection connection, long key, int index) : 
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection) { Parameters = { new() { Value = key } } };
+            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection)
+            {
+                Parameters = { new() { Value = key } },
+            };
             await unlock.ExecuteScalarAsync(timeout.Token);
         }
         finally

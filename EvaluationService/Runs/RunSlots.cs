@@ -21,7 +21,10 @@ public sealed class RunSlots([FromKeyedServices("evaldb")] NpgsqlDataSource data
             for (var slot = 0; slot < options.Value.MaxConcurrentRuns; slot++)
             {
                 var key = KeyBase + slot;
-                await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection) { Parameters = { new() { Value = key } } };
+                await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection)
+                {
+                    Parameters = { new() { Value = key } },
+                };
                 if (await command.ExecuteScalarAsync(cancellationToken) is true)
                 {
                     return new RunSlot(connection, key, slot);

@@ -14,8 +14,8 @@ public sealed class LlmJudge(EvaluationLlm llm, ILogger<LlmJudge> logger)
 {
     public bool IsEnabled => llm.IsConfigured;
 
-    public async Task<JudgeVerdict?> JudgeAsync(string question, string? expectedAnswer, string answer, IReadOnlyList<ChatCitation> citations,
-        CancellationToken cancellationToken)
+    public async Task<JudgeVerdict?> JudgeAsync(string question, string? expectedAnswer, string answer,
+        IReadOnlyList<ChatCitation> citations, CancellationToken cancellationToken)
     {
         if (llm.Client is not { } client)
         {
@@ -27,7 +27,8 @@ public sealed class LlmJudge(EvaluationLlm llm, ILogger<LlmJudge> logger)
         try
         {
             var response = await client.GetResponseAsync(
-                [new ChatMessage(ChatRole.System, SystemPrompt), new ChatMessage(ChatRole.User, UserPrompt(question, expectedAnswer, answer, citations))],
+                [new ChatMessage(ChatRole.System, SystemPrompt),
+                    new ChatMessage(ChatRole.User, UserPrompt(question, expectedAnswer, answer, citations))],
                 new ChatOptions
                 {
                     Temperature = 0,
@@ -93,7 +94,8 @@ public sealed class LlmJudge(EvaluationLlm llm, ILogger<LlmJudge> logger)
         {
             number = value.GetDouble();
         }
-        else if (value.ValueKind == JsonValueKind.String && double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
+        else if (value.ValueKind == JsonValueKind.String
+            && double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
         {
             number = parsed;
         }

@@ -90,10 +90,13 @@ public static class TextScores
         return 2 * precision * recall / (precision + recall);
     }
 
-    /// <summary>Fraction of expected sources (document id or title, case-insensitive) among the citations; null when none are expected.</summary>
-    public static double? SourceRecall(IReadOnlyCollection<string> expectedSources, IEnumerable<(string DocumentId, string? Title)> citations)
+    /// <summary>Fraction of expected sources (document id or title, case-insensitive) among the citations; null when none are
+    /// expected.</summary>
+    public static double? SourceRecall(IReadOnlyCollection<string> expectedSources,
+        IEnumerable<(string DocumentId, string? Title)> citations)
     {
-        var expected = expectedSources.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var expected = expectedSources.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim())
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (expected.Count == 0)
         {
             return null;

@@ -47,12 +47,14 @@ public sealed class SuiteGenerationHandler(
         catch (Exception ex) when (ex is not OperationCanceledException and not PermanentJobException && job.Attempt >= job.MaxAttempts)
         {
             // why: the last attempt failed: the suite must not stay "generating" forever.
-            await FailAsync(suite, $"Generation failed: {ex.Message}", CancellationToken.None); // why: a single UPDATE under the 15 s command timeout
+            // why: a single UPDATE under the 15 s command timeout
+            await FailAsync(suite, $"Generation failed: {ex.Message}", CancellationToken.None);
             throw;
         }
     }
 
-    private async Task<GenerationReport> GenerateAsync(IChatClient client, Suite suite, GenerationJobPayload payload, CancellationToken cancellationToken)
+    private async Task<GenerationReport> GenerateAsync(IChatClient client, Suite suite, GenerationJobPayload payload,
+        CancellationToken cancellationToken)
     {
         var perDocument = new List<IReadOnlyList<ChatDocumentChunk>>();
         var errors = new List<string>();
@@ -113,7 +115,8 @@ public sealed class SuiteGenerationHandler(
             }
         }
 
-        var report = new GenerationReport(chunks.Count, proposed, accepted.Count, quoteMissing, invalid, llmErrors, errors.Take(20).ToList());
+        var report = new GenerationReport(chunks.Count, proposed, accepted.Count, quoteMissing, invalid, llmErrors,
+            errors.Take(20).ToList());
         // why: the cases carry their ids already; added through the navigation EF would take them for existing rows (UPDATE → 0 rows).
         db.SuiteCases.AddRange(accepted);
         suite.Status = accepted.Count > 0 ? SuiteStatus.Ready : SuiteStatus.Failed;
@@ -123,7 +126,8 @@ public sealed class SuiteGenerationHandler(
         return report;
     }
 
-    private async Task<GeneratedCase?> ProposeAsync(IChatClient client, ChatDocumentChunk chunk, List<string> errors, CancellationToken cancellationToken)
+    private async Task<GeneratedCase?> ProposeAsync(IChatClient client, ChatDocumentChunk chunk, List<string> errors,
+        CancellationToken cancellationToken)
     {
         var text = chunk.Text.Length <= options.Value.MaxChunkChars ? chunk.Text : chunk.Text[..options.Value.MaxChunkChars];
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -133,17 +137,21 @@ public sealed class SuiteGenerationHandler(
             var response = await client.GetResponseAsync(
                 [
                     new ChatMessage(ChatRole.System,
-                        "You write test questions for a document Q&A system. Reply with JSON only: {\"question\": \"...\", \"answer\": \"...\", \"quote\": \"...\"}. " +
-                        "The question must be answerable from the passage alone; the answer is short; the quote is copied verbatim from the passage and supports the answer."),
+                        "You write test questions for a document Q&A system. Reply with JSON only: {\"question\": \"...\", \"answer\": " +
+                        "\"...\", \"quote\": \"...\"}. " +
+                        "The question must be answerable from the passage alone; the answer is short; the quote is copied verbatim from " +
+                        "the passage and supports the answer."),
                     new ChatMessage(ChatRole.User, $"Passage from \"{chunk.Title ?? chunk.DocumentId}\":\n{text}"),
                 ],
-                new ChatOptions { Temperature = 0, MaxOutputTokens = llm.MaxOutputTokens, ModelId = llm.Model, ResponseFormat = ChatResponseFormat.Json },
+                new ChatOptions { Temperature = 0, MaxOutputTokens = llm.MaxOutputTokens, ModelId = llm.Model,
+                    ResponseFormat = ChatResponseFormat.Json },
                 timeout.Token);
             var json = response.Text;
             var start = json.IndexOf('{', StringComparison.Ordinal);
             var end = json.LastIndexOf('}');
             return start >= 0 && end > start
-                ? JsonSerializer.Deserialize<GeneratedCase>(json[start..(end + 1)], JsonSerializerOptions.Web) ?? new GeneratedCase(null, null, null)
+                ? JsonSerializer.Deserialize<GeneratedCase>(json[start..(end + 1)], JsonSerializerOptions.Web)
+                    ?? new GeneratedCase(null, null, null)
                 : new GeneratedCase(null, null, null);
         }
         catch (JsonException)
@@ -156,7 +164,8 @@ public sealed class SuiteGenerationHandler(
             errors.Add($"chunk {chunk.ChunkId}: LLM timed out");
             return null;
         }
-        catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or BrokenCircuitException or TimeoutRejectedException)
+        catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or BrokenCircuitException
+                                       or TimeoutRejectedException)
         {
             errors.Add($"chunk {chunk.ChunkId}: {ex.Message}");
             return null;
@@ -169,6 +178,7 @@ public sealed class SuiteGenerationHandler(
         db.ChangeTracker.Clear();
         var report = JsonSerializer.Serialize(new GenerationReport(0, 0, 0, 0, 0, 0, [error]), JsonSerializerOptions.Web);
         await db.Suites.Where(s => s.Id == suite.Id)
-            .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, SuiteStatus.Failed).SetProperty(s => s.GenerationReport, report), cancellationToken);
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, SuiteStatus.Failed).SetProperty(s => s.GenerationReport, report),
+                cancellationToken);
     }
 }

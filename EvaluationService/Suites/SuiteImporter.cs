@@ -61,7 +61,8 @@ public static class SuiteImporter
         }
 
         int Column(string name) => header.IndexOf(name.ToLowerInvariant());
-        var (answer, keywords, sources, tags) = (Column("expectedAnswer"), Column("expectedKeywords"), Column("expectedSources"), Column("tags"));
+        var (answer, keywords, sources, tags) = (Column("expectedAnswer"), Column("expectedKeywords"), Column("expectedSources"),
+            Column("tags"));
         var cases = new List<CaseInput>();
         foreach (var record in records.Skip(1))
         {
@@ -76,7 +77,8 @@ public static class SuiteImporter
             }
 
             string? Cell(int index) => index >= 0 && !string.IsNullOrWhiteSpace(record.Cells[index]) ? record.Cells[index].Trim() : null;
-            cases.Add(Validate(new CaseInput(Cell(question), Cell(answer), List(Cell(keywords)), List(Cell(sources)), List(Cell(tags))), record.Line));
+            cases.Add(Validate(new CaseInput(Cell(question), Cell(answer), List(Cell(keywords)), List(Cell(sources)), List(Cell(tags))),
+                record.Line));
             if (cases.Count > maxCases)
             {
                 throw new SuiteImportException(record.Line, $"more than {maxCases} cases");
@@ -99,12 +101,14 @@ public static class SuiteImporter
             throw new SuiteImportException(line, "question (4,000) or expectedAnswer (8,000 characters) too long");
         }
 
-        if (new[] { input.ExpectedKeywords, input.ExpectedSources, input.Tags }.Any(l => l is not null && (l.Count > 100 || l.Any(string.IsNullOrWhiteSpace))))
+        if (new[] { input.ExpectedKeywords, input.ExpectedSources, input.Tags }
+            .Any(l => l is not null && (l.Count > 100 || l.Any(string.IsNullOrWhiteSpace))))
         {
             throw new SuiteImportException(line, "list fields take at most 100 non-empty strings");
         }
 
-        // The same text rules as every JSON body (NUL, unpaired surrogates): CSV and JSON Lines imports are read here, not by model binding.
+        // The same text rules as every JSON body (NUL, unpaired surrogates): CSV and JSON Lines imports are read here, not by model
+        // binding.
         var texts = new[] { input.Question, input.ExpectedAnswer }
             .Concat(new[] { input.ExpectedKeywords, input.ExpectedSources, input.Tags }.SelectMany(l => l ?? []));
         if (texts.FirstOrDefault(t => t is not null && TextRules.Problem(t) is not null) is { } bad)

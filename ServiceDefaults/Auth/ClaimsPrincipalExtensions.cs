@@ -16,7 +16,8 @@ public static class ClaimsPrincipalExtensions
 
     /// <summary>True when the principal carries a non-blank <c>sub</c>.</summary>
     public static bool HasUserId([NotNullWhen(true)] ClaimsPrincipal? principal) =>
-        principal is not null && !string.IsNullOrWhiteSpace(principal.FindFirstValue("sub") ?? principal.FindFirstValue(ClaimTypes.NameIdentifier));
+        principal is not null && !string.IsNullOrWhiteSpace(principal.FindFirstValue("sub")
+            ?? principal.FindFirstValue(ClaimTypes.NameIdentifier));
 
     public static bool IsAdmin(this ClaimsPrincipal principal) => principal.IsInRole(AuthRoles.Admin);
 }

@@ -13,7 +13,8 @@ public static class DevTokenIssuer
         Mint(signingKey, userId, admin ? [AuthRoles.Admin] : [], issuer, audience, lifetime);
 
     /// <summary>A token for <paramref name="userId"/> with the given <c>role</c> claims.</summary>
-    public static string Mint(string signingKey, string userId, IEnumerable<string> roles, string issuer, string audience, TimeSpan lifetime)
+    public static string Mint(string signingKey, string userId, IEnumerable<string> roles, string issuer, string audience,
+        TimeSpan lifetime)
     {
         var claims = new List<Claim> { new("sub", userId), new("name", userId) };
         claims.AddRange(roles.Select(r => new Claim("role", r)));
@@ -28,8 +29,8 @@ public static class DevTokenIssuer
     /// A token for several APIs at once: <c>aud</c> is a JSON array when there is more than one (RFC 7519 4.1.3); each
     /// service accepts it because its own audience is among them.
     /// </summary>
-    public static string Mint(string signingKey, IEnumerable<Claim> claims, string issuer, IReadOnlyCollection<string> audiences, TimeSpan lifetime,
-        IReadOnlyDictionary<string, object>? jsonClaims = null)
+    public static string Mint(string signingKey, IEnumerable<Claim> claims, string issuer, IReadOnlyCollection<string> audiences,
+        TimeSpan lifetime, IReadOnlyDictionary<string, object>? jsonClaims = null)
     {
         var now = DateTime.UtcNow;
         var descriptor = new SecurityTokenDescriptor
@@ -73,7 +74,8 @@ public static class DevTokenIssuer
     /// <summary>The RFC 8693 actor claim.</summary>
     public const string ActorClaim = "act";
 
-    /// <summary>The current actor's subject (the outermost <c>act.sub</c>, RFC 8693 4.1) of a claim value, or null when it names none.</summary>
+    /// <summary>The current actor's subject (the outermost <c>act.sub</c>, RFC 8693 4.1) of a claim value, or null when it names
+    /// none.</summary>
     public static string? ActorOf(string? actClaimValue)
     {
         if (string.IsNullOrWhiteSpace(actClaimValue))

@@ -35,7 +35,8 @@ public sealed class ServiceTokenProvider(IOptionsMonitor<ServiceAuthOptions> aut
         }
 
         var key = jwt.Value.SigningKey ?? throw new InvalidOperationException(
-            $"The '{client}' service token is DevSigningKey but Auth:SigningKey is not set; configure Mode=StaticToken with a client-credentials token.");
+            $"The '{client}' service token is DevSigningKey but Auth:SigningKey is not set; configure Mode=StaticToken with a " +
+            $"client-credentials token.");
         var lifetime = options.TokenLifetime!.Value;
         return onBehalfOf is null
             ? DevTokenIssuer.Mint(key, options.Subject!, options.Roles!, jwt.Value.Issuer, options.Audience!, lifetime)

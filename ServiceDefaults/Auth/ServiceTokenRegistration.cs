@@ -22,7 +22,8 @@ public static class ServiceTokenRegistration
                 o.Roles ??= defaults.Roles;
                 o.TokenLifetime ??= defaults.Lifetime;
             })
-            .Validate<IOptions<JwtOptions>>((o, jwt) => o.Mode != ServiceAuthMode.DevSigningKey || !string.IsNullOrEmpty(jwt.Value.SigningKey),
+            .Validate<IOptions<JwtOptions>>((o, jwt) => o.Mode != ServiceAuthMode.DevSigningKey
+                || !string.IsNullOrEmpty(jwt.Value.SigningKey),
                 $"{section}:Mode=DevSigningKey needs Auth:SigningKey; in production set Mode=StaticToken with a client-credentials token.")
             .Validate(o => o.Mode != ServiceAuthMode.StaticToken || !string.IsNullOrWhiteSpace(o.Token),
                 $"{section}:Mode=StaticToken needs {section}:Token.")

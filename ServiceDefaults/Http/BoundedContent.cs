@@ -46,18 +46,22 @@ public static class BoundedContent
     }
 
     /// <summary>The body as a JSON document, at most <paramref name="maxBytes"/> long.</summary>
-    public static async Task<JsonDocument> ReadJsonDocumentAsync(HttpContent content, long maxBytes, string what, CancellationToken cancellationToken) =>
+    public static async Task<JsonDocument> ReadJsonDocumentAsync(HttpContent content, long maxBytes, string what,
+        CancellationToken cancellationToken) =>
         JsonDocument.Parse(await ReadAsBytesAsync(content, maxBytes, what, cancellationToken));
 
     /// <summary>The body deserialized, at most <paramref name="maxBytes"/> long.</summary>
     public static async Task<T?> ReadFromJsonAsync<T>(HttpContent content, long maxBytes, string what, JsonSerializerOptions? options,
         CancellationToken cancellationToken) =>
-        JsonSerializer.Deserialize<T>(await ReadAsBytesAsync(content, maxBytes, what, cancellationToken), options ?? JsonSerializerOptions.Web);
+        JsonSerializer.Deserialize<T>(await ReadAsBytesAsync(content, maxBytes, what, cancellationToken),
+            options ?? JsonSerializerOptions.Web);
 }
 
-/// <summary>A dependency's response body was larger than the cap for it (code <c>RESPONSE_TOO_LARGE</c>); the read stopped at the cap.</summary>
+/// <summary>A dependency's response body was larger than the cap for it (code <c>RESPONSE_TOO_LARGE</c>); the read stopped at the
+/// cap.</summary>
 public sealed class ResponseTooLargeException(string what, long maxBytes, long? declared)
-    : HttpRequestException($"{what}: the response body is larger than {maxBytes} bytes" + (declared is { } d ? $" (Content-Length {d})." : "."))
+    : HttpRequestException($"{what}: the response body is larger than {maxBytes} bytes" +
+        (declared is { } d ? $" (Content-Length {d})." : "."))
 {
     public string Code => ErrorCodes.ResponseTooLarge;
 

@@ -9,8 +9,8 @@ namespace ServiceDefaults.OpenApi;
 /// <summary>
 /// Describes the error contract on every operation of every service's OpenAPI document: the problem-details responses the
 /// service can give (400, 500, 503, 504 always; 401 and 403 unless anonymous; 404 with path parameters; 413 and 415 with a
-/// request body; 429 on rate-limited operations and capped streams), each <c>application/problem+json</c> with a required <c>code</c>. Responses an endpoint declares itself
-/// are kept.
+/// request body; 429 on rate-limited operations and capped streams), each <c>application/problem+json</c> with a required <c>code</c>.
+/// Responses an endpoint declares itself are kept.
 /// </summary>
 internal static class ErrorResponsesTransformer
 {
@@ -66,7 +66,8 @@ internal static class ErrorResponsesTransformer
 
             if (metadata.OfType<UserStreamMetadata>().Any())
             {
-                Add(operation, "429", "The caller already holds the most open streams allowed (TOO_MANY_STREAMS); retry after Retry-After.");
+                Add(operation, "429",
+                    "The caller already holds the most open streams allowed (TOO_MANY_STREAMS); retry after Retry-After.");
             }
 
             Add(operation, "500", "An unexpected error (INTERNAL_ERROR); logged with its trace id.");
@@ -109,7 +110,8 @@ internal static class ErrorResponsesTransformer
         {
             ["multipart/form-data"] = new()
             {
-                Schema = new OpenApiSchema { Type = JsonSchemaType.Object, Properties = properties, Required = new HashSet<string> { "file" } },
+                Schema = new OpenApiSchema { Type = JsonSchemaType.Object, Properties = properties,
+                    Required = new HashSet<string> { "file" } },
             },
         };
         foreach (var contentType in upload.RawContentTypes)

@@ -9,7 +9,8 @@ namespace ServiceDefaults.Problems;
 /// </summary>
 public static class DatabaseErrors
 {
-    /// <summary>The status, code and title for <paramref name="exception"/> (or one it wraps), or null when no database error is involved.</summary>
+    /// <summary>The status, code and title for <paramref name="exception"/> (or one it wraps), or null when no database error is
+    /// involved.</summary>
     public static (int Status, string Code, string Title)? Classify(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)

@@ -43,10 +43,11 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
         var (status, code, title) = exception switch
         {
             BadHttpRequestException { StatusCode: 413 } => (413, ErrorCodes.PayloadTooLarge, "Request body too large"),
-            BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == 400 ? ErrorCodes.ValidationFailed : ErrorCodes.ForStatus(bad.StatusCode),
-                "Bad request"),
+            BadHttpRequestException bad => (bad.StatusCode,
+                bad.StatusCode == 400 ? ErrorCodes.ValidationFailed : ErrorCodes.ForStatus(bad.StatusCode), "Bad request"),
             // A multipart body without a boundary, or cut short: the caller's request is malformed, not the service.
-            InvalidDataException or IOException when context.Request.HasFormContentType && !context.RequestAborted.IsCancellationRequested =>
+            InvalidDataException or IOException when context.Request.HasFormContentType
+                && !context.RequestAborted.IsCancellationRequested =>
                 (400, ErrorCodes.ValidationFailed, "Malformed multipart body"),
             BrokenCircuitException => (503, ErrorCodes.CircuitOpen, "A dependency's circuit breaker is open"),
             TimeoutRejectedException => (504, ErrorCodes.RequestTimeout, "A dependency did not answer within its budget"),
@@ -99,7 +100,8 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
     private static partial void LogUnexpected(ILogger logger, string method, string path, int status, string code, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered {Status} {Code}: {ExceptionType}: {Error}")]
-    private static partial void LogMapped(ILogger logger, string method, string path, int status, string code, string exceptionType, string error);
+    private static partial void LogMapped(ILogger logger, string method, string path, int status, string code, string exceptionType,
+        string error);
 
     /// <summary>
     /// A Redis outage or a timeout, however it is wrapped (database failures are classified first by <see cref="DatabaseErrors"/>).

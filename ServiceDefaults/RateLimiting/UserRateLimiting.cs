@@ -32,7 +32,8 @@ public static class UserRateLimiting
     /// Adds a per-user policy named <paramref name="policy"/> with the service's defaults; configuration under
     /// <c>RateLimits:&lt;policy&gt;</c> overrides each value. Endpoints opt in with <c>RequireRateLimiting(policy)</c>.
     /// </summary>
-    public static IHostApplicationBuilder AddUserRateLimit(this IHostApplicationBuilder builder, string policy, UserRateLimitOptions defaults)
+    public static IHostApplicationBuilder AddUserRateLimit(this IHostApplicationBuilder builder, string policy,
+        UserRateLimitOptions defaults)
     {
         builder.Services.AddOptions<UserRateLimitOptions>(policy)
             .Configure(o => defaults.CopyTo(o))

@@ -79,7 +79,8 @@ public sealed class UserStreamCounter
     }
 }
 
-/// <summary>Enforces <see cref="StreamLimitOptions"/> on endpoints marked with <see cref="UserStreamMetadata"/>; runs after authorization.</summary>
+/// <summary>Enforces <see cref="StreamLimitOptions"/> on endpoints marked with <see cref="UserStreamMetadata"/>; runs after
+/// authorization.</summary>
 internal sealed class UserStreamMiddleware(RequestDelegate next, UserStreamCounter counter, IOptionsMonitor<StreamLimitOptions> options,
     TimeProvider time)
 {
@@ -164,7 +165,8 @@ internal sealed class UserStreamMiddleware(RequestDelegate next, UserStreamCount
 
 internal static class UserStreamRegistration
 {
-    public static IServiceCollection AddUserStreamLimits(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
+    public static IServiceCollection AddUserStreamLimits(this IServiceCollection services,
+        Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         services.AddOptions<StreamLimitOptions>()
             .Bind(configuration.GetSection(StreamLimitOptions.Section))

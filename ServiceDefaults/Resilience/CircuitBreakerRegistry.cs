@@ -45,14 +45,15 @@ public sealed class CircuitBreakerRegistry
     /// <summary>
     /// A named circuit breaker configured from <paramref name="breaker"/>; <paramref name="strategy"/> gives its predicate.
     /// </summary>
-    public ResiliencePipelineBuilder<T> AddNamedCircuitBreaker<T>(ResiliencePipelineBuilder<T> pipeline, string name, BreakerOptions breaker,
-        CircuitBreakerStrategyOptions<T> strategy)
+    public ResiliencePipelineBuilder<T> AddNamedCircuitBreaker<T>(ResiliencePipelineBuilder<T> pipeline, string name,
+        BreakerOptions breaker, CircuitBreakerStrategyOptions<T> strategy)
     {
         ArgumentNullException.ThrowIfNull(breaker);
         return AddNamedCircuitBreaker(pipeline, name, breaker.ApplyTo(strategy));
     }
 
-    /// <inheritdoc cref="AddNamedCircuitBreaker{T}(ResiliencePipelineBuilder{T}, string, BreakerOptions, CircuitBreakerStrategyOptions{T})"/>
+    /// <inheritdoc
+    ///     cref="AddNamedCircuitBreaker{T}(ResiliencePipelineBuilder{T}, string, BreakerOptions, CircuitBreakerStrategyOptions{T})"/>
     public ResiliencePipelineBuilder AddNamedCircuitBreaker(ResiliencePipelineBuilder pipeline, string name, BreakerOptions breaker,
         CircuitBreakerStrategyOptions strategy)
     {

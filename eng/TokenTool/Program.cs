@@ -27,7 +27,8 @@ for (var i = 0; i < args.Length; i++)
         case "--hours": hours = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         default:
             Console.Error.WriteLine(
-                $"unknown argument {args[i]}; usage: [--user NAME] [--admin] [--role ROLE]... [--audience SERVICE]... [--key KEY] [--hours N]");
+                $"unknown argument {args[i]}; usage: [--user NAME] [--admin] [--role ROLE]... [--audience SERVICE]... [--key KEY] " +
+                $"[--hours N]");
             return 2;
     }
 }

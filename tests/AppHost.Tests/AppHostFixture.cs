@@ -68,8 +68,8 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     /// <summary>A token for <paramref name="audiences"/> only.</summary>
     public string MintTokenFor(string[] audiences, string userId, params string[] roles) =>
-        DevTokenIssuer.Mint(SigningKey, [new("sub", userId), .. roles.Select(r => new System.Security.Claims.Claim("role", r))], Issuer, audiences,
-            TimeSpan.FromMinutes(30));
+        DevTokenIssuer.Mint(SigningKey, [new("sub", userId), .. roles.Select(r => new System.Security.Claims.Claim("role", r))], Issuer,
+            audiences, TimeSpan.FromMinutes(30));
 
     public async Task InitializeAsync()
     {

@@ -3,7 +3,8 @@ using Xunit;
 
 namespace AppHost.Tests;
 
-/// <summary>Whether <c>docker info</c> (or <c>$ASPIRE_CONTAINER_RUNTIME info</c>) answers within 5 s: a client without a daemon does not.</summary>
+/// <summary>Whether <c>docker info</c> (or <c>$ASPIRE_CONTAINER_RUNTIME info</c>) answers within 5 s: a client without a daemon does
+/// not.</summary>
 internal static class ContainerRuntime
 {
     public static readonly Lazy<string?> Missing = new(Probe);

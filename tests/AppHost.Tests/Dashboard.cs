@@ -40,7 +40,8 @@ internal static class Dashboard
             catch (OperationCanceledException)
             {
                 throw new TimeoutException(
-                    $"The dashboard at {fixture.DashboardUrl} never listed a {serviceName} {what} of trace {traceId} (last answer {last}).");
+                    $"The dashboard at {fixture.DashboardUrl} never listed a {serviceName} {what} of trace {traceId} " +
+                    $"(last answer {last}).");
             }
         }
     }

@@ -65,7 +65,8 @@ public sealed class DashboardBrowserTests(AppHostFixture fixture)
         // database, Chroma and the model resource (the simulator behind chat-model).
         // (a Fluent UI search box: its input is inside a shadow root, so it is focused from script, then typed into)
         await page.EvaluateExpressionAsync(
-            "(() => { const box = [...document.querySelectorAll('[placeholder]')].find(e => e.getAttribute('placeholder').startsWith('Filter'));" +
+            "(() => { const box = [...document.querySelectorAll('[placeholder]')].find(e => " +
+            "e.getAttribute('placeholder').startsWith('Filter'));" +
             " (box.shadowRoot?.querySelector('input') ?? box).focus(); })()");
         await page.Keyboard.TypeAsync("/api/chat");
         await WaitForAsync(page, "traces", "!document.body.innerText.includes('postgresql')", timeout.Token);
@@ -113,7 +114,8 @@ public sealed class DashboardBrowserTests(AppHostFixture fixture)
         var results = Path.Combine(RepositoryRoot(), "TestResults", "screenshots");
         Directory.CreateDirectory(results);
         await page.ScreenshotAsync(Path.Combine(results, name));
-        if (Environment.GetEnvironmentVariable("APPHOST_TESTS_UPDATE_SCREENSHOTS") == "1" && !name.Contains("failed", StringComparison.Ordinal))
+        if (Environment.GetEnvironmentVariable("APPHOST_TESTS_UPDATE_SCREENSHOTS") == "1"
+            && !name.Contains("failed", StringComparison.Ordinal))
         {
             File.Copy(Path.Combine(results, name), Path.Combine(RepositoryRoot(), "docs", name), overwrite: true);
         }

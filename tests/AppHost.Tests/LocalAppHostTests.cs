@@ -93,7 +93,8 @@ public sealed class LocalAppHostTests(AppHostFixture fixture)
                 AppHostFixture.AudienceOf(service), TimeSpan.FromMinutes(5)), timeout.Token);
         // Issue 15: one audience per service; an admin token for the other two services is not a token for this one.
         var others = AppHostFixture.Services.Where(s => s != service).Select(AppHostFixture.AudienceOf).ToArray();
-        using var otherAudience = await SendAsync(client, HttpMethod.Get, adminRoute, fixture.MintTokenFor(others, "ops", "admin"), timeout.Token);
+        using var otherAudience = await SendAsync(client, HttpMethod.Get, adminRoute, fixture.MintTokenFor(others, "ops", "admin"),
+            timeout.Token);
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.True(asUser.IsSuccessStatusCode,

@@ -47,7 +47,8 @@ public sealed class ManifestTests : IDisposable
         foreach (var service in AppHostFixture.Services)
         {
             Assert.Equal("project.v0", Type(service));
-            Assert.Equal("http", resources.GetProperty(service).GetProperty("bindings").GetProperty("http").GetProperty("scheme").GetString());
+            Assert.Equal("http",
+                resources.GetProperty(service).GetProperty("bindings").GetProperty("http").GetProperty("scheme").GetString());
             Assert.Equal("{auth-signing-key.value}", Env(service, "Auth__SigningKey"));
             Assert.Equal("{auth-issuer.value}", Env(service, "Auth__Issuer"));
             Assert.Equal($"{{{service}-audience.value}}", Env(service, "Auth__Audience"));
@@ -61,8 +62,10 @@ public sealed class ManifestTests : IDisposable
         Assert.True(resources.GetProperty("chatservice").GetProperty("bindings").GetProperty("http").GetProperty("external").GetBoolean());
         Assert.False(resources.GetProperty("distributorservice").GetProperty("bindings").GetProperty("http")
             .TryGetProperty("external", out var external) && external.GetBoolean());
-        Assert.Equal(8000, resources.GetProperty("chroma").GetProperty("bindings").GetProperty("http").GetProperty("targetPort").GetInt32());
-        Assert.Equal(5432, resources.GetProperty("postgres").GetProperty("bindings").GetProperty("tcp").GetProperty("targetPort").GetInt32());
+        Assert.Equal(8000,
+            resources.GetProperty("chroma").GetProperty("bindings").GetProperty("http").GetProperty("targetPort").GetInt32());
+        Assert.Equal(5432,
+            resources.GetProperty("postgres").GetProperty("bindings").GetProperty("tcp").GetProperty("targetPort").GetInt32());
         Assert.Equal(6379, resources.GetProperty("redis").GetProperty("bindings").GetProperty("tcp").GetProperty("targetPort").GetInt32());
 
         // References.
@@ -82,7 +85,8 @@ public sealed class ManifestTests : IDisposable
         foreach (var secret in new[] { "auth-signing-key", "distributor-secrets-key", "postgres-password", "redis-password" })
         {
             Assert.Equal("parameter.v0", Type(secret));
-            Assert.True(resources.GetProperty(secret).GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean(), secret);
+            Assert.True(resources.GetProperty(secret).GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean(),
+                secret);
         }
 
         Assert.Equal("{chatservice-audience.value}", Env("evaluationservice", "Evaluation__ChatAuth__Audience"));
@@ -98,8 +102,10 @@ public sealed class ManifestTests : IDisposable
         Assert.Equal("container.v0", Type("open-webui"));
         Assert.Equal("{chatservice.bindings.http.url}/v1", Env("open-webui", "OPENAI_API_BASE_URL"));
         Assert.Equal("{open-webui-api-key.value}", Env("open-webui", "OPENAI_API_KEY"));
-        Assert.True(resources.GetProperty("open-webui-api-key").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
-        Assert.Equal(8080, resources.GetProperty("open-webui").GetProperty("bindings").GetProperty("http").GetProperty("targetPort").GetInt32());
+        var apiKeyValue = resources.GetProperty("open-webui-api-key").GetProperty("inputs").GetProperty("value");
+        Assert.True(apiKeyValue.GetProperty("secret").GetBoolean());
+        Assert.Equal(8080,
+            resources.GetProperty("open-webui").GetProperty("bindings").GetProperty("http").GetProperty("targetPort").GetInt32());
 
         foreach (var model in new[] { "chat-model", "embed-model" })
         {

@@ -60,6 +60,7 @@ public sealed class ActivityStreamTests(DependenciesFixture deps, SharedSimulato
             _ = await stream.ReadAsync(buffer);
         }
 
-        await Eventually.UntilAsync(() => hub.SubscriberCount == 0, TimeSpan.FromSeconds(20), "every disconnected subscriber should be removed");
+        await Eventually.UntilAsync(() => hub.SubscriberCount == 0, TimeSpan.FromSeconds(20),
+            "every disconnected subscriber should be removed");
     }
 }

@@ -28,7 +28,8 @@ public sealed class AuthorizationMatrixTests(DependenciesFixture deps, SharedSim
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    /// <summary>Method, path ({document}, {session}, {task} are the user's, fresh per cell), body, then None, User, Other, Admin, Service.</summary>
+    /// <summary>Method, path ({document}, {session}, {task} are the user's, fresh per cell), body, then None, User, Other, Admin,
+    /// Service.</summary>
     public static TheoryData<string, string, string?, int, int, int, int, int> Routes => new()
     {
         { "POST", "/api/documents", "upload", 401, Ok, Ok, Ok, Ok },
@@ -84,7 +85,8 @@ public sealed class AuthorizationMatrixTests(DependenciesFixture deps, SharedSim
         using var owner = new ChatApiClient(_app.ClientFor(_owner));
         if (body == "upload")
         {
-            body = $"--{Boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.txt\"\r\nContent-Type: text/plain\r\n\r\n" +
+            body = $"--{Boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.txt\"\r\n" +
+                   $"Content-Type: text/plain\r\n\r\n" +
                    $"matrix {Guid.NewGuid()}\r\n--{Boundary}--\r\n";
         }
 
@@ -96,7 +98,8 @@ public sealed class AuthorizationMatrixTests(DependenciesFixture deps, SharedSim
 
         if ((path + body).Contains("{session}", StringComparison.Ordinal))
         {
-            using var created = await owner.Http.PostAsync("/api/sessions", new StringContent("""{"title":"matrix"}""", Encoding.UTF8, "application/json"));
+            using var created = await owner.Http.PostAsync("/api/sessions",
+                new StringContent("""{"title":"matrix"}""", Encoding.UTF8, "application/json"));
             var session = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
             path = path.Replace("{session}", session, StringComparison.Ordinal);
             body = body?.Replace("{session}", session, StringComparison.Ordinal);
@@ -104,7 +107,8 @@ public sealed class AuthorizationMatrixTests(DependenciesFixture deps, SharedSim
 
         if (path.Contains("{task}", StringComparison.Ordinal))
         {
-            using var created = await owner.Http.PostAsync("/api/chat/tasks", new StringContent("""{"message":"hello"}""", Encoding.UTF8, "application/json"));
+            using var created = await owner.Http.PostAsync("/api/chat/tasks",
+                new StringContent("""{"message":"hello"}""", Encoding.UTF8, "application/json"));
             var task = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
             path = path.Replace("{task}", task, StringComparison.Ordinal);
         }

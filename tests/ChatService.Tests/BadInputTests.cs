@@ -53,7 +53,8 @@ public sealed class BadInputTests(DependenciesFixture deps, SharedSimulator simu
     public async Task Put_on_the_chat_route_is_405_method_not_allowed()
     {
         using var alice = new ChatApiClient(_app.ClientFor(Users.New("alice")));
-        using var response = await alice.Http.PutAsync("/api/chat", new StringContent("""{"message":"hi"}""", Encoding.UTF8, "application/json"));
+        using var response = await alice.Http.PutAsync("/api/chat",
+            new StringContent("""{"message":"hi"}""", Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         Assert.Equal("METHOD_NOT_ALLOWED", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());

@@ -5,7 +5,8 @@ using Testing;
 
 namespace ChatService.Tests;
 
-/// <summary>HybridCache's in-memory layer is bounded (Cache:LocalSizeLimitBytes) and refuses oversized entries (Cache:MaximumEntryBytes).</summary>
+/// <summary>HybridCache's in-memory layer is bounded (Cache:LocalSizeLimitBytes) and refuses oversized entries
+/// (Cache:MaximumEntryBytes).</summary>
 [Collection("dependencies")]
 public sealed class CacheBoundsTests(DependenciesFixture deps) : IAsyncLifetime
 {
@@ -52,7 +53,8 @@ public sealed class CacheBoundsTests(DependenciesFixture deps) : IAsyncLifetime
         await cache.SetAsync(small, new Payload("ok"), RedisOnly);
 
         // The small one reaches Redis; the 10 kB one is over Cache:MaximumEntryBytes (4 KiB) and never does.
-        await Eventually.UntilAsync(async () => await ReadAsync(cache, small) is not null, TimeSpan.FromSeconds(10), "the small entry should be stored");
+        await Eventually.UntilAsync(async () => await ReadAsync(cache, small) is not null, TimeSpan.FromSeconds(10),
+            "the small entry should be stored");
         Assert.Null(await ReadAsync(cache, big));
     }
 

@@ -60,7 +60,10 @@ public sealed class ChatFlowTests(DependenciesFixture deps, SharedSimulator simu
         var id = await alice.UploadTextAsync("volcanoes.md", SampleDocuments.Volcano);
         await alice.WaitForDocumentStatusAsync(id, "ready", TimeSpan.FromSeconds(30));
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat") { Content = JsonContent.Create(new { message = "What grounded European air traffic in 2010?" }) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat")
+        {
+            Content = JsonContent.Create(new { message = "What grounded European air traffic in 2010?" }),
+        };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         using var response = await alice.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);

@@ -55,8 +55,8 @@ public sealed class ChatPageTests(DependenciesFixture deps) : IAsyncLifetime
 
         // Upload a document and watch its status reach ready.
         var documentId = await UploadAsync(browser, "volcanoes.md", SampleDocuments.Volcano);
-        await browser.WaitUntilAsync($"document.querySelector('#documents li[data-id=\"{documentId}\"]')?.dataset.status === 'ready'", TimeSpan.FromSeconds(45),
-            "the document's status 'ready'");
+        await browser.WaitUntilAsync($"document.querySelector('#documents li[data-id=\"{documentId}\"]')?.dataset.status === 'ready'",
+            TimeSpan.FromSeconds(45), "the document's status 'ready'");
         Assert.Equal("ready", await browser.TextAsync($"#documents li[data-id=\"{documentId}\"] .badge"));
 
         // Ask: the answer streams in token by token, then its citations appear under it.
@@ -74,7 +74,8 @@ public sealed class ChatPageTests(DependenciesFixture deps) : IAsyncLifetime
         // A citation opens the cited passage: exactly the chunk the API has under that id.
         var citation = cited.First(c => c.DocumentId == documentId);
         await browser.Page.ClickAsync($"#messages > li:last-child .citation[data-chunk-id=\"{citation.ChunkId}\"]");
-        await browser.WaitUntilAsync("!document.getElementById('passage').hidden && !document.getElementById('passage-text').textContent.startsWith('Loading')",
+        await browser.WaitUntilAsync("!document.getElementById('passage').hidden && " +
+            "!document.getElementById('passage-text').textContent.startsWith('Loading')",
             Ui, "the cited passage");
         using var api = new ChatApiClient(_app.ClientFor(user));
         var chunks = await api.Http.GetFromJsonAsync<JsonElement>($"/api/documents/{documentId}/chunks?limit=100");
@@ -92,10 +93,12 @@ public sealed class ChatPageTests(DependenciesFixture deps) : IAsyncLifetime
         var cancelledBefore = _simulator.CancelledRequests;
         var chatRequestsBefore = _simulator.ChatRequests;
         await AskAsync(browser, "Why did the 2010 eruption of Eyjafjallajokull ground European air traffic?");
-        await browser.WaitUntilAsync("document.querySelector('#messages > li:last-child .text').textContent.length > 0", Ui, "the first streamed token");
+        await browser.WaitUntilAsync("document.querySelector('#messages > li:last-child .text').textContent.length > 0", Ui,
+            "the first streamed token");
         Assert.False(await browser.EvalAsync<bool>("document.getElementById('cancel').disabled"));
         await browser.Page.ClickAsync("#cancel");
-        await browser.WaitUntilAsync("document.querySelector('#messages > li:last-child .flag-cancelled') !== null", Ui, "the answer marked cancelled");
+        await browser.WaitUntilAsync("document.querySelector('#messages > li:last-child .flag-cancelled') !== null", Ui,
+            "the answer marked cancelled");
         Assert.Contains("Cancelled", await browser.TextAsync("#messages > li:last-child .flags"), StringComparison.Ordinal);
         Assert.Equal("Cancelled.", await browser.TextAsync("#chat-status"));
         Assert.True(await browser.EvalAsync<bool>("document.getElementById('cancel').disabled"));
@@ -116,8 +119,8 @@ public sealed class ChatPageTests(DependenciesFixture deps) : IAsyncLifetime
         await browser.Page.ClickAsync("#sign-in-form button[type=submit]");
         await browser.WaitUntilAsync("!document.getElementById('app').hidden", Ui, "the signed-in page");
         var documentId = await UploadAsync(browser, "volcanoes.md", SampleDocuments.Volcano);
-        await browser.WaitUntilAsync($"document.querySelector('#documents li[data-id=\"{documentId}\"]')?.dataset.status === 'ready'", TimeSpan.FromSeconds(45),
-            "the document's status 'ready'");
+        await browser.WaitUntilAsync($"document.querySelector('#documents li[data-id=\"{documentId}\"]')?.dataset.status === 'ready'",
+            TimeSpan.FromSeconds(45), "the document's status 'ready'");
 
         await AskAsync(browser, "How long did the Hekla eruption of 1947 last?");
         await WaitForAnswerAsync(browser);
@@ -134,7 +137,8 @@ public sealed class ChatPageTests(DependenciesFixture deps) : IAsyncLifetime
         var cited = await CitationsAsync(browser);
         Assert.Contains(cited, c => c.DocumentId == documentId);
         await browser.Page.ClickAsync($"#messages > li:last-child .citation[data-chunk-id=\"{cited[0].ChunkId}\"]");
-        await browser.WaitUntilAsync("document.getElementById('passage-text').textContent.includes('Eyjafjallajokull')", Ui, "the cited passage");
+        await browser.WaitUntilAsync("document.getElementById('passage-text').textContent.includes('Eyjafjallajokull')", Ui,
+            "the cited passage");
         await _simulator.WaitUntilAsync(s => s.CancelledRequests >= 1 && s.InFlight == 0, TimeSpan.FromSeconds(10));
         Assert.Empty(browser.Errors);
         await SaveScreenshotAsync(browser, "chat-page.png", updateDocs: true);
@@ -144,14 +148,16 @@ public sealed class ChatPageTests(DependenciesFixture deps) : IAsyncLifetime
         await browser.Page.SetViewportAsync(new PuppeteerSharp.ViewPortOptions { Width = 390, Height = 844 });
         await browser.WaitUntilAsync("document.documentElement.scrollWidth <= window.innerWidth", Ui, "no horizontal overflow at 390 px");
         Assert.True(await browser.EvalAsync<bool>(
-            "document.querySelector('.chat').getBoundingClientRect().right <= window.innerWidth && document.querySelector('.side').getBoundingClientRect().right <= window.innerWidth"));
+            "document.querySelector('.chat').getBoundingClientRect().right <= window.innerWidth && " +
+            "document.querySelector('.side').getBoundingClientRect().right <= window.innerWidth"));
         await SaveScreenshotAsync(browser, "chat-page-narrow.png", updateDocs: false);
         await browser.Page.SetViewportAsync(new PuppeteerSharp.ViewPortOptions { Width = 1440, Height = 1000 });
 
         // The token survives a reload (sessionStorage); picking the session loads its history with the markers.
         var sessionId = await browser.EvalAsync<string>("document.getElementById('session-select').value");
         await browser.Page.ReloadAsync();
-        await browser.WaitUntilAsync("!document.getElementById('app').hidden && document.querySelectorAll('#session-select option').length > 1", Ui,
+        await browser.WaitUntilAsync("!document.getElementById('app').hidden && document.querySelectorAll('#session-select " +
+            "option').length > 1", Ui,
             "the signed-in page after a reload");
         await browser.Page.SelectAsync("#session-select", sessionId);
         await browser.WaitUntilAsync("document.querySelectorAll('#messages > li').length === 4", Ui, "the session's four messages");
@@ -166,8 +172,8 @@ public sealed class ChatPageTests(DependenciesFixture deps) : IAsyncLifetime
     public async Task A_token_the_api_refuses_returns_to_sign_in_saying_401()
     {
         await using var browser = await BrowserPage.OpenAsync(_app.BaseAddress);
-        var foreign = DevTokenIssuer.Mint("another-signing-key-that-this-service-never-saw", "mallory", admin: false, "aspire-chat-dev", ServiceAudiences.Chat,
-            TimeSpan.FromHours(1));
+        var foreign = DevTokenIssuer.Mint("another-signing-key-that-this-service-never-saw", "mallory", admin: false, "aspire-chat-dev",
+            ServiceAudiences.Chat, TimeSpan.FromHours(1));
 
         Assert.Equal(0, await browser.EvalAsync<int>(UnlabelledControls));
         await browser.PasteAsync("#token", foreign);
@@ -190,7 +196,8 @@ public sealed class ChatPageTests(DependenciesFixture deps) : IAsyncLifetime
 
     /// <summary>Visible form controls without a label (an accessible name from a &lt;label&gt; or aria-label).</summary>
     private const string UnlabelledControls =
-        "[...document.querySelectorAll('input, select, textarea, button')].filter(e => e.getClientRects().length > 0 && e.labels?.length === 0 && !e.getAttribute('aria-label') && !(e.tagName === 'BUTTON' && e.textContent.trim())).length";
+        "[...document.querySelectorAll('input, select, textarea, button')].filter(e => e.getClientRects().length > 0 && " +
+        "e.labels?.length === 0 && !e.getAttribute('aria-label') && !(e.tagName === 'BUTTON' && e.textContent.trim())).length";
 
     private static async Task<Guid> UploadAsync(BrowserPage browser, string fileName, string content)
     {
@@ -203,7 +210,8 @@ public sealed class ChatPageTests(DependenciesFixture deps) : IAsyncLifetime
             await input.UploadFileAsync(path);
             var before = await browser.EvalAsync<int>("document.querySelectorAll('#documents li').length");
             await browser.Page.ClickAsync("#upload-button");
-            await browser.WaitUntilAsync($"document.querySelectorAll('#documents li').length > {before}", Ui, $"{fileName} in the document list");
+            await browser.WaitUntilAsync($"document.querySelectorAll('#documents li').length > {before}", Ui,
+                $"{fileName} in the document list");
             return Guid.Parse(await browser.EvalAsync<string>("document.querySelector('#documents li').dataset.id"));
         }
         finally
@@ -224,7 +232,8 @@ public sealed class ChatPageTests(DependenciesFixture deps) : IAsyncLifetime
     /// <summary>Waits until the running answer ended (Cancel disabled again) with its citations shown.</summary>
     private static Task WaitForAnswerAsync(BrowserPage browser) =>
         browser.WaitUntilAsync(
-            "document.getElementById('cancel').disabled && document.querySelector('#messages > li:last-child.assistant:not([aria-busy]) .citation') !== null",
+            "document.getElementById('cancel').disabled && document.querySelector('#messages > li:last-child.assistant:not([aria-busy]) " +
+            ".citation') !== null",
             TimeSpan.FromSeconds(30), "the finished answer with citations");
 
     /// <summary>Counts how often the newest answer's text changes, from the next question on.</summary>

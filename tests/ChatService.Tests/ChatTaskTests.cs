@@ -17,7 +17,8 @@ public sealed class ChatTaskTests(DependenciesFixture deps) : IAsyncLifetime
     {
         _simulator = await OllamaSimulatorServer.StartAsync();
         _app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma: null, _simulator,
-            new Dictionary<string, string?> { ["Llm:FirstTokenTimeout"] = "00:01:00", ["ChatTasks:Timeout"] = "00:00:02", ["ChatTasks:MaxAttempts"] = "1" });
+            new Dictionary<string, string?> { ["Llm:FirstTokenTimeout"] = "00:01:00", ["ChatTasks:Timeout"] = "00:00:02",
+                ["ChatTasks:MaxAttempts"] = "1" });
     }
 
     public async Task DisposeAsync()
@@ -61,7 +62,8 @@ public sealed class ChatTaskTests(DependenciesFixture deps) : IAsyncLifetime
     {
         // This app's task timeout and idle bound are far beyond the test, so only the cancel request can end the task.
         await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma: null, _simulator,
-            new Dictionary<string, string?> { ["ChatTasks:Timeout"] = "00:02:00", ["ChatTasks:MaxAttempts"] = "1", ["Llm:IdleTimeout"] = "00:01:00" });
+            new Dictionary<string, string?> { ["ChatTasks:Timeout"] = "00:02:00", ["ChatTasks:MaxAttempts"] = "1",
+                ["Llm:IdleTimeout"] = "00:01:00" });
         _simulator.Faults.Chat = new FaultSettings { TokenDelayMs = 1000 };
         using var streaming = new ModelResponseObserver(_simulator.BaseAddress.Port);
         using var alice = new ChatApiClient(app.ClientFor(Users.New("alice")));

@@ -23,7 +23,8 @@ public sealed class ChunkerTests
     {
         var prose = string.Join(' ', Enumerable.Repeat("The configuration file sets the retry budget of the client.", 8));
         var code = "```bash\n# restart the service\nsystemctl restart chat\n\n# check it\ncurl -fsS http://127.0.0.1:5100/alive\n```";
-        var chunks = Chunker.Split([new TextBlock(prose, null, null), new TextBlock(code, null, null)], chunkTokens: 140, overlapTokens: 20);
+        var chunks = Chunker.Split([new TextBlock(prose, null, null), new TextBlock(code, null, null)], chunkTokens: 140,
+            overlapTokens: 20);
 
         Assert.Equal(2, chunks.Count);
         Assert.Equal(prose, chunks[0].Text);
@@ -33,7 +34,8 @@ public sealed class ChunkerTests
     [Fact]
     public void Text_extraction_keeps_a_fenced_code_block_as_one_block()
     {
-        var markdown = "# Operations\n\nRestart it like this:\n\n```bash\n# restart\nsystemctl restart chat\n\nsystemctl status chat\n```\n\nDone.";
+        var markdown = "# Operations\n\nRestart it like this:\n\n```bash\n# restart\nsystemctl restart chat\n\nsystemctl status " +
+            "chat\n```\n\nDone.";
         var blocks = TextExtractor.Extract("md", System.Text.Encoding.UTF8.GetBytes(markdown));
 
         Assert.Equal(["Restart it like this:", "```bash\n# restart\nsystemctl restart chat\n\nsystemctl status chat\n```", "Done."],

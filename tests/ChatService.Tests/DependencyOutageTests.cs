@@ -26,7 +26,8 @@ public sealed class DependencyOutageTests(DependenciesFixture deps, SharedSimula
     {
         await using var chroma = new ChromaServer();
         await chroma.StartAsync(CancellationToken.None);
-        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma.BaseAddress, simulator.Server, FastBreakers);
+        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma.BaseAddress, simulator.Server,
+            FastBreakers);
         using var alice = new ChatApiClient(app.ClientFor(Users.New("alice")));
 
         await chroma.StopAsync(CancellationToken.None);
@@ -54,8 +55,8 @@ public sealed class DependencyOutageTests(DependenciesFixture deps, SharedSimula
         await using var fake = builder.Build();
         fake.MapFallback(() => Results.Text("{}", "application/json"));
         await fake.StartAsync();
-        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, new Uri(fake.Urls.First()), simulator.Server,
-            FastBreakers);
+        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, new Uri(fake.Urls.First()),
+            simulator.Server, FastBreakers);
         using var alice = new ChatApiClient(app.ClientFor(Users.New("alice")));
 
         var id = await alice.UploadTextAsync("volcanoes.md", SampleDocuments.Volcano);

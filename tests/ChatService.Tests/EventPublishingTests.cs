@@ -44,7 +44,8 @@ public sealed class EventPublishingTests(DependenciesFixture deps, SharedSimulat
         var id = await alice.UploadTextAsync("bread.txt", SampleDocuments.Bread);
         await alice.WaitForDocumentStatusAsync(id, "ready", Bound);
         // The event waits in the queue, failing its attempts, while nothing listens.
-        var pending = await Eventually.UntilAsync(ct => EventJobsAsync(app, id, ct), jobs => jobs is [{ Attempt: >= 1, ErrorMessage: not null }], Bound,
+        var pending = await Eventually.UntilAsync(ct => EventJobsAsync(app, id, ct),
+            jobs => jobs is [{ Attempt: >= 1, ErrorMessage: not null }], Bound,
             "the events job should have tried and failed while the distributor is down");
         Assert.Equal(JobState.Queued, pending[0].State);
 
@@ -110,7 +111,8 @@ public sealed class EventPublishingTests(DependenciesFixture deps, SharedSimulat
         await using var distributor = await RecordingDistributor.StartAsync(port);
         await using var llm = await OllamaSimulatorServer.StartAsync();
         llm.Faults.Chat = new FaultSettings { ErrorStatus = 500 };
-        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma: null, llm, new Dictionary<string, string?>
+        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma: null, llm,
+            new Dictionary<string, string?>
         {
             ["services:distributorservice:http:0"] = $"http://127.0.0.1:{port}",
             ["ChatTasks:MaxAttempts"] = "1",
@@ -172,8 +174,8 @@ public sealed class EventPublishingTests(DependenciesFixture deps, SharedSimulat
     [Fact]
     public async Task Without_a_distributor_publishing_is_off_and_nothing_is_staged()
     {
-        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, (await deps.GetChromaAsync()).BaseAddress,
-            simulator.Server);
+        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString,
+            (await deps.GetChromaAsync()).BaseAddress, simulator.Server);
         using var alice = new ChatApiClient(app.ClientFor(Users.New("alice")));
 
         var id = await alice.UploadTextAsync("bread.txt", SampleDocuments.Bread);

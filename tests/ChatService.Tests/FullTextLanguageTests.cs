@@ -40,7 +40,8 @@ public sealed class FullTextLanguageTests(DependenciesFixture deps, SharedSimula
         await using var scope = _app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
         Assert.Equal("italian", await db.Documents.Where(d => d.Id == id).Select(d => d.Language).SingleAsync());
-        Assert.All(await db.Chunks.Where(c => c.DocumentId == id).Select(c => c.SearchConfig).ToListAsync(), c => Assert.Equal("italian", c));
+        Assert.All(await db.Chunks.Where(c => c.DocumentId == id).Select(c => c.SearchConfig).ToListAsync(),
+            c => Assert.Equal("italian", c));
     }
 
     [Fact]

@@ -20,7 +20,8 @@ public sealed class LlmFaultTests(DependenciesFixture deps) : IAsyncLifetime
     {
         _simulator = await OllamaSimulatorServer.StartAsync();
         _app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma: null, _simulator,
-            new Dictionary<string, string?> { ["Llm:FirstTokenTimeout"] = "00:00:01", ["Llm:IdleTimeout"] = "00:00:10", ["Llm:RetriesBeforeFirstToken"] = "1" });
+            new Dictionary<string, string?> { ["Llm:FirstTokenTimeout"] = "00:00:01", ["Llm:IdleTimeout"] = "00:00:10",
+                ["Llm:RetriesBeforeFirstToken"] = "1" });
     }
 
     public async Task DisposeAsync()
@@ -76,7 +77,10 @@ public sealed class LlmFaultTests(DependenciesFixture deps) : IAsyncLifetime
         _simulator.Faults.Chat = new FaultSettings { ErrorLineAfterTokens = 3 };
         using var alice = new ChatApiClient(_app.ClientFor(Users.New("alice")));
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat") { Content = JsonContent.Create(new { message = "Tell me a story" }) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat")
+        {
+            Content = JsonContent.Create(new { message = "Tell me a story" }),
+        };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         using var response = await alice.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         var events = new List<SseEvent>();
@@ -106,7 +110,10 @@ public sealed class LlmFaultTests(DependenciesFixture deps) : IAsyncLifetime
         _simulator.Faults.Chat = new FaultSettings { TokenDelayMs = 2500 };
         using var alice = new ChatApiClient(_app.ClientFor(Users.New("alice")));
 
-        using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat") { Content = JsonContent.Create(new { message = "Tell me a long story" }) })
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat")
+        {
+            Content = JsonContent.Create(new { message = "Tell me a long story" }),
+        })
         {
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
             using var response = await alice.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
@@ -129,7 +136,8 @@ public sealed class LlmFaultTests(DependenciesFixture deps) : IAsyncLifetime
         using var probe = app.AnonymousClient();
 
         var ready = await Eventually.UntilAsync(async ct => await probe.GetFromJsonAsync<JsonElement>("/health/ready", ct),
-            r => r.GetProperty("checks").GetProperty("ollama").GetString() == "Degraded", TimeSpan.FromSeconds(10), "ollama check should be degraded");
+            r => r.GetProperty("checks").GetProperty("ollama").GetString() == "Degraded", TimeSpan.FromSeconds(10),
+            "ollama check should be degraded");
         Assert.Equal("Degraded", ready.GetProperty("status").GetString());
 
         using var alice = new ChatApiClient(app.ClientFor(Users.New("alice")));

@@ -81,7 +81,8 @@ public sealed class OpenAiConversationTests(DependenciesFixture deps) : IAsyncLi
 #pragma warning restore OPENAI001
         options.StopSequences.Add("STOP-HERE");
 
-        ChatCompletion completion = await chat.CompleteChatAsync([new UserChatMessage("Paris is the capital of France. What is the capital of France?")],
+        ChatCompletion completion = await chat.CompleteChatAsync([new UserChatMessage("Paris is the capital of France. What is the " +
+            "capital of France?")],
             options);
 
         Assert.False(string.IsNullOrEmpty(completion.Content[0].Text));
@@ -106,20 +107,24 @@ public sealed class OpenAiConversationTests(DependenciesFixture deps) : IAsyncLi
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var sessionId = Assert.Single(response.Headers.GetValues(OpenAiApi.SessionIdHeader));
         var messages = await http.GetFromJsonAsync<JsonElement>($"/api/sessions/{sessionId}/messages");
-        Assert.Equal(["assistant", "user"], messages.GetProperty("items").EnumerateArray().Select(m => m.GetProperty("role").GetString()).Order());
+        Assert.Equal(["assistant", "user"],
+            messages.GetProperty("items").EnumerateArray().Select(m => m.GetProperty("role").GetString()).Order());
     }
 
     [Fact]
     public async Task Every_error_is_openai_shaped_and_the_sdk_raises_it_with_its_status()
     {
         var openAi = OpenAi();
-        var unknown = await Assert.ThrowsAsync<ClientResultException>(() => openAi.GetChatClient("gpt-9").CompleteChatAsync([new UserChatMessage("hi")]));
+        var unknown = await Assert.ThrowsAsync<ClientResultException>(
+            () => openAi.GetChatClient("gpt-9").CompleteChatAsync([new UserChatMessage("hi")]));
         Assert.Equal(404, unknown.Status);
         Assert.Contains("model_not_found", unknown.Message, StringComparison.Ordinal);
 
         var toolOptions = new ChatCompletionOptions();
-        toolOptions.Tools.Add(ChatTool.CreateFunctionTool("get_weather", "Weather", BinaryData.FromString("""{"type":"object","properties":{}}""")));
-        var tools = await Assert.ThrowsAsync<ClientResultException>(() => openAi.GetChatClient("rag").CompleteChatAsync([new UserChatMessage("hi")], toolOptions));
+        toolOptions.Tools.Add(ChatTool.CreateFunctionTool("get_weather", "Weather",
+            BinaryData.FromString("""{"type":"object","properties":{}}""")));
+        var tools = await Assert.ThrowsAsync<ClientResultException>(
+            () => openAi.GetChatClient("rag").CompleteChatAsync([new UserChatMessage("hi")], toolOptions));
         Assert.Equal(400, tools.Status);
 
         using var http = _app.ClientFor(_user);
@@ -146,7 +151,8 @@ public sealed class OpenAiConversationTests(DependenciesFixture deps) : IAsyncLi
     public async Task A_stream_ends_with_usage_citations_and_done_and_a_failed_stream_still_ends_with_done()
     {
         using var http = _app.ClientFor(_user);
-        var body = new { model = "rag", stream = true, messages = new[] { new { role = "user", content = "Paris is the capital of France. What is the capital of France?" } } };
+        var body = new { model = "rag", stream = true,
+            messages = new[] { new { role = "user", content = "Paris is the capital of France. What is the capital of France?" } } };
         using (var response = await http.PostAsJsonAsync("/v1/chat/completions", body))
         {
             var text = await response.Content.ReadAsStringAsync();
@@ -164,7 +170,8 @@ public sealed class OpenAiConversationTests(DependenciesFixture deps) : IAsyncLi
         _simulator.Faults.Chat = new FaultSettings { ErrorStatus = 500 };
         using var strictHttp = strict.ClientFor(_user);
         // A question not asked before: the first answer above is in the answer cache.
-        var fresh = new { model = "rag", stream = true, messages = new[] { new { role = "user", content = "Is the model there at all?" } } };
+        var fresh = new { model = "rag", stream = true,
+            messages = new[] { new { role = "user", content = "Is the model there at all?" } } };
         using (var failed = await strictHttp.PostAsJsonAsync("/v1/chat/completions", fresh))
         {
             var lines = (await failed.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
@@ -220,7 +227,8 @@ public sealed class OpenAiConversationTests(DependenciesFixture deps) : IAsyncLi
     [InlineData("Who built the tower in 1890?", false)]
     public void A_follow_up_that_refers_back_is_searched_with_the_previous_question(string question, bool joined)
     {
-        var history = new List<(string Role, string Content)> { ("user", "Tell me about the northern lighthouse."), ("assistant", "It is old.") };
+        var history = new List<(string Role, string Content)> { ("user", "Tell me about the northern lighthouse."),
+            ("assistant", "It is old.") };
 
         var query = OpenAiConversation.RetrievalQueryFor(question, history);
 

@@ -44,7 +44,8 @@ public sealed class OpenApiBadInputTests(DependenciesFixture deps, SharedSimulat
         Assert.True(form.GetProperty("properties").TryGetProperty("title", out _));
         foreach (var status in new[] { "400", "401", "403", "413", "415", "500", "503" })
         {
-            var problem = upload.GetProperty("responses").GetProperty(status).GetProperty("content").GetProperty("application/problem+json");
+            var problem = upload.GetProperty("responses").GetProperty(status).GetProperty("content")
+                .GetProperty("application/problem+json");
             Assert.Equal("code", problem.GetProperty("schema").GetProperty("required")[0].GetString());
         }
 

@@ -105,7 +105,8 @@ public sealed class PdfSandboxTests(DependenciesFixture deps, SharedSimulator si
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => extraction);
-        await Eventually.UntilAsync(() => children.All(pid => !IsAlive(pid)), TimeSpan.FromSeconds(10), "the parser child should be killed");
+        await Eventually.UntilAsync(() => children.All(pid => !IsAlive(pid)), TimeSpan.FromSeconds(10),
+            "the parser child should be killed");
     }
 
     /// <summary>Parser processes started from this test run's build output (the command line names its ChatService.dll).</summary>

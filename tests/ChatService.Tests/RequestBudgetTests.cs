@@ -36,7 +36,8 @@ public sealed class RequestBudgetTests(DependenciesFixture deps) : IAsyncLifetim
     [Fact]
     public async Task Chat_with_a_caller_budget_answers_degraded_before_the_budget_runs_out_when_the_llm_hangs()
     {
-        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma: null, _simulator, LongModelBounds);
+        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma: null, _simulator,
+            LongModelBounds);
         using var alice = new ChatApiClient(app.ClientFor(Users.New("alice")));
         var id = await alice.UploadTextAsync("volcanoes.md", SampleDocuments.Volcano);
         await alice.WaitForDocumentStatusAsync(id, "pending_index", TimeSpan.FromSeconds(30));
@@ -45,7 +46,8 @@ public sealed class RequestBudgetTests(DependenciesFixture deps) : IAsyncLifetim
         var (status, answer, elapsed) = await ChatWithBudgetAsync(alice, "How long did the Hekla eruption last?");
 
         Assert.True(status == HttpStatusCode.OK, $"{(int)status} after {elapsed.TotalMilliseconds:0} ms: {answer}");
-        Assert.True(elapsed < Budget, $"the degraded answer came after {elapsed.TotalMilliseconds:0} ms, beyond the {Budget.TotalMilliseconds:0} ms budget");
+        Assert.True(elapsed < Budget,
+            $"the degraded answer came after {elapsed.TotalMilliseconds:0} ms, beyond the {Budget.TotalMilliseconds:0} ms budget");
         Assert.True(answer.GetProperty("degraded").GetBoolean());
         Assert.Equal("LLM_TIMEOUT", answer.GetProperty("error").GetString());
         Assert.Contains("thirteen months", answer.GetProperty("answer").GetString(), StringComparison.Ordinal);
@@ -58,7 +60,8 @@ public sealed class RequestBudgetTests(DependenciesFixture deps) : IAsyncLifetim
     public async Task Chat_with_a_caller_budget_answers_degraded_from_full_text_before_the_budget_runs_out_when_embeddings_and_llm_hang()
     {
         var chroma = await deps.GetChromaAsync();
-        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma.BaseAddress, _simulator, LongModelBounds);
+        await using var app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma.BaseAddress, _simulator,
+            LongModelBounds);
         using var alice = new ChatApiClient(app.ClientFor(Users.New("alice")));
         var id = await alice.UploadTextAsync("volcanoes.md", SampleDocuments.Volcano);
         await alice.WaitForDocumentStatusAsync(id, "ready", TimeSpan.FromSeconds(30));
@@ -69,7 +72,8 @@ public sealed class RequestBudgetTests(DependenciesFixture deps) : IAsyncLifetim
         var (status, answer, elapsed) = await ChatWithBudgetAsync(alice, $"How long did the Hekla eruption last ({Guid.NewGuid():N})?");
 
         Assert.True(status == HttpStatusCode.OK, $"{(int)status} after {elapsed.TotalMilliseconds:0} ms: {answer}");
-        Assert.True(elapsed < Budget, $"the degraded answer came after {elapsed.TotalMilliseconds:0} ms, beyond the {Budget.TotalMilliseconds:0} ms budget");
+        Assert.True(elapsed < Budget,
+            $"the degraded answer came after {elapsed.TotalMilliseconds:0} ms, beyond the {Budget.TotalMilliseconds:0} ms budget");
         Assert.True(_simulator.EmbedRequests > embedsBefore, "the question should have been sent to the (hung) embedding model");
         Assert.True(answer.GetProperty("degraded").GetBoolean());
         Assert.Contains("thirteen months", answer.GetProperty("answer").GetString(), StringComparison.Ordinal);
@@ -78,10 +82,12 @@ public sealed class RequestBudgetTests(DependenciesFixture deps) : IAsyncLifetim
         await _simulator.WaitUntilAsync(s => s.InFlight == 0, TimeSpan.FromSeconds(10));
     }
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body, TimeSpan Elapsed)> ChatWithBudgetAsync(ChatApiClient client, string message)
+    private static async Task<(HttpStatusCode Status, JsonElement Body, TimeSpan Elapsed)> ChatWithBudgetAsync(ChatApiClient client,
+        string message)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat") { Content = JsonContent.Create(new { message }) };
-        request.Headers.Add("X-Request-Timeout-Ms", ((long)Budget.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add("X-Request-Timeout-Ms",
+            ((long)Budget.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
         var stopwatch = Stopwatch.StartNew();
         using var response = await client.Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();

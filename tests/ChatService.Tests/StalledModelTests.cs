@@ -317,7 +317,8 @@ public sealed class StalledModelTests(DependenciesFixture deps) : IAsyncLifetime
     /// <summary>The value of the one sample of <paramref name="name"/> in a Prometheus text exposition.</summary>
     private static double MetricValue(string exposition, string name)
     {
-        var line = exposition.Split('\n').Single(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal));
+        var line = exposition.Split('\n').Single(l => l.StartsWith(name + "{", StringComparison.Ordinal)
+            || l.StartsWith(name + " ", StringComparison.Ordinal));
         return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 

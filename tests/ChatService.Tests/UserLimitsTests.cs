@@ -44,7 +44,10 @@ public sealed class UserLimitsTests(DependenciesFixture deps, SharedSimulator si
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         }
 
-        using (var streamed = new HttpRequestMessage(HttpMethod.Post, "/api/chat") { Content = JsonContent.Create(new { message = "And rye?" }) })
+        using (var streamed = new HttpRequestMessage(HttpMethod.Post, "/api/chat")
+        {
+            Content = JsonContent.Create(new { message = "And rye?" }),
+        })
         {
             streamed.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
             using var response = await alice.Http.SendAsync(streamed);

@@ -50,13 +50,15 @@ public sealed class ApiTests(DependenciesFixture deps) : IAsyncLifetime
 
         var first = await _app.Client.PostEventAsync("idem", new { n = 1 }, "key-123");
         var again = await _app.Client.PostEventAsync("idem", new { n = 1 }, "key-123");
-        var concurrent = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => _app.Client.PostEventAsync("idem", new { n = 1 }, "key-456")));
+        var concurrent = await Task.WhenAll(
+            Enumerable.Range(0, 5).Select(_ => _app.Client.PostEventAsync("idem", new { n = 1 }, "key-456")));
 
         Assert.Equal(first.EventId, again.EventId);
         Assert.Equal(first.Distributions.Select(d => d.Id), again.Distributions.Select(d => d.Id));
         Assert.Single(concurrent.Select(c => c.EventId).Distinct());
         Assert.NotEqual(first.EventId, concurrent[0].EventId);
-        var stored = await _app.Client.Http.GetFromJsonAsync<DistributorService.Apis.EventView>($"/api/events/{first.EventId}", JsonSerializerOptions.Web);
+        var stored = await _app.Client.Http.GetFromJsonAsync<DistributorService.Apis.EventView>($"/api/events/{first.EventId}",
+            JsonSerializerOptions.Web);
         Assert.Equal("key-123", stored!.IdempotencyKey);
         Assert.Equal(1, stored.Payload.GetProperty("n").GetInt32());
         Assert.Equal(first.Distributions[0].Id, Assert.Single(stored.Distributions).Id);
@@ -84,8 +86,10 @@ public sealed class ApiTests(DependenciesFixture deps) : IAsyncLifetime
     [Fact]
     public async Task Idempotency_key_in_the_body_works_like_the_header()
     {
-        using var one = await _app.Client.Http.PostAsJsonAsync("/api/events", new { type = "t", payload = new { }, idempotencyKey = "body-key" });
-        using var two = await _app.Client.Http.PostAsJsonAsync("/api/events", new { type = "t", payload = new { }, idempotencyKey = "body-key" });
+        using var one = await _app.Client.Http.PostAsJsonAsync("/api/events",
+            new { type = "t", payload = new { }, idempotencyKey = "body-key" });
+        using var two = await _app.Client.Http.PostAsJsonAsync("/api/events",
+            new { type = "t", payload = new { }, idempotencyKey = "body-key" });
         var a = await one.Content.ReadFromJsonAsync<DistributorService.Intake.EventAccepted>(JsonSerializerOptions.Web);
         var b = await two.Content.ReadFromJsonAsync<DistributorService.Intake.EventAccepted>(JsonSerializerOptions.Web);
 
@@ -150,7 +154,8 @@ public sealed class ApiTests(DependenciesFixture deps) : IAsyncLifetime
         var accepted = await _app.Client.PostEventAsync("deleted.test", new { n = 1 });
         foreach (var distribution in accepted.Distributions)
         {
-            await _app.Client.WaitForStatusAsync(distribution.Id, DistributorService.Data.DistributionStatus.Succeeded, TimeSpan.FromSeconds(30));
+            await _app.Client.WaitForStatusAsync(distribution.Id, DistributorService.Data.DistributionStatus.Succeeded,
+                TimeSpan.FromSeconds(30));
         }
 
         using (var delete = await _app.Client.Http.DeleteAsync($"/api/destinations/{doomed.Id}"))
@@ -181,7 +186,8 @@ public sealed class ApiTests(DependenciesFixture deps) : IAsyncLifetime
     [Fact]
     public async Task Distributions_list_filters_by_destination_and_status_and_pages_with_a_cursor()
     {
-        var a = await _app.Client.CreateDestinationAsync(DistributorClient.Destination(new Uri("http://127.0.0.1:9/a"), eventTypes: ["list"]));
+        var a = await _app.Client.CreateDestinationAsync(DistributorClient.Destination(new Uri("http://127.0.0.1:9/a"),
+            eventTypes: ["list"]));
         await _app.Client.CreateDestinationAsync(DistributorClient.Destination(new Uri("http://127.0.0.1:9/b"), eventTypes: ["list"]));
         (await _app.Client.Http.PostAsync($"/api/destinations/{a.Id}/pause", null)).EnsureSuccessStatusCode();
         for (var i = 0; i < 5; i++)
@@ -194,7 +200,8 @@ public sealed class ApiTests(DependenciesFixture deps) : IAsyncLifetime
         do
         {
             var page = await _app.Client.Http.GetFromJsonAsync<Page<DistributorService.Apis.DistributionView>>(
-                $"/api/distributions?destinationId={a.Id}&status=pending&limit=2" + (cursor is null ? "" : $"&cursor={cursor}"), JsonSerializerOptions.Web);
+                $"/api/distributions?destinationId={a.Id}&status=pending&limit=2" + (cursor is null ? "" : $"&cursor={cursor}"),
+                JsonSerializerOptions.Web);
             Assert.InRange(page!.Items.Count, 0, 2);
             Assert.All(page.Items, d => Assert.Equal(a.Id, d.DestinationId));
             seen.AddRange(page.Items.Select(d => d.Id));
@@ -208,7 +215,8 @@ public sealed class ApiTests(DependenciesFixture deps) : IAsyncLifetime
     [Fact]
     public async Task Health_detailed_lists_every_destination()
     {
-        var created = await _app.Client.CreateDestinationAsync(DistributorClient.Destination(new Uri("http://127.0.0.1:9/h"), name: "listed"));
+        var created = await _app.Client.CreateDestinationAsync(DistributorClient.Destination(new Uri("http://127.0.0.1:9/h"),
+            name: "listed"));
 
         var body = await Eventually.UntilAsync(async ct => await _app.Client.Http.GetStringAsync("/health/detailed", ct),
             b => b.Contains(created.Id.ToString(), StringComparison.Ordinal), TimeSpan.FromSeconds(10),

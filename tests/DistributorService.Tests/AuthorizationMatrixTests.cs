@@ -22,7 +22,8 @@ public sealed class AuthorizationMatrixTests(DependenciesFixture deps) : IAsyncL
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    /// <summary>Method, path ({destination}, {event}, {distribution} filled per cell), body, then None, User, Other, Admin, Service.</summary>
+    /// <summary>Method, path ({destination}, {event}, {distribution} filled per cell), body, then None, User, Other, Admin,
+    /// Service.</summary>
     public static TheoryData<string, string, string?, int, int, int, int, int> Routes => new()
     {
         { "GET", "/api/destinations", null, 401, 403, 403, 200, 403 },
@@ -74,20 +75,24 @@ public sealed class AuthorizationMatrixTests(DependenciesFixture deps) : IAsyncL
     {
         if (path.Contains("{destination}", StringComparison.Ordinal))
         {
-            var destination = await _app.Client.CreateDestinationAsync(DistributorClient.Destination(new Uri("http://127.0.0.1:9/hook"), eventTypes: ["matrix.none"]));
+            var destination = await _app.Client.CreateDestinationAsync(DistributorClient.Destination(new Uri("http://127.0.0.1:9/hook"),
+                eventTypes: ["matrix.none"]));
             path = path.Replace("{destination}", destination.Id.ToString(), StringComparison.Ordinal);
         }
 
         if (path.Contains("{event}", StringComparison.Ordinal) || path.Contains("{distribution}", StringComparison.Ordinal))
         {
-            await _app.Client.CreateDestinationAsync(DistributorClient.Destination(new Uri("http://127.0.0.1:9/hook"), eventTypes: ["evaluation.completed"]));
+            await _app.Client.CreateDestinationAsync(DistributorClient.Destination(new Uri("http://127.0.0.1:9/hook"),
+                eventTypes: ["evaluation.completed"]));
             using var service = _app.Factory.CreateClient();
             service.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenFor(Principal.Service));
-            using var response = await service.PostAsJsonAsync("/api/events", new { type = "evaluation.completed", payload = new { runId = Guid.NewGuid() } });
+            using var response = await service.PostAsJsonAsync("/api/events",
+                new { type = "evaluation.completed", payload = new { runId = Guid.NewGuid() } });
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
             path = path.Replace("{event}", accepted.GetProperty("eventId").GetString(), StringComparison.Ordinal)
-                .Replace("{distribution}", accepted.GetProperty("distributions")[0].GetProperty("id").GetString(), StringComparison.Ordinal);
+                .Replace("{distribution}", accepted.GetProperty("distributions")[0].GetProperty("id").GetString(),
+                    StringComparison.Ordinal);
         }
 
         return path;

@@ -25,7 +25,8 @@ public sealed class DatabaseTests(DependenciesFixture deps)
             await query.ExecuteScalarAsync(budget.Token);
         }
 
-        await using var count = new NpgsqlCommand("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FROM destinations WHERE%'", connection);
+        await using var count = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FROM destinations WHERE%'", connection);
         var statements = (long)(await count.ExecuteScalarAsync(budget.Token))!;
         Assert.Equal(prepared ? 1 : 0, statements);
     }
@@ -39,7 +40,8 @@ public sealed class DatabaseTests(DependenciesFixture deps)
         using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         // The service's effective connection settings, on a pool of its own so the same physical connection comes back.
         var configured = app.Services.GetRequiredKeyedService<NpgsqlDataSource>("distdb").ConnectionString;
-        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(configured) { MaxPoolSize = 1 }.ConnectionString);
+        await using var dataSource = NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(configured) { MaxPoolSize = 1 }.ConnectionString);
         await using (var first = await dataSource.OpenConnectionAsync(budget.Token))
         {
             await using var set = new NpgsqlCommand("SET application_name = 'left-behind'", first);
@@ -83,7 +85,8 @@ public sealed class DatabaseTests(DependenciesFixture deps)
         {
             await admin.OpenAsync(budget.Token);
             await using var terminate = new NpgsqlCommand(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", admin);
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> " +
+                "pg_backend_pid()", admin);
             Assert.True((long)(await terminate.ExecuteScalarAsync(budget.Token))! >= held.Count);
         }
 
@@ -120,7 +123,8 @@ public sealed class DatabaseTests(DependenciesFixture deps)
         Assert.DoesNotContain(registrations, name => name.Contains("DbContext", StringComparison.Ordinal));
     }
 
-    /// <summary>An instance with <paramref name="setting"/> set to <paramref name="value"/>, or left at the service's default when null.</summary>
+    /// <summary>An instance with <paramref name="setting"/> set to <paramref name="value"/>, or left at the service's default when
+    /// null.</summary>
     private Task<DistributorApp> StartWithAsync(string setting, string? value) =>
         DistributorApp.StartAsync(deps, s =>
         {

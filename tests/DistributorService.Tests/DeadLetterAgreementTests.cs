@@ -26,7 +26,8 @@ public sealed partial class DeadLetterAgreementTests(DependenciesFixture deps)
         sink.SetBehavior("/hooks/b", SinkBehavior.Fail(500));
         await using var app = await DistributorApp.StartAsync(deps);
         await app.Client.CreateDestinationAsync(DistributorClient.Destination(sink.UrlFor("/hooks/a"), "a", ["a.event"], maxAttempts: 1));
-        var b = await app.Client.CreateDestinationAsync(DistributorClient.Destination(sink.UrlFor("/hooks/b"), "b", ["b.event"], maxAttempts: 1));
+        var b = await app.Client.CreateDestinationAsync(DistributorClient.Destination(sink.UrlFor("/hooks/b"), "b", ["b.event"],
+            maxAttempts: 1));
 
         var a1 = (await app.Client.PostEventAsync("a.event", new { n = 1 })).Distributions[0].Id;
         var a2 = (await app.Client.PostEventAsync("a.event", new { n = 2 })).Distributions[0].Id;
@@ -40,7 +41,8 @@ public sealed partial class DeadLetterAgreementTests(DependenciesFixture deps)
 
         // Replay one of a's: delivered with a new job; the old job leaves the queue's dead letters.
         sink.SetBehavior("/hooks/a", SinkBehavior.Succeed());
-        using (var replay = await app.Client.Http.PostAsJsonAsync("/api/dead-letters/replay", new DistributorService.Apis.ReplayRequest([a1], null, null)))
+        using (var replay = await app.Client.Http.PostAsJsonAsync("/api/dead-letters/replay",
+            new DistributorService.Apis.ReplayRequest([a1], null, null)))
         {
             replay.EnsureSuccessStatusCode();
         }
@@ -84,7 +86,8 @@ public sealed partial class DeadLetterAgreementTests(DependenciesFixture deps)
         var want = $"api {expected}, /admin/queues {expected}, jobs_queue_dead_letters {expected}, distributor_dead_letters {expected}";
         await Eventually.UntilAsync(async ct =>
         {
-            var api = (await app.Client.Http.GetFromJsonAsync<Page<DistributionView>>("/api/dead-letters?limit=500", JsonSerializerOptions.Web, ct))!
+            var api = (await app.Client.Http.GetFromJsonAsync<Page<DistributionView>>("/api/dead-letters?limit=500",
+                JsonSerializerOptions.Web, ct))!
                 .Items.Count;
             var queues = await app.Client.Http.GetFromJsonAsync<List<QueueSummary>>("/admin/queues", JsonSerializerOptions.Web, ct);
             var admin = queues!.Single(q => q.Queue == "deliveries").DeadLetters;

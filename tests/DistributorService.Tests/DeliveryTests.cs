@@ -95,7 +95,8 @@ public sealed class DeliveryTests(DependenciesFixture deps) : IAsyncLifetime
     public async Task Each_attempt_to_a_hanging_destination_ends_at_its_timeout_and_the_distribution_is_dead_lettered()
     {
         _sink.SetBehavior("/hooks/hang", SinkBehavior.Hanging());
-        await _app.Client.CreateDestinationAsync(DistributorClient.Destination(_sink.UrlFor("/hooks/hang"), timeoutSeconds: 1, maxAttempts: 2));
+        await _app.Client.CreateDestinationAsync(DistributorClient.Destination(_sink.UrlFor("/hooks/hang"), timeoutSeconds: 1,
+            maxAttempts: 2));
 
         var accepted = await _app.Client.PostEventAsync("chat.message", new { text = "anyone?" });
 
@@ -153,7 +154,8 @@ public sealed class DeliveryTests(DependenciesFixture deps) : IAsyncLifetime
 
         // The healthy destination keeps delivering while the other's breaker is open.
         var later = await _app.Client.PostEventAsync("burst", new { after = true });
-        await _app.Client.WaitForStatusAsync(later.Distributions.Single(d => d.DestinationId == healthy.Id).Id, DistributionStatus.Succeeded, Deadline);
+        await _app.Client.WaitForStatusAsync(later.Distributions.Single(d => d.DestinationId == healthy.Id).Id,
+            DistributionStatus.Succeeded, Deadline);
         Assert.Equal(7, _sink.RequestsTo("/hooks/up").Count);
     }
 
@@ -161,7 +163,8 @@ public sealed class DeliveryTests(DependenciesFixture deps) : IAsyncLifetime
     public async Task Dead_lettered_distribution_is_listed_and_delivered_after_replay()
     {
         _sink.SetBehavior("/hooks/later", SinkBehavior.Fail(503));
-        var destination = await _app.Client.CreateDestinationAsync(DistributorClient.Destination(_sink.UrlFor("/hooks/later"), maxAttempts: 2));
+        var destination = await _app.Client.CreateDestinationAsync(DistributorClient.Destination(_sink.UrlFor("/hooks/later"),
+            maxAttempts: 2));
         var accepted = await _app.Client.PostEventAsync("chat.message", new { text = "retry me" });
         var id = accepted.Distributions[0].Id;
         await _app.Client.WaitForStatusAsync(id, DistributionStatus.DeadLettered, Deadline);
@@ -276,6 +279,7 @@ public sealed class DeliveryTests(DependenciesFixture deps) : IAsyncLifetime
         Assert.Equal([429, 200], done.Attempts!.Select(a => a.StatusCode ?? 0));
         Assert.Equal(DeliveryErrorCodes.Destination4xx, done.Attempts![0].ErrorCode);
         var gap = done.Attempts![1].StartedAt - done.Attempts[0].StartedAt;
-        Assert.True(gap >= TimeSpan.FromMilliseconds(950), $"the second attempt started {gap.TotalMilliseconds} ms after the first; Retry-After asked for 1 s");
+        Assert.True(gap >= TimeSpan.FromMilliseconds(950),
+            $"the second attempt started {gap.TotalMilliseconds} ms after the first; Retry-After asked for 1 s");
     }
 }

@@ -99,7 +99,8 @@ public sealed class DestinationRateLimitTests(DependenciesFixture deps)
         var span = arrivals[^1] - arrivals[0];
         var fallback = new[] { first, second }.Select(a => a.Services.GetRequiredService<DestinationRateLimiter>().UsingFallback).ToArray();
         Assert.True(span >= TimeSpan.FromSeconds(1.5), $"16 requests at 5/s arrived within {span.TotalMilliseconds:0} ms (fallback "
-            + string.Join(",", fallback) + "; arrivals " + string.Join(" ", arrivals.Select(t => (t - arrivals[0]).TotalMilliseconds.ToString("0"))) + ")");
+            + string.Join(",", fallback) + "; arrivals " +
+                string.Join(" ", arrivals.Select(t => (t - arrivals[0]).TotalMilliseconds.ToString("0"))) + ")");
     }
 
     private static DestinationRateLimiter Limiter(IConnectionMultiplexer redis) =>

@@ -33,7 +33,8 @@ internal sealed class DistributorApp : IAsyncDisposable
     }
 
     /// <summary>A second instance sharing the database and consumer group of <paramref name="other"/>.</summary>
-    public static DistributorApp StartSibling(DistributorApp other) => Start(other.Database, new Dictionary<string, string?>(other.Settings));
+    public static DistributorApp StartSibling(DistributorApp other) =>
+        Start(other.Database, new Dictionary<string, string?>(other.Settings));
 
     private static DistributorApp Start(string database, Dictionary<string, string?> settings)
     {

@@ -44,7 +44,10 @@ internal sealed class DistributorClient
 
     public async Task<HttpResponseMessage> SendEventAsync(string type, object payload, string? idempotencyKey = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/events") { Content = JsonContent.Create(new { type, payload }, options: Json) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/events")
+        {
+            Content = JsonContent.Create(new { type, payload }, options: Json),
+        };
         if (idempotencyKey is not null)
         {
             request.Headers.Add("Idempotency-Key", idempotencyKey);
@@ -64,7 +67,8 @@ internal sealed class DistributorClient
     {
         if (response.StatusCode != expected)
         {
-            throw new HttpRequestException($"Expected {(int)expected}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            throw new HttpRequestException($"Expected {(int)expected}, got {(int)response.StatusCode}: " +
+                $"{await response.Content.ReadAsStringAsync()}");
         }
     }
 }

@@ -27,7 +27,8 @@ public sealed class HealthTests(DependenciesFixture deps)
             eventTypes: ["destination.disabled"]));
 
         var disabled = await Eventually.UntilAsync(
-            async ct => (await app.Client.Http.GetFromJsonAsync<DestinationView>($"/api/destinations/{broken.Id}", JsonSerializerOptions.Web, ct))!,
+            async ct => (await app.Client.Http.GetFromJsonAsync<DestinationView>($"/api/destinations/{broken.Id}",
+                JsonSerializerOptions.Web, ct))!,
             d => !d.Enabled, Deadline, "the unhealthy destination should be disabled");
         Assert.Equal(DestinationHealthStatus.Unhealthy, disabled.Health.Status);
         Assert.NotNull(disabled.Health.LastCheckAt);

@@ -45,7 +45,8 @@ public sealed class InputEdgeTests(DependenciesFixture deps) : IAsyncLifetime
         var url = new Uri("http://127.0.0.1:9/hook");
         var long2049 = "http://127.0.0.1:9/" + new string('a', 2_040);
         var oauth = (string? tokenUrl, string? clientId, string? scope) =>
-            new DestinationAuthRequest("oauth2_client_credentials", null, tokenUrl ?? "http://127.0.0.1:9/token", clientId ?? "id", "secret", scope);
+            new DestinationAuthRequest("oauth2_client_credentials", null, tokenUrl ?? "http://127.0.0.1:9/token", clientId ?? "id",
+                "secret", scope);
         return new()
         {
             { DistributorClient.Destination(url, auth: oauth(long2049, null, null)), "tokenUrl" },
@@ -93,7 +94,8 @@ public sealed class InputEdgeTests(DependenciesFixture deps) : IAsyncLifetime
 
         var first = await _app.Client.Http.GetFromJsonAsync<JsonElement>("/api/destinations?limit=2");
         var cursor = first.GetProperty("nextCursor").GetString();
-        var second = await _app.Client.Http.GetFromJsonAsync<JsonElement>($"/api/destinations?limit=2&cursor={Uri.EscapeDataString(cursor!)}");
+        var second = await _app.Client.Http.GetFromJsonAsync<JsonElement>(
+            $"/api/destinations?limit=2&cursor={Uri.EscapeDataString(cursor!)}");
 
         Assert.Equal(2, first.GetProperty("items").GetArrayLength());
         Assert.Equal(1, second.GetProperty("items").GetArrayLength());

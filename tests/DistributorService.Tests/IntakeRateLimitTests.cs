@@ -28,7 +28,8 @@ public sealed class IntakeRateLimitTests(DependenciesFixture deps) : IAsyncLifet
     private HttpClient As(string subject)
     {
         var client = _app.Factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestSettings.Token(subject, AuthRoles.Publisher));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            TestSettings.Token(subject, AuthRoles.Publisher));
         return client;
     }
 
@@ -39,7 +40,8 @@ public sealed class IntakeRateLimitTests(DependenciesFixture deps) : IAsyncLifet
         using var chat = As("chatservice");
         for (var i = 0; i < 3; i++)
         {
-            using var accepted = await evaluation.PostAsJsonAsync("/api/events", new { type = "evaluation.completed", payload = new { n = i } });
+            using var accepted = await evaluation.PostAsJsonAsync("/api/events",
+                new { type = "evaluation.completed", payload = new { n = i } });
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         }
 

@@ -27,7 +27,8 @@ public sealed class LedgerTests(DependenciesFixture deps) : IAsyncLifetime
         using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         // Six distributions without jobs (their destination is paused), then given job ids and an active destination
         // directly in the table, so only this test's calls touch them.
-        var destination = await _app.Client.CreateDestinationAsync(DistributorClient.Destination(new Uri("http://127.0.0.1:9/ledger"), eventTypes: ["ledger"]));
+        var destination = await _app.Client.CreateDestinationAsync(DistributorClient.Destination(new Uri("http://127.0.0.1:9/ledger"),
+            eventTypes: ["ledger"]));
         (await _app.Client.Http.PostAsync($"/api/destinations/{destination.Id}/pause", null)).EnsureSuccessStatusCode();
         var ids = new List<Guid>();
         for (var i = 0; i < 6; i++)
@@ -103,8 +104,8 @@ public sealed class LedgerTests(DependenciesFixture deps) : IAsyncLifetime
             views.Add(await _app.Client.GetDistributionAsync(id));
         }
 
-        Assert.Equal([DistributionStatus.Processing, DistributionStatus.Processing, DistributionStatus.Pending, DistributionStatus.Succeeded,
-            DistributionStatus.Pending, DistributionStatus.Pending], views.Select(v => v.Status));
+        Assert.Equal([DistributionStatus.Processing, DistributionStatus.Processing, DistributionStatus.Pending,
+            DistributionStatus.Succeeded, DistributionStatus.Pending, DistributionStatus.Pending], views.Select(v => v.Status));
         Assert.Equal([1, 1, 0, 0, 0, 0], views.Select(v => v.AttemptCount));
         Assert.Equal([0, 0, 0, 1, 0, 0], views.Select(v => v.Attempts?.Count ?? 0));
     }
@@ -112,8 +113,8 @@ public sealed class LedgerTests(DependenciesFixture deps) : IAsyncLifetime
     private static AttemptRecord Record(Guid distribution, Guid job, string status, string? errorCode)
     {
         var now = DateTimeOffset.UtcNow;
-        return new AttemptRecord(distribution, job, 1, now, 3, errorCode is null ? 200 : 503, errorCode, errorCode is null ? null : "unavailable",
-            status, now, status == DistributionStatus.Succeeded ? now : null, null);
+        return new AttemptRecord(distribution, job, 1, now, 3, errorCode is null ? 200 : 503, errorCode,
+            errorCode is null ? null : "unavailable", status, now, status == DistributionStatus.Succeeded ? now : null, null);
     }
 
     private MeterListener ListenToBatches(List<(int Items, string Outcome)> batches)

@@ -95,7 +95,8 @@ public sealed class PublisherTests(DependenciesFixture deps) : IAsyncLifetime
     [Fact]
     public async Task The_events_publish_scope_grants_the_right_like_the_role()
     {
-        var token = DevTokenIssuer.Mint(TestSettings.SigningKey, [new Claim("sub", Evaluation), new Claim("scope", "openid events:publish")],
+        var token = DevTokenIssuer.Mint(TestSettings.SigningKey,
+            [new Claim("sub", Evaluation), new Claim("scope", "openid events:publish")],
             "aspire-chat-dev", ServiceAudiences.Distributor, TimeSpan.FromMinutes(5));
         using var client = ClientWith(token);
 
@@ -124,7 +125,8 @@ public sealed class PublisherTests(DependenciesFixture deps) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, (await user.GetAsync($"/api/distributions/{distribution}")).StatusCode);
 
         static async Task<List<Guid>> Ids(HttpClient client, string path) =>
-            (await client.GetFromJsonAsync<JsonElement>(path)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ToList();
+            (await client.GetFromJsonAsync<JsonElement>(path)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id")
+                .GetGuid()).ToList();
         Assert.Contains(distribution, await Ids(evaluation, "/api/distributions"));
         Assert.Contains(distribution, await Ids(admin, "/api/distributions"));
         Assert.DoesNotContain(distribution, await Ids(chat, "/api/distributions"));
@@ -164,7 +166,8 @@ public sealed class PublisherTests(DependenciesFixture deps) : IAsyncLifetime
         using var evaluation = As(Evaluation, AuthRoles.Publisher);
         var key = $"race-{Guid.NewGuid():N}";
 
-        var ids = await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ => await EventIdOf(await PostAsync(evaluation, "evaluation.completed", new { n = 7 }, key))));
+        var ids = await Task.WhenAll(Enumerable.Range(0, 6)
+            .Select(async _ => await EventIdOf(await PostAsync(evaluation, "evaluation.completed", new { n = 7 }, key))));
 
         Assert.Single(ids.Distinct());
     }

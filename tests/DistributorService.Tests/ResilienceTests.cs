@@ -172,7 +172,8 @@ public sealed class ResilienceTests(DependenciesFixture deps)
         await Eventually.UntilAsync(async () =>
         {
             await using var busy = new Npgsql.NpgsqlCommand(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state IN " +
+                "('active', 'idle in transaction')",
                 connection);
             return (long)(await busy.ExecuteScalarAsync())! == 0;
         }, Deadline, "the abandoned intake should end once PostgreSQL resumes");

@@ -5,7 +5,8 @@ using WebhookSink;
 
 namespace DistributorService.Tests;
 
-/// <summary>Outbound reads are capped: a token endpoint that answers an endless body fails the token request after OAuth:MaxTokenResponseBytes.</summary>
+/// <summary>Outbound reads are capped: a token endpoint that answers an endless body fails the token request after
+/// OAuth:MaxTokenResponseBytes.</summary>
 [Collection("dependencies")]
 public sealed class ResponseCapTests(DependenciesFixture deps) : IAsyncLifetime
 {

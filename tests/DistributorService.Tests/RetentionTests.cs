@@ -36,7 +36,8 @@ public sealed class RetentionTests(DependenciesFixture deps)
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DistributorDbContext>();
         var old = delivered.Take(3).Select(d => d.Event).Append(waiting.EventId).ToArray();
-        await db.Events.Where(e => old.Contains(e.Id)).ExecuteUpdateAsync(s => s.SetProperty(e => e.AcceptedAt, DateTimeOffset.UtcNow.AddDays(-31)));
+        await db.Events.Where(e => old.Contains(e.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.AcceptedAt, DateTimeOffset.UtcNow.AddDays(-31)));
 
         var pruner = app.Services.GetRequiredService<RetentionPruner<DistributorDbContext>>();
         app.Services.GetRequiredService<IOptionsMonitor<RetentionOptions>>().CurrentValue.BatchSize = 2;

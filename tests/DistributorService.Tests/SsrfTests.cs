@@ -10,7 +10,8 @@ using Testing;
 
 namespace DistributorService.Tests;
 
-/// <summary>The SSRF guard: metadata first and always, IPv6 forms that embed an IPv4 address, allow-lists that do not skip checks.</summary>
+/// <summary>The SSRF guard: metadata first and always, IPv6 forms that embed an IPv4 address, allow-lists that do not skip
+/// checks.</summary>
 [Collection("dependencies")]
 public sealed class SsrfTests(DependenciesFixture deps) : IAsyncLifetime
 {

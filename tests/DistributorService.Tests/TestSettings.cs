@@ -3,7 +3,8 @@ using ServiceDefaults.Auth;
 
 namespace DistributorService.Tests;
 
-/// <summary>Configuration of a service instance under test: real dependencies, short budgets, loopback allowed by allow-list only.</summary>
+/// <summary>Configuration of a service instance under test: real dependencies, short budgets, loopback allowed by allow-list
+/// only.</summary>
 internal static class TestSettings
 {
     public const string SigningKey = "distributor-tests-signing-key-0123456789-abcdef";

@@ -101,7 +101,8 @@ public sealed class AdminEndpointTests(DependenciesFixture dependencies, ITestOu
         var first = await _client.GetFromJsonAsync<Page<JobSnapshot>>($"/admin/queues/{Queue}/dead-letters?limit=2", Timeout);
         Assert.Equal(2, first!.Items.Count);
         Assert.NotNull(first.NextCursor);
-        var second = await _client.GetFromJsonAsync<Page<JobSnapshot>>($"/admin/queues/{Queue}/dead-letters?limit=2&cursor={first.NextCursor}", Timeout);
+        var second = await _client.GetFromJsonAsync<Page<JobSnapshot>>(
+            $"/admin/queues/{Queue}/dead-letters?limit=2&cursor={first.NextCursor}", Timeout);
         Assert.Single(second!.Items);
         Assert.Null(second.NextCursor);
         Assert.Equal(ids.ToHashSet(), first.Items.Concat(second.Items).Select(j => j.Id).ToHashSet());

@@ -49,7 +49,9 @@ public sealed class LockOrderTests(DependenciesFixture dependencies, ITestOutput
         // Both held by worker-x in their first attempt, as the writes expect.
         await using (var setup = await OpenAsync(connectionString))
         {
-            await ExecuteAsync(setup, $"UPDATE {table} SET state = 'running', attempt = 1, lease_owner = 'worker-x', lease_expires_at = now() + interval '1 minute' WHERE queue = 'lock-order'");
+            await ExecuteAsync(setup,
+                $"UPDATE {table} SET state = 'running', attempt = 1, lease_owner = 'worker-x', lease_expires_at = now() + interval '1 " +
+                $"minute' WHERE queue = 'lock-order'");
         }
 
         // Another session holds Low: the write must wait for it before it takes High.

@@ -9,7 +9,8 @@ namespace DurableJobs.Tests;
 
 /// <summary>Losing Redis delays work and never loses it: PostgreSQL claiming and the sweeper take over.</summary>
 [Collection(DependenciesCollection.Name)]
-public sealed class RedisOutageTests(DependenciesFixture dependencies, ITestOutputHelper output) : JobsTestBase(dependencies, output), IAsyncDisposable
+public sealed class RedisOutageTests(DependenciesFixture dependencies, ITestOutputHelper output) : JobsTestBase(dependencies, output),
+    IAsyncDisposable
 {
     private readonly RedisServer _redis = new();
     private readonly JobLedger _ledger = new();
@@ -45,8 +46,8 @@ public sealed class RedisOutageTests(DependenciesFixture dependencies, ITestOutp
             "jobs should keep completing while Redis is down (claimed from PostgreSQL)", Timeout);
 
         await _redis.StartAsync(Timeout);
-        await Eventually.UntilAsync(() => a.Services.GetRequiredService<RedisLink>().IsUsable && b.Services.GetRequiredService<RedisLink>().IsUsable,
-            Deadline, "both hosts should reconnect to Redis", Timeout);
+        await Eventually.UntilAsync(() => a.Services.GetRequiredService<RedisLink>().IsUsable
+            && b.Services.GetRequiredService<RedisLink>().IsUsable, Deadline, "both hosts should reconnect to Redis", Timeout);
         await EnqueueAsync(100);
 
         await Eventually.UntilAsync(() => _ledger.Completed >= 300, Deadline, "all 300 jobs should complete", Timeout);

@@ -124,12 +124,14 @@ public sealed class TransactionTests(DependenciesFixture dependencies, ITestOutp
         Assert.All(committed, id => Assert.Equal(1, _ledger.Completions[id]));
     }
 
-    /// <summary>Two jobs and a note written by one Npgsql batch in a DbContext transaction, then committed, rolled back or left (null).</summary>
+    /// <summary>Two jobs and a note written by one Npgsql batch in a DbContext transaction, then committed, rolled back or left
+    /// (null).</summary>
     private async Task<List<Guid>> StageInBatchAsync(TestJobsContext context, IJobScheduler scheduler, JobsTestHost host, bool? commit)
     {
         await using var transaction = await context.Database.BeginTransactionAsync(Timeout);
         var (command, ids) = scheduler.StageCommand([host.Request(new { n = 1 }), host.Request(new { n = 2 })]);
-        await using var batch = new NpgsqlBatch((NpgsqlConnection)context.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction());
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)context.Database.GetDbConnection(),
+            (NpgsqlTransaction)transaction.GetDbTransaction());
         batch.BatchCommands.Add(command);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT 1"));
         await batch.ExecuteNonQueryAsync(Timeout);

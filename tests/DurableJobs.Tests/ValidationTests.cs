@@ -62,7 +62,8 @@ public sealed class ValidationTests(DependenciesFixture dependencies, ITestOutpu
     public async Task Payload_within_the_limit_and_maximum_timeout_are_accepted()
     {
         var host = await HostAsync();
-        var result = await host.EnqueueAsync(host.Request(new { text = new string('x', 900) }, timeout: TimeSpan.FromMinutes(1), maxAttempts: 10), Timeout);
+        var result = await host.EnqueueAsync(host.Request(new { text = new string('x', 900) }, timeout: TimeSpan.FromMinutes(1),
+            maxAttempts: 10), Timeout);
         Assert.True(result.Created);
         Assert.Equal(10, result.Job.MaxAttempts);
         Assert.Equal(900, result.Job.Payload.GetProperty("text").GetString()!.Length);

@@ -36,7 +36,8 @@ public static class Api
     public static async Task<RunView> GetRunAsync(this HttpClient client, Guid id) =>
         (await client.GetFromJsonAsync<RunView>($"/api/evaluations/{id}", JsonSerializerOptions.Web))!;
 
-    public static Task<RunView> WaitForRunAsync(this HttpClient client, Guid id, Func<RunView, bool> condition, TimeSpan timeout, string because) =>
+    public static Task<RunView> WaitForRunAsync(this HttpClient client, Guid id, Func<RunView, bool> condition, TimeSpan timeout,
+        string because) =>
         Eventually.UntilAsync(_ => client.GetRunAsync(id), condition, timeout, because);
 
     public static Task<RunView> WaitUntilEndedAsync(this HttpClient client, Guid id, TimeSpan timeout) =>

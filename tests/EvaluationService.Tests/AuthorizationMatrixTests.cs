@@ -31,7 +31,8 @@ public sealed class AuthorizationMatrixTests(DependenciesFixture dependencies) :
         await _chat.DisposeAsync();
     }
 
-    /// <summary>Method, path ({suite}, {run} are alice's, fresh per cell), body, content type, then None, User, Other, Admin, Service.</summary>
+    /// <summary>Method, path ({suite}, {run} are alice's, fresh per cell), body, content type, then None, User, Other, Admin,
+    /// Service.</summary>
     public static TheoryData<string, string, string?, string, int, int, int, int, int> Routes => new()
     {
         { "POST", "/api/suites", Suite, "application/json", 401, 201, 201, 201, 201 },
@@ -77,7 +78,8 @@ public sealed class AuthorizationMatrixTests(DependenciesFixture dependencies) :
     };
 
     private static string Token(string subject, params string[] roles) =>
-        DevTokenIssuer.Mint(EvaluationApp.SigningKey, subject, roles, "aspire-chat-dev", ServiceAudiences.Evaluation, TimeSpan.FromHours(1));
+        DevTokenIssuer.Mint(EvaluationApp.SigningKey, subject, roles, "aspire-chat-dev", ServiceAudiences.Evaluation,
+            TimeSpan.FromHours(1));
 
     /// <summary>Fresh resources for one cell, owned by alice: a suite, and a run of it.</summary>
     private async Task<(string Url, string? Body)> FillAsync(string path, string? body)

@@ -31,11 +31,13 @@ public sealed class EvaluationApp : WebApplicationFactory<Program>
         _services = services;
     }
 
-    public static async Task<TestEnvironment> CreateEnvironmentAsync(DependenciesFixture dependencies, CancellationToken cancellationToken = default)
+    public static async Task<TestEnvironment> CreateEnvironmentAsync(DependenciesFixture dependencies,
+        CancellationToken cancellationToken = default)
     {
         var database = await dependencies.Postgres.CreateDatabaseAsync("eval", cancellationToken);
         var redisDb = Interlocked.Increment(ref _redisDatabase) % 16;
-        return new TestEnvironment(dependencies.Postgres.ConnectionStringFor(database), $"{dependencies.Redis.ConnectionString},defaultDatabase={redisDb}");
+        return new TestEnvironment(dependencies.Postgres.ConnectionStringFor(database),
+            $"{dependencies.Redis.ConnectionString},defaultDatabase={redisDb}");
     }
 
     /// <param name="services">Changes to the service's registrations (e.g. a fault in one of its HTTP clients).</param>
@@ -48,7 +50,8 @@ public sealed class EvaluationApp : WebApplicationFactory<Program>
             ["ConnectionStrings:redis"] = environment.Redis,
             ["Auth:SigningKey"] = SigningKey,
             ["services:chatservice:http:0"] = chatService.ToString().TrimEnd('/'),
-            ["services:distributorservice:http:0"] = (distributor ?? new Uri($"http://127.0.0.1:{FreePort.Next()}")).ToString().TrimEnd('/'),
+            ["services:distributorservice:http:0"] = (distributor
+                ?? new Uri($"http://127.0.0.1:{FreePort.Next()}")).ToString().TrimEnd('/'),
             ["Logging:PlainConsole"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Evaluation:PollInterval"] = "00:00:00.200",

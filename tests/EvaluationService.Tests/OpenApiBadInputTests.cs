@@ -35,7 +35,8 @@ public sealed class OpenApiBadInputTests(DependenciesFixture dependencies) : IAs
     [Fact]
     public async Task Every_operation_answers_bad_input_with_a_4xx_problem_and_never_a_5xx()
     {
-        var failures = await OpenApiBadInput.RunAsync(_app.ClientFor("hostile"), oversizedBodyBytes: 2 * 1024 * 1024, CancellationToken.None);
+        var failures = await OpenApiBadInput.RunAsync(_app.ClientFor("hostile"), oversizedBodyBytes: 2 * 1024 * 1024,
+            CancellationToken.None);
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
@@ -51,6 +52,7 @@ public sealed class OpenApiBadInputTests(DependenciesFixture dependencies) : IAs
             .GetProperty("file").GetProperty("format").GetString());
         Assert.True(content.TryGetProperty("application/x-ndjson", out _));
         Assert.True(content.TryGetProperty("text/csv", out _));
-        Assert.True(import.GetProperty("responses").GetProperty("400").GetProperty("content").TryGetProperty("application/problem+json", out _));
+        Assert.True(import.GetProperty("responses").GetProperty("400").GetProperty("content").TryGetProperty("application/problem+json",
+            out _));
     }
 }

@@ -114,7 +114,8 @@ public sealed class OutboxTests(DependenciesFixture dependencies) : IAsyncLifeti
 
         _distributor.SigningKey = EvaluationApp.SigningKey; // the operator fixes the configuration
         await Eventually.UntilAsync(_ => EventJobAsync(app, run.Id),
-            m => m.State == JobState.Succeeded, TimeSpan.FromSeconds(30), "the event should be delivered once the credentials are accepted");
+            m => m.State == JobState.Succeeded, TimeSpan.FromSeconds(30),
+            "the event should be delivered once the credentials are accepted");
         var accepted = Assert.Single(_distributor.Accepted);
         Assert.Equal(run.Id.ToString(), accepted.IdempotencyKey);
     }
@@ -122,7 +123,8 @@ public sealed class OutboxTests(DependenciesFixture dependencies) : IAsyncLifeti
     /// <summary>The run's events job (queue <c>evaluation-events</c>): staged with the run's final status.</summary>
     private static async Task<JobRecord> EventJobAsync(EvaluationApp app, Guid runId)
     {
-        var jobs = await app.WithDbAsync(db => db.Set<JobRecord>().AsNoTracking().Where(j => j.Queue == EvaluationEvents.Queue).ToListAsync());
+        var jobs = await app.WithDbAsync(db => db.Set<JobRecord>().AsNoTracking().Where(j => j.Queue == EvaluationEvents.Queue)
+            .ToListAsync());
         return jobs.Single(j => j.Payload.Contains(runId.ToString(), StringComparison.Ordinal));
     }
 

@@ -30,7 +30,8 @@ public sealed class ReplicaTests(DependenciesFixture dependencies) : IAsyncLifet
         _chat.Behaviour = _ => FakeReply.Says("an answer") with { Delay = TimeSpan.FromMilliseconds(100) };
         _chat.OnCallStarted = inFlight =>
         {
-            if (inFlight.Any(q => q.StartsWith("one", StringComparison.Ordinal)) && inFlight.Any(q => q.StartsWith("two", StringComparison.Ordinal)))
+            if (inFlight.Any(q => q.StartsWith("one", StringComparison.Ordinal))
+                && inFlight.Any(q => q.StartsWith("two", StringComparison.Ordinal)))
             {
                 Interlocked.Increment(ref mixed);
             }
@@ -52,7 +53,8 @@ public sealed class ReplicaTests(DependenciesFixture dependencies) : IAsyncLifet
         Assert.Equal(RunStatus.Queued, whileFirstRuns.Status);
         Assert.Equal(RunStatus.Succeeded, firstEnded.Status);
         Assert.Equal(RunStatus.Succeeded, secondEnded.Status);
-        Assert.True(secondEnded.StartedAt >= firstEnded.FinishedAt, $"second started {secondEnded.StartedAt:O}, first ended {firstEnded.FinishedAt:O}");
+        Assert.True(secondEnded.StartedAt >= firstEnded.FinishedAt,
+            $"second started {secondEnded.StartedAt:O}, first ended {firstEnded.FinishedAt:O}");
         Assert.Equal(0, mixed);
     }
 
@@ -64,7 +66,8 @@ public sealed class ReplicaTests(DependenciesFixture dependencies) : IAsyncLifet
         var client = first.ClientFor("alice");
         var suite = await client.CreateSuiteAsync("resume", Questions("q", 24));
         var run = await client.StartRunAsync(new CreateEvaluationRequest(suite.Id, Parallelism: 2, RunTimeoutSeconds: 120));
-        await client.WaitForRunAsync(run.Id, r => r.Progress.Done >= 4, TimeSpan.FromSeconds(30), "some cases should finish before the restart");
+        await client.WaitForRunAsync(run.Id, r => r.Progress.Done >= 4, TimeSpan.FromSeconds(30),
+            "some cases should finish before the restart");
 
         await first.DisposeAsync();
         var keptBeforeRestart = await ResultsInDatabaseAsync(run.Id);

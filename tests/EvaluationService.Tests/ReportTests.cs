@@ -90,7 +90,8 @@ public sealed class ReportTests(DependenciesFixture dependencies) : IAsyncLifeti
             var dom = await RunChromiumAsync(directory.FullName, "--dump-dom", $"file://{file}");
             await RunChromiumAsync(directory.FullName, $"--screenshot={screenshot}", "--window-size=1280,2000", $"file://{file}");
 
-            foreach (var chart in new[] { "chart-score-distribution", "chart-latency-histogram", "chart-pass-rate-by-tag", "chart-outcomes" })
+            foreach (var chart in new[] { "chart-score-distribution", "chart-latency-histogram", "chart-pass-rate-by-tag",
+                "chart-outcomes" })
             {
                 Assert.Contains($"id=\"{chart}\"", dom);
             }

@@ -29,7 +29,8 @@ public sealed class RetentionTests(DependenciesFixture dependencies)
                 {
                     db.CaseResults.Add(new CaseResult
                     {
-                        Id = Guid.CreateVersion7(), RunId = run.Id, CaseId = Guid.CreateVersion7(), Outcome = "passed", FinishedAt = now.AddDays(-95),
+                        Id = Guid.CreateVersion7(), RunId = run.Id, CaseId = Guid.CreateVersion7(), Outcome = "passed",
+                            FinishedAt = now.AddDays(-95),
                     });
                 }
             }

@@ -155,7 +155,8 @@ public sealed class RunTests(DependenciesFixture dependencies) : IAsyncLifetime
         var client = Start().ClientFor("alice");
         var suite = await client.CreateSuiteAsync("long", Questions("q", 30));
 
-        var run = await client.StartRunAsync(new CreateEvaluationRequest(suite.Id, Parallelism: 1, RunTimeoutSeconds: 2, CaseTimeoutSeconds: 10));
+        var run = await client.StartRunAsync(new CreateEvaluationRequest(suite.Id, Parallelism: 1, RunTimeoutSeconds: 2,
+            CaseTimeoutSeconds: 10));
         var ended = await client.WaitUntilEndedAsync(run.Id, TimeSpan.FromSeconds(30));
 
         Assert.Equal(RunStatus.TimedOut, ended.Status);
@@ -199,7 +200,8 @@ public sealed class RunTests(DependenciesFixture dependencies) : IAsyncLifetime
         var client = app.ClientFor("alice");
         var suite = await client.CreateSuiteAsync("hung", Questions("q", 10));
 
-        var run = await client.StartRunAsync(new CreateEvaluationRequest(suite.Id, Parallelism: 2, CaseTimeoutSeconds: 1, RunTimeoutSeconds: 30));
+        var run = await client.StartRunAsync(new CreateEvaluationRequest(suite.Id, Parallelism: 2, CaseTimeoutSeconds: 1,
+            RunTimeoutSeconds: 30));
         var ended = await client.WaitUntilEndedAsync(run.Id, TimeSpan.FromSeconds(30));
 
         Assert.Equal(RunStatus.Succeeded, ended.Status);

@@ -105,13 +105,15 @@ public sealed class ScoreCalibrationTests
         using var off = new SemanticScorer(Microsoft.Extensions.Options.Options.Create(new ScoringOptions { SemanticSimilarity = false }),
             NullLogger<SemanticScorer>.Instance);
         Assert.Null(await off.SimilarityAsync("Thirteen months.", HeklaExpected, CancellationToken.None));
-        using var on = new SemanticScorer(Microsoft.Extensions.Options.Options.Create(new ScoringOptions()), NullLogger<SemanticScorer>.Instance);
+        using var on = new SemanticScorer(Microsoft.Extensions.Options.Options.Create(new ScoringOptions()),
+            NullLogger<SemanticScorer>.Instance);
         Assert.Null(await on.SimilarityAsync("Thirteen months.", null, CancellationToken.None));
         Assert.Null(await on.SimilarityAsync("", HeklaExpected, CancellationToken.None));
     }
 }
 
-/// <summary>A run through the service: each case's keyword recall, semantic similarity and outcome are in the JSON report and the HTML table.</summary>
+/// <summary>A run through the service: each case's keyword recall, semantic similarity and outcome are in the JSON report and the HTML
+/// table.</summary>
 [Collection("dependencies")]
 public sealed class ScoreReportTests(DependenciesFixture dependencies) : IAsyncLifetime
 {

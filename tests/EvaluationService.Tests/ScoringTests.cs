@@ -19,7 +19,8 @@ public sealed class ScoringTests
     public void Token_f1_counts_partial_overlap_as_harmonic_mean_of_precision_and_recall()
     {
         // 4 common tokens; precision 4/5, recall 4/6.
-        Assert.Equal(2 * 0.8 * (4.0 / 6) / (0.8 + 4.0 / 6), TextScores.TokenF1("It boils at 100 degrees", "Water boils at 100 degrees Celsius")!.Value, 6);
+        Assert.Equal(2 * 0.8 * (4.0 / 6) / (0.8 + 4.0 / 6),
+            TextScores.TokenF1("It boils at 100 degrees", "Water boils at 100 degrees Celsius")!.Value, 6);
     }
 
     [Fact]
@@ -56,7 +57,8 @@ public sealed class ScoringTests
         };
         var summary = SummaryCalculator.Compute(4,
         [
-            R(CaseOutcome.Passed, 1.0, judge: 5), R(CaseOutcome.Failed, 0.5, judgeError: "JUDGE_TIMEOUT"), R(CaseOutcome.SystemError, null, latency: 9000),
+            R(CaseOutcome.Passed, 1.0, judge: 5), R(CaseOutcome.Failed, 0.5, judgeError: "JUDGE_TIMEOUT"),
+                R(CaseOutcome.SystemError, null, latency: 9000),
             R(CaseOutcome.TimedOut, null, latency: 60000),
         ]);
 
@@ -88,7 +90,8 @@ public sealed class ScoringTests
     [Fact]
     public async Task Csv_import_reads_quoted_cells_and_lists()
     {
-        const string csv = "question,expectedAnswer,expectedKeywords,tags\n\"What is \"\"RAG\"\"?\",\"Retrieval, then generation\",retrieval;generation,basics|ai\n";
+        const string csv = "question,expectedAnswer,expectedKeywords,tags\n\"What is \"\"RAG\"\"?\",\"Retrieval, then " +
+            "generation\",retrieval;generation,basics|ai\n";
         var cases = await SuiteImporter.ReadCsvAsync(new StringReader(csv), 100, CancellationToken.None);
 
         var only = Assert.Single(cases);
@@ -102,7 +105,8 @@ public sealed class ScoringTests
     public async Task Csv_import_names_the_line_with_the_wrong_number_of_columns()
     {
         const string csv = "question,expectedAnswer\nq1,a1\n\"multi\nline\",a2\nq3,a3,extra\n";
-        var error = await Assert.ThrowsAsync<SuiteImportException>(() => SuiteImporter.ReadCsvAsync(new StringReader(csv), 100, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<SuiteImportException>(() => SuiteImporter.ReadCsvAsync(new StringReader(csv), 100,
+            CancellationToken.None));
         Assert.Equal(5, error.Line);
     }
 }

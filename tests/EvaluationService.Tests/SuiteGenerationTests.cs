@@ -31,7 +31,8 @@ public sealed class SuiteGenerationTests(DependenciesFixture dependencies) : IAs
     {
         _chat = await FakeChatService.StartAsync();
         _llm = await OllamaSimulatorServer.StartAsync();
-        _app = EvaluationApp.Start(await EvaluationApp.CreateEnvironmentAsync(dependencies), _chat.BaseAddress, overrides: new Dictionary<string, string?>
+        _app = EvaluationApp.Start(await EvaluationApp.CreateEnvironmentAsync(dependencies), _chat.BaseAddress,
+            overrides: new Dictionary<string, string?>
         {
             ["ConnectionStrings:chat-model"] = $"Endpoint={_llm.BaseAddress.ToString().TrimEnd('/')};Model=llama3.2",
         });
@@ -53,7 +54,8 @@ public sealed class SuiteGenerationTests(DependenciesFixture dependencies) : IAs
         _chat.AddDocument("bob", "bobs-doc", "Private notes", "Bob keeps his private notes in this document.");
         var client = _app.ClientFor("alice");
 
-        var response = await client.PostAsJsonAsync("/api/suites/generate", new GenerateSuiteRequest(["turbines", "ciphers", "bobs-doc"], 10));
+        var response = await client.PostAsJsonAsync("/api/suites/generate",
+            new GenerateSuiteRequest(["turbines", "ciphers", "bobs-doc"], 10));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var accepted = (await response.Content.ReadFromJsonAsync<SuiteView>(JsonSerializerOptions.Web))!;
         var suite = await Eventually.UntilAsync(

@@ -54,7 +54,8 @@ public sealed class SuitesApiTests(DependenciesFixture dependencies) : IAsyncLif
         }
 
         var first = await client.GetFromJsonAsync<Page<SuiteView>>("/api/suites?limit=2", JsonSerializerOptions.Web);
-        var second = await client.GetFromJsonAsync<Page<SuiteView>>($"/api/suites?limit=2&cursor={first!.NextCursor}", JsonSerializerOptions.Web);
+        var second = await client.GetFromJsonAsync<Page<SuiteView>>($"/api/suites?limit=2&cursor={first!.NextCursor}",
+            JsonSerializerOptions.Web);
 
         Assert.Equal(["s2", "s1"], first.Items.Select(s => s.Name));
         Assert.Equal(["s0"], second!.Items.Select(s => s.Name));
@@ -65,8 +66,8 @@ public sealed class SuitesApiTests(DependenciesFixture dependencies) : IAsyncLif
     public async Task Json_lines_import_creates_a_suite()
     {
         var client = _app.ClientFor("alice");
-        var body = new StringContent("{\"question\":\"q1\",\"expectedKeywords\":[\"a\"]}\n\n{\"question\":\"q2\",\"tags\":[\"x\"]}\n", Encoding.UTF8,
-            "application/x-ndjson");
+        var body = new StringContent("{\"question\":\"q1\",\"expectedKeywords\":[\"a\"]}\n\n{\"question\":\"q2\",\"tags\":[\"x\"]}\n",
+            Encoding.UTF8, "application/x-ndjson");
 
         var response = await client.PostAsync("/api/suites/import?name=imported", body);
 
@@ -80,7 +81,8 @@ public sealed class SuitesApiTests(DependenciesFixture dependencies) : IAsyncLif
     public async Task Malformed_json_lines_import_is_rejected_naming_the_line()
     {
         var client = _app.ClientFor("alice");
-        var body = new StringContent("{\"question\":\"q1\"}\n{\"question\":\"q2\"}\n{\"question\": oops}\n", Encoding.UTF8, "application/x-ndjson");
+        var body = new StringContent("{\"question\":\"q1\"}\n{\"question\":\"q2\"}\n{\"question\": oops}\n", Encoding.UTF8,
+            "application/x-ndjson");
 
         var response = await client.PostAsync("/api/suites/import", body);
 
@@ -121,15 +123,16 @@ public sealed class SuitesApiTests(DependenciesFixture dependencies) : IAsyncLif
         foreach (var bad in new[]
                  {
                      new CreateEvaluationRequest(suite.Id, Parallelism: 0), new CreateEvaluationRequest(suite.Id, Parallelism: 1000),
-                     new CreateEvaluationRequest(suite.Id, CaseTimeoutSeconds: 100_000), new CreateEvaluationRequest(suite.Id, RunTimeoutSeconds: 0),
-                     new CreateEvaluationRequest(suite.Id, Repetitions: 1000),
+                     new CreateEvaluationRequest(suite.Id, CaseTimeoutSeconds: 100_000),
+                     new CreateEvaluationRequest(suite.Id, RunTimeoutSeconds: 0), new CreateEvaluationRequest(suite.Id, Repetitions: 1000),
                  })
         {
             var response = await client.PostAsJsonAsync("/api/evaluations", bad);
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         }
 
-        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync("/api/evaluations", new CreateEvaluationRequest(Guid.NewGuid()))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync("/api/evaluations",
+            new CreateEvaluationRequest(Guid.NewGuid()))).StatusCode);
     }
 
     public static TheoryData<string, string, string> RefusedSuiteBodies => new()
@@ -169,7 +172,8 @@ public sealed class SuitesApiTests(DependenciesFixture dependencies) : IAsyncLif
 
     [Theory]
     [InlineData("multipart/form-data", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jsonl\"\r\n\r\n{}\r\n--x--\r\n")]
-    [InlineData("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jsonl\"\r\n\r\n{\"quest")]
+    [InlineData("multipart/form-data; boundary=x",
+        "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jsonl\"\r\n\r\n{\"quest")]
     [InlineData("multipart/form-data; boundary=x", "--x\r\nnot a header line\r\n\r\n{}\r\n--x--\r\n")]
     public async Task A_malformed_multipart_import_is_400(string contentType, string body)
     {

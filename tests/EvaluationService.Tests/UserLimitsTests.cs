@@ -48,7 +48,8 @@ public sealed class UserLimitsTests(DependenciesFixture dependencies) : IAsyncLi
     {
         var alice = _app.ClientFor("alice-limits");
         var suite = await alice.CreateSuiteAsync("one", new CaseInput("q", "a"));
-        using (var import = new StringContent("{\"question\":\"q\",\"expectedAnswer\":\"a\"}\n", System.Text.Encoding.UTF8, "application/x-ndjson"))
+        using (var import = new StringContent("{\"question\":\"q\",\"expectedAnswer\":\"a\"}\n", System.Text.Encoding.UTF8,
+            "application/x-ndjson"))
         {
             using var imported = await alice.PostAsync("/api/suites/import?format=jsonl", import);
             Assert.Equal(HttpStatusCode.Created, imported.StatusCode);

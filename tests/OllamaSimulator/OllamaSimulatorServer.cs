@@ -46,7 +46,8 @@ public sealed class OllamaSimulatorServer : IAsyncDisposable
     /// <summary>Snapshot of everything received on the model endpoints, oldest first.</summary>
     public IReadOnlyList<ReceivedRequest> Requests => state.Requests;
 
-    public static async Task<OllamaSimulatorServer> StartAsync(SimulatorOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<OllamaSimulatorServer> StartAsync(SimulatorOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         var app = SimulatorApp.Build([], options ?? new SimulatorOptions(), onFreeLoopbackPort: true);
         try

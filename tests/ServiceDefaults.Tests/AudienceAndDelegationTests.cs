@@ -30,7 +30,8 @@ public sealed class AudienceAndDelegationTests
         await using var app = await TestApp.StartAsync(map: MapWhoAmI);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(app, "/api/me", Token(ServiceAudiences.Distributor))).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(app, "/admin/circuit-breakers", Token(ServiceAudiences.Chat, "ops", admin: true))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized,
+            (await GetAsync(app, "/admin/circuit-breakers", Token(ServiceAudiences.Chat, "ops", admin: true))).StatusCode);
         var several = DevTokenIssuer.Mint(TestApp.SigningKey, [new Claim("sub", "alice")], "aspire-chat-dev",
             [ServiceAudiences.Chat, TestApp.Audience], TimeSpan.FromMinutes(5));
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(app, "/api/me", several)).StatusCode);
@@ -85,8 +86,8 @@ public sealed class AudienceAndDelegationTests
     public async Task A_delegated_token_carrying_a_role_is_401_so_an_actor_cannot_make_itself_admin()
     {
         await using var app = await TestApp.StartAsync(map: MapWhoAmI, settings: AllowsEvaluation);
-        var delegated = DevTokenIssuer.Mint(TestApp.SigningKey, [new Claim("sub", "alice"), new Claim("role", AuthRoles.Admin)], "aspire-chat-dev",
-            [TestApp.Audience], TimeSpan.FromMinutes(5),
+        var delegated = DevTokenIssuer.Mint(TestApp.SigningKey, [new Claim("sub", "alice"), new Claim("role", AuthRoles.Admin)],
+            "aspire-chat-dev", [TestApp.Audience], TimeSpan.FromMinutes(5),
             new Dictionary<string, object> { ["act"] = new Dictionary<string, object> { ["sub"] = "evaluationservice" } });
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(app, "/admin/circuit-breakers", delegated)).StatusCode);

@@ -95,7 +95,8 @@ public sealed class AuthTests
         await using var app = await TestApp.StartAsync(b => b.Logging.AddProvider(logs), MapApi,
             new Dictionary<string, string?> { ["Auth:AllowSigningKeyOutsideDevelopment"] = "true" }, environment: "Production");
 
-        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("Auth:AllowSigningKeyOutsideDevelopment", StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning
+            && e.Message.Contains("Auth:AllowSigningKeyOutsideDevelopment", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Request(HttpMethod.Get, "/api/things"))).StatusCode);
     }
 

@@ -33,7 +33,8 @@ public sealed class BoundedContentTests
         var endless = new EndlessStream();
         using var content = new StreamContent(endless);
 
-        var error = await Assert.ThrowsAsync<ResponseTooLargeException>(() => BoundedContent.ReadAsBytesAsync(content, 64 * 1024, "The test", default));
+        var error = await Assert.ThrowsAsync<ResponseTooLargeException>(() => BoundedContent.ReadAsBytesAsync(content, 64 * 1024,
+            "The test", default));
 
         Assert.Equal("RESPONSE_TOO_LARGE", error.Code);
         Assert.Contains("The test", error.Message, StringComparison.Ordinal);

@@ -6,7 +6,8 @@ using ServiceDefaults.Requests;
 
 namespace ServiceDefaults.Tests;
 
-/// <summary>The one Idempotency-Key binder: absent is no key, a key is passed on, a bad one is 400 before the handler, OpenAPI shows it.</summary>
+/// <summary>The one Idempotency-Key binder: absent is no key, a key is passed on, a bad one is 400 before the handler, OpenAPI shows
+/// it.</summary>
 public sealed class IdempotencyKeyTests
 {
     private static int _handled;
@@ -37,7 +38,8 @@ public sealed class IdempotencyKeyTests
         using var withKey = await PostAsync(app, "order-7");
         Assert.Equal("order-7", JsonDocument.Parse(await withKey.Content.ReadAsStringAsync()).RootElement.GetProperty("key").GetString());
         using var without = await PostAsync(app, null);
-        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(await without.Content.ReadAsStringAsync()).RootElement.GetProperty("key").ValueKind);
+        Assert.Equal(JsonValueKind.Null,
+            JsonDocument.Parse(await without.Content.ReadAsStringAsync()).RootElement.GetProperty("key").ValueKind);
 
         var handled = Volatile.Read(ref _handled);
         using var tooLong = await PostAsync(app, new string('k', IdempotencyKey.MaxLength + 1));

@@ -11,7 +11,8 @@ namespace ServiceDefaults.Tests;
 /// <summary>Errors that name the real fault: input the database refuses, text refused at the JSON edge, malformed requests.</summary>
 public sealed class InputEdgeTests
 {
-    public sealed record Body([MaxLength(5)] string? Name, JsonElement? Payload, IReadOnlyList<string>? Tags, [property: MaxLength(3)] string? Code = null);
+    public sealed record Body([MaxLength(5)] string? Name, JsonElement? Payload, IReadOnlyList<string>? Tags,
+        [property: MaxLength(3)] string? Code = null);
 
     private static void Map(WebApplication app)
     {
@@ -91,7 +92,8 @@ public sealed class InputEdgeTests
     {
         await using var app = await TestApp.StartAsync(map: Map);
         using var request = app.Request(HttpMethod.Post, "/api/body");
-        request.Content = new StringContent("""{"name":"a\ud83d\ude00","payload":{"t":"😀 ok"},"tags":["é"]}""", Encoding.UTF8, "application/json");
+        request.Content = new StringContent("""{"name":"a\ud83d\ude00","payload":{"t":"😀 ok"},"tags":["é"]}""", Encoding.UTF8,
+            "application/json");
 
         var response = await app.Client.SendAsync(request);
 

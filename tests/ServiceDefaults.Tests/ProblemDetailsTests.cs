@@ -116,7 +116,8 @@ public sealed class ProblemDetailsTests
 /// <summary>Keeps every log entry written through it, for assertions on what an operator would see.</summary>
 internal sealed class CapturingLoggerProvider : ILoggerProvider
 {
-    private readonly System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, string Category, string Message, Exception? Exception)> _entries = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, string Category, string Message,
+        Exception? Exception)> _entries = new();
 
     public IReadOnlyCollection<(LogLevel Level, string Category, string Message, Exception? Exception)> Entries => _entries.ToArray();
 
@@ -132,7 +133,8 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter) =>
             owner._entries.Enqueue((logLevel, category, formatter(state, exception), exception));
     }
 }

@@ -155,7 +155,10 @@ public sealed class StreamLimitTests
                 await context.Response.Body.FlushAsync(cancellationToken);
                 await Task.Delay(Timeout.Infinite, cancellationToken);
             }).LimitStreamsPerUser(),
-            settings: new Dictionary<string, string?> { ["Streams:MaxPerUser"] = maxPerUser.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            settings: new Dictionary<string, string?>
+            {
+                ["Streams:MaxPerUser"] = maxPerUser.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
 
     private static HttpRequestMessage StreamRequest(string token)
     {
@@ -182,7 +185,8 @@ public sealed class StreamLimitTests
         Assert.Equal("TOO_MANY_STREAMS", problem.GetProperty("code").GetString());
 
         // Another user is not affected.
-        using var bobs = await app.Client.SendAsync(StreamRequest(TestApp.Token("bob", admin: false)), HttpCompletionOption.ResponseHeadersRead);
+        using var bobs = await app.Client.SendAsync(StreamRequest(TestApp.Token("bob", admin: false)),
+            HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, bobs.StatusCode);
 
         // Closing one stream frees a place (the server sees the disconnect and leaves).
@@ -202,7 +206,8 @@ public sealed class StreamLimitTests
     public async Task A_stream_ends_by_itself_when_the_token_that_opened_it_expires()
     {
         await using var app = await StartAsync();
-        var shortLived = DevTokenIssuer.Mint(TestApp.SigningKey, "alice", admin: false, "aspire-chat-dev", TestApp.Audience, TimeSpan.FromSeconds(2));
+        var shortLived = DevTokenIssuer.Mint(TestApp.SigningKey, "alice", admin: false, "aspire-chat-dev", TestApp.Audience,
+            TimeSpan.FromSeconds(2));
 
         using var response = await app.Client.SendAsync(StreamRequest(shortLived), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -34,7 +34,8 @@ public sealed class RedisFaultTests(ITestOutputHelper output)
         await using var server = new RedisServer();
         await server.StartAsync(ct);
         var port = server.Port;
-        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{server.ConnectionString},abortConnect=false,connectTimeout=1000");
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{server.ConnectionString},abortConnect=false,connectTimeout=1" +
+            $"000");
         var db = redis.GetDatabase();
         await db.StringSetAsync("k", "v");
 

@@ -19,8 +19,8 @@ public static class AuthorizationMatrix
     /// <param name="prepare">
     /// Called once per cell (fresh resources, so destructive rows do not depend on cell order): the URL and the body.
     /// </param>
-    public static async Task<IReadOnlyList<string>> CheckRowAsync(string method, Func<Task<(string Url, string? Body)>> prepare, string contentType,
-        IReadOnlyDictionary<Principal, int> expected, Func<Principal, string?> tokenFor, Func<HttpClient> createClient)
+    public static async Task<IReadOnlyList<string>> CheckRowAsync(string method, Func<Task<(string Url, string? Body)>> prepare,
+        string contentType, IReadOnlyDictionary<Principal, int> expected, Func<Principal, string?> tokenFor, Func<HttpClient> createClient)
     {
         var failures = new List<string>();
         foreach (var (who, status) in expected)
@@ -44,7 +44,8 @@ public static class AuthorizationMatrix
             var ok = status == Allowed ? actual is < 500 and not (401 or 403 or 404) : actual == status;
             if (!ok)
             {
-                failures.Add($"{method} {url} as {who}: {actual}, expected {(status == Allowed ? "allowed" : status)} {await ShortBodyAsync(response)}");
+                failures.Add($"{method} {url} as {who}: {actual}, expected {(status == Allowed ? "allowed" : status)} " +
+                    $"{await ShortBodyAsync(response)}");
             }
             else if (actual >= 400 && !await HasCodeAsync(response))
             {
@@ -55,7 +56,8 @@ public static class AuthorizationMatrix
         return failures;
     }
 
-    public static IReadOnlyDictionary<Principal, int> Row(int none, int user, int otherUser, int admin, int service) => new Dictionary<Principal, int>
+    public static IReadOnlyDictionary<Principal, int> Row(int none, int user, int otherUser, int admin, int service) =>
+        new Dictionary<Principal, int>
     {
         [Principal.None] = none,
         [Principal.User] = user,

@@ -26,7 +26,8 @@ public sealed class ChromaServer : ServerProcess
     {
     }
 
-    /// <summary>chromadb's dist/cli.mjs; default eng/chroma/node_modules/chromadb/dist/cli.mjs of the repository (found by walking up to Aspire.sln).</summary>
+    /// <summary>chromadb's dist/cli.mjs; default eng/chroma/node_modules/chromadb/dist/cli.mjs of the repository (found by walking up to
+    /// Aspire.sln).</summary>
     public string? CliPath { get; init; }
 
     /// <summary><c>http://127.0.0.1:N</c>, without a trailing slash (as in <c>services__chroma__http__0</c>).</summary>

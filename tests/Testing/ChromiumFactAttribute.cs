@@ -14,7 +14,8 @@ public sealed class ChromiumFactAttribute : FactAttribute
     {
         if (!File.Exists(Path))
         {
-            Skip = $"{Path} is not installed (eng/install-deps.sh, or apt-get install -y chromium fonts-liberation); the page cannot be driven in a real browser here.";
+            Skip = $"{Path} is not installed (eng/install-deps.sh, or apt-get install -y chromium fonts-liberation); the page cannot be " +
+                $"driven in a real browser here.";
         }
     }
 }

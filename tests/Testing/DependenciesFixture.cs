@@ -4,7 +4,8 @@ namespace Testing;
 
 /// <summary>
 /// PostgreSQL and Redis started once for a test assembly (declare in each test project:
-/// <c>[CollectionDefinition("dependencies")] public sealed class DependenciesCollection : ICollectionFixture&lt;DependenciesFixture&gt;;</c>
+/// <c>[CollectionDefinition("dependencies")] public sealed class DependenciesCollection :
+/// ICollectionFixture&lt;DependenciesFixture&gt;;</c>
 /// and put <c>[Collection("dependencies")]</c> on the test classes). Chroma is slower to start, so it starts
 /// on the first <see cref="GetChromaAsync"/>. Tests isolate by database (<see cref="PostgresServer.CreateDatabaseAsync"/>),
 /// by key prefix in Redis and by collection name in Chroma. Tests that stop, pause or kill a dependency should

@@ -12,8 +12,10 @@ public static class Eventually
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan MaxPoll = TimeSpan.FromMilliseconds(200);
 
-    /// <exception cref="TimeoutException">The condition was not true within <paramref name="timeout"/>; the message says <paramref name="because"/>.</exception>
-    public static Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string because, CancellationToken cancellationToken = default)
+    /// <exception cref="TimeoutException">The condition was not true within <paramref name="timeout"/>; the message says
+    /// <paramref name="because"/>.</exception>
+    public static Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string because,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(condition);
         return UntilAsync(_ => condition(), timeout, because, cancellationToken);
@@ -27,7 +29,8 @@ public static class Eventually
     }
 
     /// <summary>Same; the condition gets a token that is cancelled at the deadline.</summary>
-    public static async Task UntilAsync(Func<CancellationToken, Task<bool>> condition, TimeSpan timeout, string because, CancellationToken cancellationToken = default)
+    public static async Task UntilAsync(Func<CancellationToken, Task<bool>> condition, TimeSpan timeout, string because,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(condition);
         await UntilAsync(async ct => await condition(ct), ok => ok, timeout, because, cancellationToken);
@@ -94,7 +97,8 @@ public static class Eventually
         }
 
         throw new TimeoutException(
-            $"Not true within {timeout.TotalSeconds:0.###} s ({attempts} attempts in {stopwatch.Elapsed.TotalSeconds:0.###} s): {because}. " +
+            $"Not true within {timeout.TotalSeconds:0.###} s ({attempts} attempts in {stopwatch.Elapsed.TotalSeconds:0.###} s): " +
+            $"{because}. " +
             $"Last result: {lastValue}" + (lastError is null ? "." : $": {lastError.Message}"),
             lastError);
     }

@@ -36,7 +36,8 @@ public static class OpenApiBadInput
         {
             foreach (var (method, operationNode) in pathItem!.AsObject())
             {
-                if (operationNode is not JsonObject operation || method is "parameters" or "summary" or "description" || skip?.Invoke(method, path) == true)
+                if (operationNode is not JsonObject operation || method is "parameters" or "summary" or "description"
+                    || skip?.Invoke(method, path) == true)
                 {
                     continue;
                 }
@@ -136,7 +137,8 @@ public static class OpenApiBadInput
             yield return new Case(name, "a number instead of the object", true, Request(goodPath, Json("42")));
             // Certainly wrong only where the document says the body is required (an optional body may be left out).
             yield return new Case(name, "missing body", (bool?)operation["requestBody"]?["required"] == true, Request(goodPath, Json("")));
-            yield return new Case(name, "wrong content type", true, Request(goodPath, new StringContent(baseline?.ToJsonString() ?? "{}", Encoding.UTF8, "text/plain")));
+            yield return new Case(name, "wrong content type", true,
+                Request(goodPath, new StringContent(baseline?.ToJsonString() ?? "{}", Encoding.UTF8, "text/plain")));
             if (baseline is JsonObject properties)
             {
                 yield return new Case(name, "empty object", false, Request(goodPath, Json("{}")));
@@ -179,7 +181,8 @@ public static class OpenApiBadInput
 
                     foreach (var (kind, raw, bad) in variants)
                     {
-                        yield return new Case(name, $"{property}: {kind}", bad, Request(goodPath, Json(ReplaceProperty(properties, property, raw))));
+                        yield return new Case(name, $"{property}: {kind}", bad,
+                            Request(goodPath, Json(ReplaceProperty(properties, property, raw))));
                     }
 
                     yield return new Case(name, $"{property}: duplicate", false,
@@ -191,12 +194,17 @@ public static class OpenApiBadInput
         {
             var contentType = body.Select(c => c.Key).First();
             yield return new Case(name, $"garbage {contentType}", true,
-                Request(goodPath, new ByteArrayContent("\u0000garbage--\r\n"u8.ToArray()) { Headers = { { "Content-Type", contentType } } }));
-            yield return new Case(name, "wrong content type", true, Request(goodPath, new StringContent("{}", Encoding.UTF8, "application/xml")));
+                Request(goodPath, new ByteArrayContent("\u0000garbage--\r\n"u8.ToArray())
+                {
+                    Headers = { { "Content-Type", contentType } },
+                }));
+            yield return new Case(name, "wrong content type", true,
+                Request(goodPath, new StringContent("{}", Encoding.UTF8, "application/xml")));
         }
 
         yield return new Case(name, "oversized body", true, Request(goodPath,
-            new ByteArrayContent(new byte[oversized]) { Headers = { { "Content-Type", jsonBody ? "application/json" : body.Select(c => c.Key).First() } } }));
+            new ByteArrayContent(new byte[oversized]) { Headers = { { "Content-Type",
+                jsonBody ? "application/json" : body.Select(c => c.Key).First() } } }));
     }
 
     private static async Task<string?> CheckAsync(HttpClient client, Case @case, CancellationToken cancellationToken)
@@ -358,7 +366,8 @@ public static class OpenApiBadInput
                 "array" => new JsonArray(JsonValue.Create("x")),
                 "object" => new JsonObject(),
                 _ when (string?)property?["format"] == "uuid" => JsonValue.Create(Guid.NewGuid().ToString()),
-                _ when (string?)property?["format"] == "date-time" => JsonValue.Create(DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)),
+                _ when (string?)property?["format"] == "date-time" =>
+                    JsonValue.Create(DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)),
                 _ => JsonValue.Create("x"),
             };
         }

@@ -86,7 +86,8 @@ public abstract class ServerProcess : IAsyncLifetime, IAsyncDisposable
         }
     }
 
-    /// <summary>Graceful stop (SIGTERM, or SIGINT = fast shutdown for PostgreSQL); killed after <see cref="StopTimeout"/>. Resumes a paused server first.</summary>
+    /// <summary>Graceful stop (SIGTERM, or SIGINT = fast shutdown for PostgreSQL); killed after <see cref="StopTimeout"/>. Resumes a paused
+    /// server first.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _lifecycle.WaitAsync(cancellationToken);
@@ -114,7 +115,8 @@ public abstract class ServerProcess : IAsyncLifetime, IAsyncDisposable
         }
     }
 
-    /// <summary>SIGSTOP to the server and all its child processes: the port still accepts TCP connections, but nothing is answered.</summary>
+    /// <summary>SIGSTOP to the server and all its child processes: the port still accepts TCP connections, but nothing is
+    /// answered.</summary>
     public async Task PauseAsync(CancellationToken cancellationToken = default)
     {
         await _lifecycle.WaitAsync(cancellationToken);
@@ -243,7 +245,8 @@ public abstract class ServerProcess : IAsyncLifetime, IAsyncDisposable
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException(
-                $"{Path.GetFileName(startInfo.FileName)} {string.Join(' ', startInfo.ArgumentList)} exited with code {process.ExitCode}:\n{text}");
+                $"{Path.GetFileName(startInfo.FileName)} {string.Join(' ', startInfo.ArgumentList)} exited with code " +
+                $"{process.ExitCode}:\n{text}");
         }
     }
 

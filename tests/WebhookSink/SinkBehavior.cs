@@ -41,7 +41,8 @@ public sealed record SinkBehavior
     public static SinkBehavior Slow(TimeSpan delay, int status = StatusCodes.Status200OK) =>
         new() { DelayMs = (int)delay.TotalMilliseconds, Status = status };
 
-    public static SinkBehavior SucceedAfter(int failures, int failureStatus = StatusCodes.Status500InternalServerError, int? retryAfterSeconds = null) =>
+    public static SinkBehavior SucceedAfter(int failures, int failureStatus = StatusCodes.Status500InternalServerError,
+        int? retryAfterSeconds = null) =>
         new() { FailuresBeforeSuccess = failures, FailureStatus = failureStatus, RetryAfterSeconds = retryAfterSeconds };
 
     public static SinkBehavior Protected(int status = StatusCodes.Status200OK) => new() { RequireBearerToken = true, Status = status };

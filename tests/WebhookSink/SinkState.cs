@@ -26,7 +26,8 @@ internal sealed class SinkState(TokenIssuer tokens, TimeProvider timeProvider)
 
     private long tokenBytesSent;
 
-    /// <summary>Bytes of padded token responses the sink managed to write (the client stopped reading when this is far below the padding).</summary>
+    /// <summary>Bytes of padded token responses the sink managed to write (the client stopped reading when this is far below the
+    /// padding).</summary>
     public long TokenResponseBytesSent => Interlocked.Read(ref tokenBytesSent);
 
     public void AddTokenBytesSent(long bytes) => Interlocked.Add(ref tokenBytesSent, bytes);

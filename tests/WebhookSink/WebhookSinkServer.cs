@@ -50,7 +50,8 @@ public sealed class WebhookSinkServer : IAsyncDisposable
 
     public int MaxConcurrentObserved => state.MaxConcurrentObserved;
 
-    public static async Task<WebhookSinkServer> StartAsync(WebhookSinkOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<WebhookSinkServer> StartAsync(WebhookSinkOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         var app = SinkApp.Build([], options ?? new WebhookSinkOptions(), onFreeLoopbackPort: true);
         try
@@ -92,13 +93,15 @@ public sealed class WebhookSinkServer : IAsyncDisposable
 
     /// <summary>Waits until at least <paramref name="count"/> requests were recorded and returns them all.</summary>
     /// <exception cref="TimeoutException">Fewer arrived within <paramref name="timeout"/>.</exception>
-    public async Task<IReadOnlyList<RecordedRequest>> WaitForRequestsAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RecordedRequest>> WaitForRequestsAsync(int count, TimeSpan timeout,
+        CancellationToken cancellationToken = default)
     {
         await state.WaitUntilAsync(() => state.Stats().Requests >= count, timeout, cancellationToken);
         return Requests;
     }
 
-    /// <summary>Waits until at least <paramref name="count"/> requests to <paramref name="path"/> were recorded and returns those.</summary>
+    /// <summary>Waits until at least <paramref name="count"/> requests to <paramref name="path"/> were recorded and returns
+    /// those.</summary>
     public async Task<IReadOnlyList<RecordedRequest>> WaitForRequestsAsync(
         string path, int count, TimeSpan timeout, CancellationToken cancellationToken = default)
     {

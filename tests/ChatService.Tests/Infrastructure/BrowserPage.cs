@@ -73,28 +73,33 @@ public sealed class BrowserPage : IAsyncDisposable
         Page.EvaluateFunctionAsync<string>("s => document.querySelector(s)?.textContent ?? ''", selector);
 
     public Task<bool> VisibleAsync(string selector) =>
-        Page.EvaluateFunctionAsync<bool>("s => { const e = document.querySelector(s); return !!e && e.getClientRects().length > 0; }", selector);
+        Page.EvaluateFunctionAsync<bool>("s => { const e = document.querySelector(s); return !!e && e.getClientRects().length > 0; }",
+            selector);
 
-    /// <summary>Waits until the JavaScript <paramref name="expression"/> is truthy; fails naming what was awaited and what the page shows.</summary>
+    /// <summary>Waits until the JavaScript <paramref name="expression"/> is truthy; fails naming what was awaited and what the page
+    /// shows.</summary>
     public async Task WaitUntilAsync(string expression, TimeSpan timeout, string what)
     {
         try
         {
-            await Page.WaitForExpressionAsync(expression, new WaitForFunctionOptions { Timeout = (int)timeout.TotalMilliseconds, PollingInterval = 100 });
+            await Page.WaitForExpressionAsync(expression,
+                new WaitForFunctionOptions { Timeout = (int)timeout.TotalMilliseconds, PollingInterval = 100 });
         }
         catch (WaitTaskTimeoutException)
         {
             var notice = await TextAsync("#notice");
             var last = await TextAsync("#messages > li:last-child");
             throw new TimeoutException(
-                $"Within {timeout.TotalSeconds:0.#} s the page did not show: {what}. Notice: '{notice}'. Last message: '{last}'. Errors: {string.Join(" | ", Errors)}");
+                $"Within {timeout.TotalSeconds:0.#} s the page did not show: {what}. Notice: '{notice}'. Last message: '{last}'. " +
+                $"Errors: {string.Join(" | ", Errors)}");
         }
     }
 
     /// <summary>Types into a field the way a user pastes: the whole text at once, then an input event.</summary>
     public Task PasteAsync(string selector, string text) =>
         Page.EvaluateFunctionAsync(
-            "(s, t) => { const e = document.querySelector(s); e.focus(); e.value = t; e.dispatchEvent(new Event('input', { bubbles: true })); }",
+            "(s, t) => { const e = document.querySelector(s); e.focus(); e.value = t; e.dispatchEvent(new Event('input', { bubbles: " +
+            "true })); }",
             selector, text);
 
     public async Task ScreenshotAsync(string path)

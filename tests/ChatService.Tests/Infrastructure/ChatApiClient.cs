@@ -12,7 +12,8 @@ public sealed class ChatApiClient(HttpClient http) : IDisposable
 {
     public HttpClient Http { get; } = http;
 
-    public async Task<HttpResponseMessage> UploadAsync(string fileName, byte[] content, string? title = null, CancellationToken cancellationToken = default)
+    public async Task<HttpResponseMessage> UploadAsync(string fileName, byte[] content, string? title = null,
+        CancellationToken cancellationToken = default)
     {
         using var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(content);
@@ -29,7 +30,8 @@ public sealed class ChatApiClient(HttpClient http) : IDisposable
     public async Task<Guid> UploadTextAsync(string fileName, string text, CancellationToken cancellationToken = default)
     {
         using var response = await UploadAsync(fileName, Encoding.UTF8.GetBytes(text), cancellationToken: cancellationToken);
-        Assert.True(response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK, await response.Content.ReadAsStringAsync(cancellationToken));
+        Assert.True(response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK,
+            await response.Content.ReadAsStringAsync(cancellationToken));
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         return body.GetProperty("id").GetGuid();
     }

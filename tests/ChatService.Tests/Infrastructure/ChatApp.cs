@@ -28,8 +28,8 @@ public sealed class ChatApp : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    public static async Task<ChatApp> StartAsync(PostgresServer postgres, string redisConnection, Uri? chroma, OllamaSimulatorServer? simulator,
-        IDictionary<string, string?>? overrides = null, CancellationToken cancellationToken = default,
+    public static async Task<ChatApp> StartAsync(PostgresServer postgres, string redisConnection, Uri? chroma,
+        OllamaSimulatorServer? simulator, IDictionary<string, string?>? overrides = null, CancellationToken cancellationToken = default,
         string? database = null)
     {
         // why: a given database restarts the service on the data of an earlier instance (a configuration change)

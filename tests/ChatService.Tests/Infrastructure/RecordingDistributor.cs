@@ -55,8 +55,8 @@ public sealed class RecordingDistributor : IAsyncDisposable
     private async Task<IResult> AcceptAsync(HttpContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
-        var validation = await new JsonWebTokenHandler().ValidateTokenAsync(header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : "",
-            new TokenValidationParameters
+        var validation = await new JsonWebTokenHandler()
+            .ValidateTokenAsync(header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : "", new TokenValidationParameters
             {
                 ValidIssuer = "aspire-chat-dev",
                 ValidAudience = ServiceAudiences.Distributor,

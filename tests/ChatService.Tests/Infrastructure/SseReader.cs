@@ -5,7 +5,8 @@ namespace ChatService.Tests.Infrastructure;
 /// <summary>Parses a text/event-stream body into events (comments skipped).</summary>
 public static class SseReader
 {
-    public static async IAsyncEnumerable<SseEvent> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static async IAsyncEnumerable<SseEvent> ReadAsync(Stream stream,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var reader = new StreamReader(stream);
         string? name = null;

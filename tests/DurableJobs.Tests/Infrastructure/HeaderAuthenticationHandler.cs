@@ -7,7 +7,8 @@ using Microsoft.Extensions.Options;
 namespace DurableJobs.Tests.Infrastructure;
 
 /// <summary>Authenticates a request carrying <c>X-Test-Role</c> with that role (stands in for the JWT bearer of the services).</summary>
-public sealed class HeaderAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+public sealed class HeaderAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger,
+    UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "TestHeader";
@@ -20,7 +21,8 @@ public sealed class HeaderAuthenticationHandler(IOptionsMonitor<AuthenticationSc
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "tester"), new Claim(ClaimTypes.Role, role.ToString())], SchemeName);
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "tester"), new Claim(ClaimTypes.Role, role.ToString())],
+            SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 }

@@ -56,7 +56,8 @@ public sealed class JobsTestHost : IAsyncDisposable
         o.RetryMaxDelay = TimeSpan.FromMilliseconds(200);
     }
 
-    public static async Task<JobsTestHost> StartAsync(JobsHostSettings settings, ITestOutputHelper output, CancellationToken cancellationToken)
+    public static async Task<JobsTestHost> StartAsync(JobsHostSettings settings, ITestOutputHelper output,
+        CancellationToken cancellationToken)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -64,7 +65,8 @@ public sealed class JobsTestHost : IAsyncDisposable
             ApplicationName = settings.Service,
             EnvironmentName = Environments.Development,
         });
-        builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
+        builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateOnBuild = true,
+            ValidateScopes = true }));
         ConfigureLogging(builder.Logging, output, settings.Name);
         AddJobs(builder.Services, settings);
 
@@ -196,7 +198,8 @@ public sealed class JobsTestHost : IAsyncDisposable
         InScopeAsync(sp => sp.GetRequiredService<TestJobsContext>().Jobs.AsNoTracking().SingleAsync(j => j.Id == id, cancellationToken));
 
     public Task<List<JobRecord>> RowsAsync(CancellationToken cancellationToken) =>
-        InScopeAsync(sp => sp.GetRequiredService<TestJobsContext>().Jobs.AsNoTracking().Where(j => j.Queue == Settings.Queue).ToListAsync(cancellationToken));
+        InScopeAsync(sp => sp.GetRequiredService<TestJobsContext>().Jobs.AsNoTracking().Where(j => j.Queue == Settings.Queue)
+            .ToListAsync(cancellationToken));
 
     public IDatabase Redis => Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 

@@ -19,7 +19,8 @@ public sealed class XunitLoggerProvider(ITestOutputHelper output, string host) :
 
         public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
         {
             var shortCategory = category[(category.LastIndexOf('.') + 1)..];
             var line = $"{DateTime.UtcNow:HH:mm:ss.fff} [{host}] {logLevel} {shortCategory}: {formatter(state, exception)}";

@@ -91,7 +91,8 @@ public sealed class FakeChatService : IAsyncDisposable
         var token = new JsonWebToken(auth["Bearer ".Length..]);
         _subjects.Enqueue(token.Subject);
         _tokens.Enqueue(token);
-        var request = await JsonSerializer.DeserializeAsync<ChatRequest>(context.Request.Body, JsonSerializerOptions.Web, context.RequestAborted);
+        var request = await JsonSerializer.DeserializeAsync<ChatRequest>(context.Request.Body, JsonSerializerOptions.Web,
+            context.RequestAborted);
         var question = request?.Message ?? string.Empty;
         _calls.AddOrUpdate(question, 1, (_, n) => n + 1);
         Interlocked.Increment(ref _total);
@@ -128,7 +129,8 @@ public sealed class FakeChatService : IAsyncDisposable
     }
 
     private IResult Document(HttpContext context, string id) =>
-        OwnDocument(context, id) is { } document ? Results.Json(new { id, title = document.Title, chunks = document.Chunks.Length }) : NotFound(context);
+        OwnDocument(context, id) is { } document ? Results.Json(new { id, title = document.Title, chunks = document.Chunks.Length })
+            : NotFound(context);
 
     private IResult Chunks(HttpContext context, string id)
     {
@@ -150,7 +152,8 @@ public sealed class FakeChatService : IAsyncDisposable
         var items = document.Chunks.Index().Skip(from).Take(take)
             .Select(x => new { id = $"{id}-{x.Index}", index = x.Index, text = x.Item, page = (int?)1, heading = (string?)null })
             .ToList();
-        var next = from + take < document.Chunks.Length ? (from + take - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        var next = from + take < document.Chunks.Length ? (from + take - 1).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : null;
         return Results.Json(new { items, nextCursor = next });
     }
 
@@ -162,7 +165,8 @@ public sealed class FakeChatService : IAsyncDisposable
     }
 
     private static IResult NotFound(HttpContext context) =>
-        context.Request.Headers.Authorization.Count == 0 ? Results.Unauthorized() : Results.Problem(statusCode: 404, title: "Document not found");
+        context.Request.Headers.Authorization.Count == 0 ? Results.Unauthorized()
+            : Results.Problem(statusCode: 404, title: "Document not found");
 
     private static void InterlockedMax(ref int target, int value)
     {

@@ -73,7 +73,8 @@ internal static class CompletionApi
         var model = services.Catalog.Find(request.Model);
         if (model is null)
         {
-            await OllamaHttp.WriteErrorAsync(context, StatusCodes.Status404NotFound, $"model '{request.Model}' not found", cancellationToken);
+            await OllamaHttp.WriteErrorAsync(context, StatusCodes.Status404NotFound, $"model '{request.Model}' not found",
+                cancellationToken);
             return;
         }
 

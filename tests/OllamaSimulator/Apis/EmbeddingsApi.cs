@@ -2,7 +2,8 @@ using System.Text.Json;
 
 namespace OllamaSimulator;
 
-/// <summary>POST /api/embed and the legacy POST /api/embeddings. Embeddings never stream, so every fault acts on the whole answer.</summary>
+/// <summary>POST /api/embed and the legacy POST /api/embeddings. Embeddings never stream, so every fault acts on the whole
+/// answer.</summary>
 internal static class EmbeddingsApi
 {
     public static IEndpointRouteBuilder MapEmbeddingsApi(this IEndpointRouteBuilder app)
@@ -89,7 +90,8 @@ internal static class EmbeddingsApi
         }
     }
 
-    private static async Task<bool> ModelFoundAsync(HttpContext context, SimulatorServices services, string? model, CancellationToken cancellationToken)
+    private static async Task<bool> ModelFoundAsync(HttpContext context, SimulatorServices services, string? model,
+        CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(model))
         {
@@ -108,7 +110,8 @@ internal static class EmbeddingsApi
 
     /// <summary>Busy/error/hang as for chat; delays before the answer; a cut aborts, an error line is a 500, malformed is truncated JSON,
     /// a stall sends half the body and holds the connection silent.</summary>
-    private static async Task<bool> PassesFaultsAsync(HttpContext context, SimulatorServices services, long start, CancellationToken cancellationToken)
+    private static async Task<bool> PassesFaultsAsync(HttpContext context, SimulatorServices services, long start,
+        CancellationToken cancellationToken)
     {
         var faults = services.State.Faults.Embed;
         if (await FaultGate.RejectedAsync(context, faults, services.State, services.Time, cancellationToken))

@@ -28,7 +28,8 @@ public sealed record FaultSettings
 
     public string ErrorMessage { get; init; } = "simulated failure";
 
-    /// <summary>After N token lines, send <c>{"error": ErrorMessage}</c> and end the stream without a done line (status stays 200).</summary>
+    /// <summary>After N token lines, send <c>{"error": ErrorMessage}</c> and end the stream without a done line (status stays
+    /// 200).</summary>
     public int? ErrorLineAfterTokens { get; init; }
 
     /// <summary>After N token lines, abort the TCP connection (no done line, no chunked terminator).</summary>

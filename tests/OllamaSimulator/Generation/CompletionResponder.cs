@@ -7,7 +7,8 @@ internal static class CompletionResponder
 {
     private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(100);
 
-    public static async Task RespondAsync(HttpContext context, CompletionJob job, SimulatorServices services, CancellationToken cancellationToken)
+    public static async Task RespondAsync(HttpContext context, CompletionJob job, SimulatorServices services,
+        CancellationToken cancellationToken)
     {
         var faults = services.State.Faults.Chat;
         if (await FaultGate.RejectedAsync(context, faults, services.State, services.Time, cancellationToken))
@@ -27,7 +28,8 @@ internal static class CompletionResponder
     }
 
     private static async Task StreamAsync(
-        HttpContext context, CompletionJob job, FaultSettings faults, LineSchedule schedule, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext context, CompletionJob job, FaultSettings faults, LineSchedule schedule, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var count = job.Tokens.Count;
         for (var line = 0; line <= count; line++)
@@ -107,7 +109,8 @@ internal static class CompletionResponder
 
     /// <summary>Non-streaming: mid-stream faults become a cut connection, a 500 error, or a truncated body.</summary>
     private static async Task RespondWholeAsync(
-        HttpContext context, CompletionJob job, FaultSettings faults, LineSchedule schedule, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext context, CompletionJob job, FaultSettings faults, LineSchedule schedule, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         if (faults.StallAfterTokens is not null)
         {

@@ -72,7 +72,8 @@ internal static class StructuredAnswerComposer
         return type.ValueKind switch
         {
             JsonValueKind.String => type.GetString() ?? "string",
-            JsonValueKind.Array => type.EnumerateArray().Select(t => t.GetString()).FirstOrDefault(t => t is not null and not "null") ?? "string",
+            JsonValueKind.Array => type.EnumerateArray().Select(t => t.GetString()).FirstOrDefault(t => t is not null and not "null")
+                ?? "string",
             _ => "string",
         };
     }

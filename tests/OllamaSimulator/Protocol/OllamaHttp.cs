@@ -35,7 +35,8 @@ internal static class OllamaHttp
     public static Task WriteErrorAsync(HttpContext context, int status, string message, CancellationToken cancellationToken) =>
         WriteJsonAsync(context, new ErrorBody(message), cancellationToken, status);
 
-    public static async Task WriteJsonAsync<T>(HttpContext context, T value, CancellationToken cancellationToken, int status = StatusCodes.Status200OK)
+    public static async Task WriteJsonAsync<T>(HttpContext context, T value, CancellationToken cancellationToken,
+        int status = StatusCodes.Status200OK)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(value, OllamaJson.Options);
         context.Response.StatusCode = status;

@@ -27,10 +27,12 @@ public enum ApiCheck
     /// </summary>
     ChatAnswersPartial,
 
-    /// <summary>POST /api/chat with <c>Accept: text/event-stream</c> (budget 8 s) → the stream ends with an <c>error</c> event, <c>partial: true</c>, within the budget.</summary>
+    /// <summary>POST /api/chat with <c>Accept: text/event-stream</c> (budget 8 s) → the stream ends with an <c>error</c> event, <c>partial:
+    /// true</c>, within the budget.</summary>
     ChatStreamEndsPartial,
 
-    /// <summary>POST /v1/chat/completions (budget 8 s), whole and streamed → 200, <c>finish_reason: length</c>, within the budget.</summary>
+    /// <summary>POST /v1/chat/completions (budget 8 s), whole and streamed → 200, <c>finish_reason: length</c>, within the
+    /// budget.</summary>
     OpenAiEndsWithinBudget,
 
     /// <summary>A chat task generating on the stalled model is cancelled → <c>cancelled</c> within 5 s.</summary>

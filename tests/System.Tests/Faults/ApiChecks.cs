@@ -18,8 +18,8 @@ public static class ApiChecks
         ApiCheck.ChatAnswers => await ChatAsync(stack, expectDegraded: false, cancellationToken),
         ApiCheck.ChatAnswersDegraded => await ChatAsync(stack, expectDegraded: true, cancellationToken),
         ApiCheck.ChatRefusedDependencyUnavailable => await ExpectProblemAsync(stack.Chat,
-            stack.Request(HttpMethod.Post, "api/chat", new { message = "Is the database there?" }, budget: ChatBudget), 503, "DEPENDENCY_UNAVAILABLE",
-            cancellationToken),
+            stack.Request(HttpMethod.Post, "api/chat", new { message = "Is the database there?" }, budget: ChatBudget), 503,
+            "DEPENDENCY_UNAVAILABLE", cancellationToken),
         ApiCheck.IntakeAccepted => await IntakeAsync(stack, expectAccepted: true, cancellationToken),
         ApiCheck.IntakeRefused => await IntakeAsync(stack, expectAccepted: false, cancellationToken),
         ApiCheck.EvaluationRefused => await ExpectProblemAsync(stack.Evaluation, stack.Request(HttpMethod.Get, "api/suites"), 503,
@@ -27,9 +27,12 @@ public static class ApiChecks
         ApiCheck.ChatAnswersPartial => await ModelClosedAfterAsync(stack, StalledChatAsync(stack, cancellationToken), cancellationToken),
         ApiCheck.ChatStreamEndsPartial => await ModelClosedAfterAsync(stack,
             StalledStreamAsync(stack, ChatBudget, ChatBudget + Slack, cancellationToken), cancellationToken),
-        ApiCheck.OpenAiEndsWithinBudget => await ModelClosedAfterAsync(stack, StalledOpenAiAsync(stack, cancellationToken), cancellationToken),
-        ApiCheck.ChatTaskCancelled => await ModelClosedAfterAsync(stack, CancelStalledTaskAsync(stack, cancellationToken), cancellationToken),
-        ApiCheck.EvaluationRunCancelled => await ModelClosedAfterAsync(stack, CancelStalledRunAsync(stack, cancellationToken), cancellationToken),
+        ApiCheck.OpenAiEndsWithinBudget => await ModelClosedAfterAsync(stack, StalledOpenAiAsync(stack, cancellationToken),
+            cancellationToken),
+        ApiCheck.ChatTaskCancelled => await ModelClosedAfterAsync(stack, CancelStalledTaskAsync(stack, cancellationToken),
+            cancellationToken),
+        ApiCheck.EvaluationRunCancelled => await ModelClosedAfterAsync(stack, CancelStalledRunAsync(stack, cancellationToken),
+            cancellationToken),
         ApiCheck.ChatEndsAtIdleBound => await ModelClosedAfterAsync(stack, IdleBoundAsync(stack, cancellationToken), cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(check)),
     };
@@ -76,7 +79,8 @@ public static class ApiChecks
             {
                 return response?.StatusCode == HttpStatusCode.Accepted
                     ? null
-                    : $"POST /api/events answered {(int?)response?.StatusCode ?? 0} after {elapsed.TotalMilliseconds:0} ms, expected 202: {body}";
+                    : $"POST /api/events answered {(int?)response?.StatusCode ?? 0} after {elapsed.TotalMilliseconds:0} ms, expected " +
+                        $"202: {body}";
             }
         }
 
@@ -103,12 +107,14 @@ public static class ApiChecks
             {
                 if ((int)response.StatusCode != status)
                 {
-                    return $"{request.Method} {request.RequestUri} on {service.Name} answered {(int)response.StatusCode}, expected {status}: {body}";
+                    return $"{request.Method} {request.RequestUri} on {service.Name} answered {(int)response.StatusCode}, expected " +
+                        $"{status}: {body}";
                 }
 
                 using var json = JsonDocument.Parse(body);
                 var actual = json.RootElement.TryGetProperty("code", out var c) ? c.GetString() : null;
-                return actual == code ? null : $"{request.Method} {request.RequestUri} on {service.Name}: problem code {actual}, expected {code}: {body}";
+                return actual == code ? null
+                    : $"{request.Method} {request.RequestUri} on {service.Name}: problem code {actual}, expected {code}: {body}";
             }
         }
     }
@@ -151,7 +157,8 @@ public static class ApiChecks
         }
         catch (TimeoutException)
         {
-            failure = (failure is null ? "" : failure + "; ") + $"{simulator.InFlight} request(s) to the model still open {Slack.TotalSeconds:0} s after the check";
+            failure = (failure is null ? "" : failure + "; ") +
+                $"{simulator.InFlight} request(s) to the model still open {Slack.TotalSeconds:0} s after the check";
         }
 
         return failure;
@@ -159,8 +166,8 @@ public static class ApiChecks
 
     private static async Task<string?> StalledChatAsync(SystemStack stack, CancellationToken cancellationToken)
     {
-        using var request = stack.Request(HttpMethod.Post, "api/chat", new { message = $"Tell me about the stalled model {Guid.NewGuid():N}" },
-            budget: ChatBudget);
+        using var request = stack.Request(HttpMethod.Post, "api/chat",
+            new { message = $"Tell me about the stalled model {Guid.NewGuid():N}" }, budget: ChatBudget);
         var chat = SendAsync(stack.Chat, request, ChatBudget + Slack, cancellationToken);
         await stack.Dependencies.Simulator.WaitUntilAsync(s => s.InFlight >= 1, ChatBudget, cancellationToken);
 
@@ -171,7 +178,8 @@ public static class ApiChecks
         {
             if (otherResponse?.StatusCode != HttpStatusCode.OK || otherElapsed > TimeSpan.FromSeconds(1))
             {
-                return $"another user's GET /api/sessions answered {(int?)otherResponse?.StatusCode ?? 0} after {otherElapsed.TotalMilliseconds:0} ms "
+                return $"another user's GET /api/sessions answered {(int?)otherResponse?.StatusCode ?? 0} after " +
+                    $"{otherElapsed.TotalMilliseconds:0} ms "
                        + $"while a chat was stalled (must be 200 within 1 s): {otherBody}";
             }
         }
@@ -180,7 +188,8 @@ public static class ApiChecks
         using (response)
         {
             return response?.StatusCode != HttpStatusCode.OK
-                ? $"POST /api/chat on a stalled model answered {(int?)response?.StatusCode ?? 0} after {elapsed.TotalMilliseconds:0} ms (bound {(ChatBudget + Slack).TotalSeconds:0} s): {body}"
+                ? $"POST /api/chat on a stalled model answered {(int?)response?.StatusCode ?? 0} after {elapsed.TotalMilliseconds:0} ms " +
+                    $"(bound {(ChatBudget + Slack).TotalSeconds:0} s): {body}"
                 : ExpectPartial(body, "POST /api/chat");
         }
     }
@@ -194,10 +203,11 @@ public static class ApiChecks
     }
 
     /// <summary>SSE chat: the stream must end (within <paramref name="bound"/>) with an <c>error</c> event flagged partial.</summary>
-    private static async Task<string?> StalledStreamAsync(SystemStack stack, TimeSpan budget, TimeSpan bound, CancellationToken cancellationToken)
+    private static async Task<string?> StalledStreamAsync(SystemStack stack, TimeSpan budget, TimeSpan bound,
+        CancellationToken cancellationToken)
     {
-        using var request = stack.Request(HttpMethod.Post, "api/chat", new { message = $"Tell me about the stalled stream {Guid.NewGuid():N}" },
-            budget: budget);
+        using var request = stack.Request(HttpMethod.Post, "api/chat",
+            new { message = $"Tell me about the stalled stream {Guid.NewGuid():N}" }, budget: budget);
         request.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("text/event-stream"));
         var (response, body, elapsed) = await SendAsync(stack.Chat, request, bound, cancellationToken);
         using (response)
@@ -231,8 +241,10 @@ public static class ApiChecks
             {
                 if (response?.StatusCode != HttpStatusCode.OK || !body.Contains("\"finish_reason\":\"length\"", StringComparison.Ordinal))
                 {
-                    return $"POST /v1/chat/completions (stream: {stream}) on a stalled model answered {(int?)response?.StatusCode ?? 0} after "
-                           + $"{elapsed.TotalMilliseconds:0} ms (bound {(ChatBudget + Slack).TotalSeconds:0} s), expected 200 with finish_reason length: {body}";
+                    return $"POST /v1/chat/completions (stream: {stream}) on a stalled model answered {(int?)response?.StatusCode ?? 0} " +
+                        $"after "
+                           + $"{elapsed.TotalMilliseconds:0} ms (bound {(ChatBudget + Slack).TotalSeconds:0} s), expected 200 with " +
+                               $"finish_reason length: {body}";
                 }
             }
         }
@@ -245,7 +257,8 @@ public static class ApiChecks
         var api = new StackApi(stack);
         var id = await api.CreateChatTaskAsync($"Tell me about the stalled task {Guid.NewGuid():N}", cancellationToken);
         await stack.Dependencies.Simulator.WaitUntilAsync(s => s.InFlight >= 1, TimeSpan.FromSeconds(30), cancellationToken);
-        await api.ExpectAsync(stack.Chat, stack.Request(HttpMethod.Post, $"api/chat/tasks/{id}/cancel"), cancellationToken, HttpStatusCode.Accepted);
+        await api.ExpectAsync(stack.Chat, stack.Request(HttpMethod.Post, $"api/chat/tasks/{id}/cancel"), cancellationToken,
+            HttpStatusCode.Accepted);
         var stopwatch = Stopwatch.StartNew();
         try
         {
@@ -254,7 +267,8 @@ public static class ApiChecks
         }
         catch (TimeoutException ex)
         {
-            return $"the chat task stalled on the model was not cancelled within {CancelBound.TotalSeconds:0} s ({stopwatch.Elapsed.TotalSeconds:0.0} s): {ex.Message}";
+            return $"the chat task stalled on the model was not cancelled within {CancelBound.TotalSeconds:0} s " +
+                $"({stopwatch.Elapsed.TotalSeconds:0.0} s): {ex.Message}";
         }
     }
 
@@ -288,8 +302,8 @@ public static class ApiChecks
         // why 10 s over the idle bound: the full test run loads both cores (retrieval, the in-process embedding model in
         // other suites); the check still tells the idle bound (20 s) from the gap (40 s) and the budget (60 s)
         var bound = IdleBound + TimeSpan.FromSeconds(10);
-        using var request = stack.Request(HttpMethod.Post, "api/chat", new { message = $"Tell me about the long silence {Guid.NewGuid():N}" },
-            budget: budget);
+        using var request = stack.Request(HttpMethod.Post, "api/chat",
+            new { message = $"Tell me about the long silence {Guid.NewGuid():N}" }, budget: budget);
         var json = SendAsync(stack.Chat, request, bound, cancellationToken);
         var sse = StalledStreamAsync(stack, budget, bound, cancellationToken);
         var (response, body, elapsed) = await json;
@@ -300,7 +314,8 @@ public static class ApiChecks
                 ? $"POST /api/chat with a 40 s gap answered {(int?)response?.StatusCode ?? 0} after {elapsed.TotalSeconds:0.0} s "
                   + $"(the idle bound is {IdleBound.TotalSeconds:0} s; bound {bound.TotalSeconds:0} s): {body}"
                 : ExpectPartial(body, "POST /api/chat with a 40 s gap");
-            return jsonFailure is null && sseFailure is null ? null : string.Join("; ", new[] { jsonFailure, sseFailure }.Where(f => f is not null));
+            return jsonFailure is null && sseFailure is null ? null
+                : string.Join("; ", new[] { jsonFailure, sseFailure }.Where(f => f is not null));
         }
     }
 }

@@ -15,7 +15,8 @@ public enum Fault
     /// <summary>Every connection is reset (PostgreSQL, Redis) or every HTTP request gets 500 (Chroma, Ollama).</summary>
     Erroring,
 
-    /// <summary>Ollama only: the model streams two tokens, then holds the connection open and silent (a stalled GPU, a wedged runner).</summary>
+    /// <summary>Ollama only: the model streams two tokens, then holds the connection open and silent (a stalled GPU, a wedged
+    /// runner).</summary>
     StalledMidStream,
 
     /// <summary>Ollama only: after two tokens, 40 s of silence (beyond ChatService's 20 s idle bound), then the rest.</summary>

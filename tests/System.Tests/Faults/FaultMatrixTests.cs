@@ -17,7 +17,8 @@ public sealed class FaultMatrixTests(SystemDependencies deps, ITestOutputHelper 
     /// <summary>Every probe must answer within this, whatever the dependency does.</summary>
     private static readonly TimeSpan ProbeBound = TimeSpan.FromSeconds(1);
 
-    /// <summary>Health results are cached 2 s and each check is bounded at 2 s: a change shows within ~4 s; generous for a loaded machine.</summary>
+    /// <summary>Health results are cached 2 s and each check is bounded at 2 s: a change shows within ~4 s; generous for a loaded
+    /// machine.</summary>
     private static readonly TimeSpan DetectionBound = TimeSpan.FromSeconds(20);
 
     /// <summary>Services that must stay up are watched at least this long (several health-cache periods).</summary>
@@ -64,7 +65,8 @@ public sealed class FaultMatrixTests(SystemDependencies deps, ITestOutputHelper 
         {
             if (service.ProcessId != pids[service.Kind])
             {
-                failures.Enqueue($"{service.Name} was restarted (pid {pids[service.Kind]} → {service.ProcessId}); recovery must not need a restart");
+                failures.Enqueue($"{service.Name} was restarted (pid {pids[service.Kind]} → {service.ProcessId}); recovery must not " +
+                    $"need a restart");
             }
         }
 
@@ -135,13 +137,15 @@ public sealed class FaultMatrixTests(SystemDependencies deps, ITestOutputHelper 
 
             if (reached && stopwatch.Elapsed >= ObservationWindow)
             {
-                output.WriteLine($"{service.Name}: {expected} reached; readiness seen {string.Join(" → ", Transitions(seen))}; slowest probe {slowest.TotalMilliseconds:0} ms");
+                output.WriteLine($"{service.Name}: {expected} reached; readiness seen {string.Join(" → ", Transitions(seen))}; slowest " +
+                    $"probe {slowest.TotalMilliseconds:0} ms");
                 return;
             }
 
             if (stopwatch.Elapsed > DetectionBound)
             {
-                failures.Enqueue($"{service.Name}: /health/ready never showed {expected} within {DetectionBound.TotalSeconds:0} s; saw {string.Join(" → ", Transitions(seen))}");
+                failures.Enqueue($"{service.Name}: /health/ready never showed {expected} within {DetectionBound.TotalSeconds:0} s; saw " +
+                    $"{string.Join(" → ", Transitions(seen))}");
                 return;
             }
 
@@ -174,5 +178,6 @@ public sealed class FaultMatrixTests(SystemDependencies deps, ITestOutputHelper 
         seen.Where((s, i) => i == 0 || seen[i - 1] != s);
 
     private static string LogTails(SystemStack stack) =>
-        string.Concat(stack.All.Select(s => $"\n--- {s.Name} (errors) ---\n{s.ErrorLines()}\n--- {s.Name} (last lines) ---\n{s.LogTail(15)}"));
+        string.Concat(stack.All.Select(s => $"\n--- {s.Name} (errors) ---\n{s.ErrorLines()}\n--- {s.Name} (last lines) " +
+            $"---\n{s.LogTail(15)}"));
 }

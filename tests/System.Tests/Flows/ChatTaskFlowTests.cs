@@ -21,8 +21,8 @@ public sealed class ChatTaskFlowTests(SystemDependencies deps)
         await deps.RestoreAllAsync(ct);
 
         var done = await CreateTaskAsync(stack, "What does the system test prove about chat tasks?", ct);
-        var finished = await Eventually.UntilAsync(ct2 => GetTaskAsync(stack, done, ct2), t => t.Status is not ("queued" or "running"), FlowBound,
-            "the chat task should finish", ct);
+        var finished = await Eventually.UntilAsync(ct2 => GetTaskAsync(stack, done, ct2), t => t.Status is not ("queued" or "running"),
+            FlowBound, "the chat task should finish", ct);
         Assert.True(finished.Status == "succeeded", $"task {done} ended {finished.Status}: {finished.Body}\n{stack.Chat.LogTail(30)}");
         Assert.True(finished.Root.TryGetProperty("result", out var result) && result.ValueKind == JsonValueKind.Object,
             $"a succeeded task carries its answer: {finished.Body}");

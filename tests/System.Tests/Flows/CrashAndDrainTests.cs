@@ -39,7 +39,8 @@ public sealed class CrashAndDrainTests(SystemDependencies deps, ITestOutputHelpe
         {
             foreach (var stop in Enum.GetValues<StopSignal>())
             {
-                var quick = (kind, stop) is (ServiceKind.ChatService, StopSignal.Kill) or (ServiceKind.DistributorService, StopSignal.Terminate);
+                var quick = (kind, stop) is (ServiceKind.ChatService, StopSignal.Kill) or (ServiceKind.DistributorService,
+                    StopSignal.Terminate);
                 if (quick || SystemTestSettings.Full)
                 {
                     rows.Add(kind, stop);
@@ -99,7 +100,8 @@ public sealed class CrashAndDrainTests(SystemDependencies deps, ITestOutputHelpe
                 output.WriteLine(service.WarningLines(12));
                 var running = await RunningJobsAsync(stack.DatabaseOf(kind), ct);
                 Assert.True(running.Count == 0,
-                    $"{service.Name} exited but left jobs running (leases not released): {string.Join(", ", running)}\n{service.LogTail(40)}");
+                    $"{service.Name} exited but left jobs running (leases not released): " +
+                    $"{string.Join(", ", running)}\n{service.LogTail(40)}");
             }
 
             // The dependencies are fast again: what remains is the restarted service finishing the accepted work.
@@ -134,7 +136,8 @@ public sealed class CrashAndDrainTests(SystemDependencies deps, ITestOutputHelpe
             var marker = Guid.NewGuid().ToString("N")[..8];
             var task = await api.CreateChatTaskAsync($"What does the stalled drain {marker} keep?", ct);
             var chat = StackApi.SendAsync(stack.Chat,
-                stack.Request(HttpMethod.Post, "api/chat", new { message = $"Tell me about the stalled drain {marker}" }, budget: TimeSpan.FromSeconds(60)), ct);
+                stack.Request(HttpMethod.Post, "api/chat", new { message = $"Tell me about the stalled drain {marker}" },
+                    budget: TimeSpan.FromSeconds(60)), ct);
             // Both generations (the task's and the chat's) have reached the model and received their two tokens.
             await deps.Simulator.WaitUntilAsync(s => s.ChatRequests >= 2 && s.InFlight >= 2, InFlightBound, ct);
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
@@ -153,7 +156,8 @@ public sealed class CrashAndDrainTests(SystemDependencies deps, ITestOutputHelpe
             deps.Simulator.Faults.Clear();
             await stack.Chat.StartAsync(ct);
             var finished = await api.WaitChatTaskFinalAsync(task, CompletionBound, ct);
-            Assert.True(finished.GetProperty("status").GetString() == "succeeded", $"the released task ended {finished}\n{stack.Chat.LogTail(40)}");
+            Assert.True(finished.GetProperty("status").GetString() == "succeeded",
+                $"the released task ended {finished}\n{stack.Chat.LogTail(40)}");
         }
         finally
         {
@@ -177,10 +181,12 @@ public sealed class CrashAndDrainTests(SystemDependencies deps, ITestOutputHelpe
         return async c =>
         {
             var finished = await api.WaitChatTaskFinalAsync(task, CompletionBound, c);
-            Assert.True(finished.GetProperty("status").GetString() == "succeeded", $"chat task ended {finished}\n{api.Stack.Chat.LogTail(40)}");
+            Assert.True(finished.GetProperty("status").GetString() == "succeeded",
+                $"chat task ended {finished}\n{api.Stack.Chat.LogTail(40)}");
             var result = finished.GetProperty("result");
             Assert.False(string.IsNullOrWhiteSpace(result.GetProperty("answer").GetString()), finished.ToString());
-            Assert.False(result.TryGetProperty("partial", out var partial) && partial.GetBoolean(), $"a complete answer, not a partial one: {finished}");
+            Assert.False(result.TryGetProperty("partial", out var partial) && partial.GetBoolean(),
+                $"a complete answer, not a partial one: {finished}");
             var ingested = await api.WaitDocumentSettledAsync(document, CompletionBound, c);
             Assert.True(ingested.GetProperty("status").GetString() == "ready", $"document ended {ingested}\n{api.Stack.Chat.LogTail(40)}");
         };
@@ -192,7 +198,8 @@ public sealed class CrashAndDrainTests(SystemDependencies deps, ITestOutputHelpe
         var marker = Guid.NewGuid().ToString("N")[..8];
         // Unique questions: a cached answer from an earlier run would not exercise the restart.
         var cases = Enumerable.Range(1, 6)
-            .Select(i => new { question = $"What does crash case {i} of run {marker} say about resumption?", expectedKeywords = new[] { "resumption" } })
+            .Select(i => new { question = $"What does crash case {i} of run {marker} say about resumption?",
+                expectedKeywords = new[] { "resumption" } })
             .ToArray();
         var suiteId = await api.CreateSuiteAsync(new { name = $"crash suite {marker}", cases }, ct);
         deps.Simulator.Faults.Chat = new FaultSettings { FixedLatencyMs = 2500 };
@@ -211,7 +218,8 @@ public sealed class CrashAndDrainTests(SystemDependencies deps, ITestOutputHelpe
             {
                 // Resumed, not restarted: each case has exactly its one repetition, and it was answered.
                 var repetition = Assert.Single(row.GetProperty("repetitions").EnumerateArray());
-                Assert.True(repetition.GetProperty("outcome").GetString() is "passed" or "failed", $"case answered after the restart: {row}");
+                Assert.True(repetition.GetProperty("outcome").GetString() is "passed" or "failed",
+                    $"case answered after the restart: {row}");
             }
         };
     }
@@ -251,7 +259,8 @@ public sealed class CrashAndDrainTests(SystemDependencies deps, ITestOutputHelpe
             }
 
             // At least once: each distribution reached the sink with a success (a redelivery after the crash is allowed).
-            var delivered = deps.Sink.RequestsTo(path).Where(r => r.ResponseStatus == 200).Select(r => r.Header("Idempotency-Key")).ToHashSet();
+            var delivered = deps.Sink.RequestsTo(path).Where(r => r.ResponseStatus == 200).Select(r => r.Header("Idempotency-Key"))
+                .ToHashSet();
             Assert.All(distributions, id => Assert.Contains(id.ToString(), delivered));
         };
     }
@@ -260,7 +269,8 @@ public sealed class CrashAndDrainTests(SystemDependencies deps, ITestOutputHelpe
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand("SELECT queue || ':' || id::text || ' lease ' || coalesce(lease_owner, '-') FROM jobs WHERE state = 'running'", connection);
+        await using var command = new NpgsqlCommand("SELECT queue || ':' || id::text || ' lease ' || coalesce(lease_owner, '-') FROM " +
+            "jobs WHERE state = 'running'", connection);
         var running = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

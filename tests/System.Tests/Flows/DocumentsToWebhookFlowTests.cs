@@ -36,7 +36,8 @@ public sealed class DocumentsToWebhookFlowTests(SystemDependencies deps, ITestOu
 
         // Chat, JSON: the answer is the passage's sentence (the simulator answers from the prompt's context, so this
         // proves retrieval put the document in the prompt) and the citation names the document.
-        var json = await api.ExpectAsync(stack.Chat, stack.Request(HttpMethod.Post, "api/chat", new { message = TurbineQuestion }), ct, HttpStatusCode.OK);
+        var json = await api.ExpectAsync(stack.Chat, stack.Request(HttpMethod.Post, "api/chat", new { message = TurbineQuestion }), ct,
+            HttpStatusCode.OK);
         Assert.False(json.GetProperty("degraded").GetBoolean(), json.ToString());
         Assert.Contains("forty megawatts", json.GetProperty("answer").GetString(), StringComparison.Ordinal);
         Assert.Contains(turbine, CitedDocuments(json.GetProperty("citations")));
@@ -105,7 +106,8 @@ public sealed class DocumentsToWebhookFlowTests(SystemDependencies deps, ITestOu
         Assert.Equal(runId, data.GetProperty("runId").GetGuid());
         Assert.Equal("succeeded", data.GetProperty("status").GetString());
         var htmlUrl = data.GetProperty("htmlReportUrl").GetString()!;
-        await AssertHtmlReportAsync(stack, Uri.TryCreate(htmlUrl, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : htmlUrl, ct);
+        await AssertHtmlReportAsync(stack, Uri.TryCreate(htmlUrl, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : htmlUrl,
+            ct);
         // Delivered once: one distribution id at the sink.
         Assert.Single(deps.Sink.RequestsTo(hookPath).Select(r => r.Header("webhook-id")).Distinct());
     }
@@ -131,8 +133,8 @@ public sealed class DocumentsToWebhookFlowTests(SystemDependencies deps, ITestOu
         Assert.True(document.GetProperty("status").GetString() == "ready", $"document {id} ended {document}\n{stack.Chat.LogTail(30)}");
 
         // why: the hook may also get the events of documents an earlier test uploaded; this document's is the one checked
-        var request = await Eventually.UntilAsync(_ => Task.FromResult(deps.Sink.RequestsTo(hookPath).FirstOrDefault(r => IsReadyEventOf(r, id))),
-            r => r is not null, DeliveryBound, $"document.ready of {id} should reach the hook\n{stack.Chat.LogTail(30)}", ct);
+        var request = await Eventually.UntilAsync(_ => Task.FromResult(deps.Sink.RequestsTo(hookPath).FirstOrDefault(r => IsReadyEventOf(r,
+            id))), r => r is not null, DeliveryBound, $"document.ready of {id} should reach the hook\n{stack.Chat.LogTail(30)}", ct);
         output.WriteLine($"delivered: {request!.Body}");
         Assert.Null(StandardWebhookSignature.Verify(request, secret, DateTimeOffset.UtcNow));
         Assert.Equal(request.Header("webhook-id"), request.Header("Idempotency-Key"));
@@ -200,8 +202,10 @@ public sealed class DocumentsToWebhookFlowTests(SystemDependencies deps, ITestOu
             name = "system-tests documents suite",
             cases = new object[]
             {
-                new { question = TurbineQuestion, expectedAnswer = TurbineFact, expectedKeywords = new[] { "forty megawatts" }, expectedSources = new[] { turbine.ToString() } },
-                new { question = CipherQuestion, expectedAnswer = CipherFact, expectedKeywords = new[] { "ninety seconds" }, expectedSources = new[] { cipher.ToString() } },
+                new { question = TurbineQuestion, expectedAnswer = TurbineFact, expectedKeywords = new[] { "forty megawatts" },
+                    expectedSources = new[] { turbine.ToString() } },
+                new { question = CipherQuestion, expectedAnswer = CipherFact, expectedKeywords = new[] { "ninety seconds" },
+                    expectedSources = new[] { cipher.ToString() } },
             },
         }, ct);
         var runId = await api.StartEvaluationAsync(new { suiteId, parallelism = 2, caseTimeoutSeconds = 60 }, ct);
@@ -230,7 +234,8 @@ public sealed class DocumentsToWebhookFlowTests(SystemDependencies deps, ITestOu
         foreach (var id in new[] { turbine, cipher })
         {
             var document = await api.WaitDocumentSettledAsync(id, IngestionBound, ct);
-            Assert.True(document.GetProperty("status").GetString() == "ready", $"document {id} ended {document}\n{api.Stack.Chat.LogTail(30)}");
+            Assert.True(document.GetProperty("status").GetString() == "ready",
+                $"document {id} ended {document}\n{api.Stack.Chat.LogTail(30)}");
             Assert.True(document.GetProperty("chunks").GetInt32() > 0, document.ToString());
         }
 
@@ -249,7 +254,8 @@ public sealed class DocumentsToWebhookFlowTests(SystemDependencies deps, ITestOu
     private static List<Guid> CitedDocuments(JsonElement citations) =>
         citations.EnumerateArray().Select(c => c.GetProperty("documentId").GetGuid()).ToList();
 
-    private static async Task<List<(string Name, JsonElement Data)>> ChatStreamAsync(SystemStack stack, string message, CancellationToken ct)
+    private static async Task<List<(string Name, JsonElement Data)>> ChatStreamAsync(SystemStack stack, string message,
+        CancellationToken ct)
     {
         using var request = stack.Request(HttpMethod.Post, "api/chat", new { message });
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
@@ -262,7 +268,8 @@ public sealed class DocumentsToWebhookFlowTests(SystemDependencies deps, ITestOu
         {
             var lines = frame.Split('\n');
             var name = lines.FirstOrDefault(l => l.StartsWith("event:", StringComparison.Ordinal))?["event:".Length..].Trim();
-            var data = string.Join('\n', lines.Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l["data:".Length..].TrimStart()));
+            var data = string.Join('\n', lines.Where(l => l.StartsWith("data:",
+                StringComparison.Ordinal)).Select(l => l["data:".Length..].TrimStart()));
             if (name is null)
             {
                 continue; // a comment (keep-alive) frame

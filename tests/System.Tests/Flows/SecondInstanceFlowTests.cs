@@ -38,7 +38,8 @@ public sealed class SecondInstanceFlowTests(SystemDependencies deps, ITestOutput
             var path = $"/hooks/shared-{marker}";
             var type = $"system.shared.{marker}";
             deps.Sink.SetBehavior(path, SinkBehavior.Slow(TimeSpan.FromMilliseconds(300)));
-            await api.CreateDestinationAsync(new { name = "system-tests shared " + path, url = deps.Sink.UrlFor(path).ToString(), eventTypes = new[] { type } }, ct);
+            await api.CreateDestinationAsync(new { name = "system-tests shared " + path, url = deps.Sink.UrlFor(path).ToString(),
+                eventTypes = new[] { type } }, ct);
             var distributions = new List<Guid>();
             for (var i = 0; i < 20; i++)
             {
@@ -51,16 +52,19 @@ public sealed class SecondInstanceFlowTests(SystemDependencies deps, ITestOutput
             for (var i = 0; i < 6; i++)
             {
                 var taskMarker = $"shared{i}x{marker[..8]}";
-                tasks.Add((await api.CreateChatTaskAsync($"What does the shared instance note {taskMarker} say?", ct, i % 2 == 0 ? stack.Chat : chat2), taskMarker));
+                tasks.Add((await api.CreateChatTaskAsync($"What does the shared instance note {taskMarker} say?", ct,
+                    i % 2 == 0 ? stack.Chat : chat2), taskMarker));
             }
 
             // A run created on the second EvaluationService.
             var suite = await new StackApi(stack).ExpectAsync(evaluation2, stack.Request(HttpMethod.Post, "api/suites", new
             {
                 name = "shared suite " + marker,
-                cases = Enumerable.Range(1, 3).Select(i => new { question = $"What does shared case {i} of {marker[..8]} say about sharing?" }).ToArray(),
+                cases = Enumerable.Range(1, 3)
+                    .Select(i => new { question = $"What does shared case {i} of {marker[..8]} say about sharing?" }).ToArray(),
             }), ct, System.Net.HttpStatusCode.Created);
-            using var create = stack.Request(HttpMethod.Post, "api/evaluations", new { suiteId = suite.GetProperty("id").GetGuid(), parallelism = 2 });
+            using var create = stack.Request(HttpMethod.Post, "api/evaluations",
+                new { suiteId = suite.GetProperty("id").GetGuid(), parallelism = 2 });
             create.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
             var run = await api.ExpectAsync(evaluation2, create, ct, System.Net.HttpStatusCode.Accepted);
             var runId = run.GetProperty("id").GetGuid();
@@ -81,7 +85,8 @@ public sealed class SecondInstanceFlowTests(SystemDependencies deps, ITestOutput
                 var viaOther = tasks.IndexOf((id, taskMarker)) % 2 == 0 ? chat2 : stack.Chat;
                 var finished = await api.WaitChatTaskFinalAsync(id, CompletionBound, ct, viaOther);
                 Assert.True(finished.GetProperty("status").GetString() == "succeeded", $"task {id} ended {finished}");
-                var generations = deps.Simulator.Requests.Count(r => r.LastUserMessage?.Contains(taskMarker, StringComparison.Ordinal) == true);
+                var generations = deps.Simulator.Requests.Count(r => r.LastUserMessage?.Contains(taskMarker,
+                    StringComparison.Ordinal) == true);
                 Assert.True(generations == 1, $"task {id} was generated {generations} times");
             }
 

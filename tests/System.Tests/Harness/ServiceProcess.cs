@@ -104,7 +104,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGTERM, then waits up to <paramref name="drainBound"/> for the exit (SIGKILL after that). Returns how long the exit took.</summary>
+    /// <summary>SIGTERM, then waits up to <paramref name="drainBound"/> for the exit (SIGKILL after that). Returns how long the exit
+    /// took.</summary>
     public async Task<TimeSpan> TerminateAsync(TimeSpan drainBound, CancellationToken cancellationToken)
     {
         await _lifecycle.WaitAsync(cancellationToken);
@@ -215,7 +216,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         startInfo.ArgumentList.Add(BaseAddress.ToString().TrimEnd('/'));
         // The runner's own ASP.NET/DOTNET settings must not leak into the service: it gets the AppHost's variables only.
         foreach (var inherited in startInfo.Environment.Keys
-                     .Where(k => k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)
+                     .Where(k => k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)
+                         || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)
                                  || k.StartsWith("services__", StringComparison.Ordinal))
                      .ToList())
         {
@@ -246,7 +248,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             {
                 await ReleaseAsync();
                 var log = LogTail(80);
-                throw new InvalidOperationException($"{Name} exited with code {LastExitCode} during start-up.\n--- {Name} output ---\n{log}");
+                throw new InvalidOperationException($"{Name} exited with code {LastExitCode} during start-up.\n--- {Name} output " +
+                    $"---\n{log}");
             }
 
             try
@@ -273,7 +276,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             {
                 await KillCoreAsync();
                 throw new TimeoutException(
-                    $"{Name} did not answer /alive within {StartBudget.TotalSeconds:0} s (last probe: {lastProbe?.Message}).\n--- {Name} output ---\n{LogTail(80)}");
+                    $"{Name} did not answer /alive within {StartBudget.TotalSeconds:0} s (last probe: {lastProbe?.Message}).\n--- " +
+                    $"{Name} output ---\n{LogTail(80)}");
             }
         }
     }
@@ -347,7 +351,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     private static string Locate(ServiceKind kind)
     {
         var name = kind.ToString();
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}",
+            StringComparison.Ordinal)
             ? "Release"
             : "Debug";
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -26,7 +26,8 @@ public sealed class StackApi(SystemStack stack)
             var response = await service.Http.SendAsync(request, ct);
             var body = await response.Content.ReadAsStringAsync(ct);
             JsonElement? json = null;
-            if (response.Content.Headers.ContentType?.MediaType is { } media && media.Contains("json", StringComparison.Ordinal) && body.Length > 0)
+            if (response.Content.Headers.ContentType?.MediaType is { } media && media.Contains("json", StringComparison.Ordinal)
+                && body.Length > 0)
             {
                 using var doc = JsonDocument.Parse(body);
                 json = doc.RootElement.Clone();
@@ -37,12 +38,14 @@ public sealed class StackApi(SystemStack stack)
     }
 
     /// <summary>Sends and asserts one of the expected statuses; returns the JSON body.</summary>
-    public async Task<JsonElement> ExpectAsync(ServiceProcess service, HttpRequestMessage request, CancellationToken ct, params HttpStatusCode[] expected)
+    public async Task<JsonElement> ExpectAsync(ServiceProcess service, HttpRequestMessage request, CancellationToken ct,
+        params HttpStatusCode[] expected)
     {
         var what = $"{request.Method} {request.RequestUri}";
         var (status, json, body, response) = await SendAsync(service, request, ct);
         response.Dispose();
-        Assert.True(expected.Contains(status), $"{service.Name} {what} answered {(int)status}: {body}\n--- {service.Name} ---\n{service.LogTail(30)}");
+        Assert.True(expected.Contains(status),
+            $"{service.Name} {what} answered {(int)status}: {body}\n--- {service.Name} ---\n{service.LogTail(30)}");
         return json ?? default;
     }
 
@@ -66,7 +69,8 @@ public sealed class StackApi(SystemStack stack)
     /// <summary>Polls <c>GET /api/documents/{id}</c> until it leaves queued/processing; returns the final view.</summary>
     public async Task<JsonElement> WaitDocumentSettledAsync(Guid id, TimeSpan bound, CancellationToken ct) =>
         await Eventually.UntilAsync(c => GetAsync(stack.Chat, $"api/documents/{id}", c),
-            d => d.GetProperty("status").GetString() is not ("queued" or "processing"), bound, $"document {id} should finish ingestion", ct);
+            d => d.GetProperty("status").GetString() is not ("queued" or "processing"), bound, $"document {id} should finish ingestion",
+            ct);
 
     /// <summary><c>POST /api/chat/tasks</c> → 202 with Location; returns the task id.</summary>
     public async Task<Guid> CreateChatTaskAsync(string message, CancellationToken ct, ServiceProcess? via = null)

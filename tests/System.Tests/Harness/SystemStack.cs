@@ -18,7 +18,8 @@ public sealed class SystemStack : IAsyncDisposable
     private const string Issuer = "aspire-chat-dev";
     private readonly SystemDependencies _deps;
 
-    internal SystemStack(SystemDependencies deps, string chatDb, string evalDb, string distDb, IReadOnlyDictionary<string, string>? extra = null)
+    internal SystemStack(SystemDependencies deps, string chatDb, string evalDb, string distDb,
+        IReadOnlyDictionary<string, string>? extra = null)
     {
         _deps = deps;
         var chatModel = $"Endpoint=http://{deps.OllamaProxy.Endpoint};Model=llama3.2:1b";
@@ -68,7 +69,8 @@ public sealed class SystemStack : IAsyncDisposable
         }));
         // The user's and the operator's tokens are for all three services (as TokenTool's default), the publisher's for
         // DistributorService only.
-        UserToken = DevTokenIssuer.Mint(deps.SigningKey, [new Claim("sub", "alice")], Issuer, [.. ServiceAudiences.All], TimeSpan.FromHours(4));
+        UserToken = DevTokenIssuer.Mint(deps.SigningKey, [new Claim("sub", "alice")], Issuer, [.. ServiceAudiences.All],
+            TimeSpan.FromHours(4));
         AdminToken = DevTokenIssuer.Mint(deps.SigningKey, [new Claim("sub", "ops"), new Claim("role", AuthRoles.Admin)], Issuer,
             [.. ServiceAudiences.All], TimeSpan.FromHours(4));
         PublisherToken = DevTokenIssuer.Mint(deps.SigningKey, PublisherSubject, [AuthRoles.Publisher], Issuer, ServiceAudiences.Distributor,
@@ -118,8 +120,8 @@ public sealed class SystemStack : IAsyncDisposable
         foreach (var service in All)
         {
             await Eventually.UntilAsync(async ct => (await ProbeReadyAsync(service, ct)).Code == 200,
-                TimeSpan.FromSeconds(60), $"{service.Name} should become ready (migrations applied, dependencies up)\n{service.LogTail(40)}",
-                cancellationToken);
+                TimeSpan.FromSeconds(60),
+                $"{service.Name} should become ready (migrations applied, dependencies up)\n{service.LogTail(40)}", cancellationToken);
         }
     }
 
@@ -160,7 +162,8 @@ public sealed class SystemStack : IAsyncDisposable
     }
 
     /// <summary><c>GET /admin/circuit-breakers</c> of one service: each breaker's name and state.</summary>
-    public async Task<IReadOnlyList<(string Name, string State)>> CircuitBreakersAsync(ServiceProcess service, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(string Name, string State)>> CircuitBreakersAsync(ServiceProcess service,
+        CancellationToken cancellationToken)
     {
         using var list = Request(HttpMethod.Get, "admin/circuit-breakers", admin: true);
         using var response = await service.Http.SendAsync(list, cancellationToken);
@@ -184,7 +187,8 @@ public sealed class SystemStack : IAsyncDisposable
         if (!answer.IsSuccessStatusCode)
         {
             throw new InvalidOperationException(
-                $"{service.Name} POST /admin/circuit-breakers/{name}/{action} answered {(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync(cancellationToken)}");
+                $"{service.Name} POST /admin/circuit-breakers/{name}/{action} answered {(int)answer.StatusCode}: " +
+                $"{await answer.Content.ReadAsStringAsync(cancellationToken)}");
         }
     }
 
@@ -210,7 +214,8 @@ public sealed class SystemStack : IAsyncDisposable
         bool publisher = false)
     {
         var request = new HttpRequestMessage(method, path.TrimStart('/'));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", publisher ? PublisherToken : admin ? AdminToken : UserToken);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer",
+            publisher ? PublisherToken : admin ? AdminToken : UserToken);
         if (json is not null)
         {
             request.Content = JsonContent.Create(json, options: JsonSerializerOptions.Web);
@@ -218,7 +223,8 @@ public sealed class SystemStack : IAsyncDisposable
 
         if (budget is { } b)
         {
-            request.Headers.Add("X-Request-Timeout-Ms", ((int)b.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            request.Headers.Add("X-Request-Timeout-Ms",
+                ((int)b.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         return request;

@@ -14,7 +14,8 @@ namespace SystemTests.Harness;
 public sealed class TcpFaultProxy : IAsyncDisposable
 {
     private static readonly byte[] Http500 =
-        "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 17\r\nConnection: close\r\n\r\nsimulated failure"u8.ToArray();
+        ("HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 17\r\nConnection: close\r\n\r\n"u8 +
+         "simulated failure"u8).ToArray();
 
     private readonly ConcurrentDictionary<Guid, (Socket Client, Socket? Upstream)> _open = new();
     private readonly Lock _gate = new();
@@ -119,7 +120,8 @@ public sealed class TcpFaultProxy : IAsyncDisposable
             {
                 client = await listener.AcceptSocketAsync(_stopping.Token);
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException
+                                          or InvalidOperationException)
             {
                 // The listener was stopped (Refuse mode or disposal): this loop ends; Listen() starts a new one.
                 return;

@@ -48,7 +48,8 @@ public sealed partial class OperationsTests(SystemDependencies deps, ITestOutput
         var document = await api.UploadDocumentAsync($"ops-{Guid.NewGuid():N}.txt", "Operations notes",
             "The operations notes say every histogram needs buckets that fit its unit.\n", ct);
         await api.WaitDocumentSettledAsync(document, TimeSpan.FromSeconds(60), ct);
-        using (var chat = stack.Request(HttpMethod.Post, "api/chat", new { message = $"What do the operations tests ask {Guid.NewGuid():N}?" }))
+        using (var chat = stack.Request(HttpMethod.Post, "api/chat",
+            new { message = $"What do the operations tests ask {Guid.NewGuid():N}?" }))
         {
             await api.ExpectAsync(stack.Chat, chat, ct, System.Net.HttpStatusCode.OK);
         }
@@ -97,7 +98,8 @@ public sealed partial class OperationsTests(SystemDependencies deps, ITestOutput
         {
             // Grafana variables become plain values, so promtool parses the query as Prometheus will run it.
             var runnable = expr.Replace("$job", "x", StringComparison.Ordinal);
-            rules.Append($"      - record: dashboard:{Path.GetFileNameWithoutExtension(dashboard)}:q{count++}\n        expr: {JsonSerializer.Serialize(runnable)}\n");
+            rules.Append($"      - record: dashboard:{Path.GetFileNameWithoutExtension(dashboard)}:q{count++}\n        expr: " +
+                $"{JsonSerializer.Serialize(runnable)}\n");
         }
 
         Assert.True(count > 30, $"only {count} dashboard queries found");
@@ -133,7 +135,8 @@ public sealed partial class OperationsTests(SystemDependencies deps, ITestOutput
     private static IEnumerable<string> QueriedMetrics()
     {
         var texts = DashboardQueries().Select(q => q.Expr)
-            .Concat(File.ReadAllLines(Path.Combine(Deploy, "prometheus", "alerts.yml")).Where(l => l.TrimStart().StartsWith("expr:", StringComparison.Ordinal)));
+            .Concat(File.ReadAllLines(Path.Combine(Deploy, "prometheus", "alerts.yml")).Where(l => l.TrimStart().StartsWith("expr:",
+                StringComparison.Ordinal)));
         foreach (var text in texts)
         {
             foreach (Match m in QueriedName().Matches(text))
@@ -157,7 +160,8 @@ public sealed partial class OperationsTests(SystemDependencies deps, ITestOutput
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("promtool did not start (apt-get install prometheus)");
+        using var process = Process.Start(start)
+            ?? throw new InvalidOperationException("promtool did not start (apt-get install prometheus)");
         if (input is not null)
         {
             await process.StandardInput.WriteAsync(input);

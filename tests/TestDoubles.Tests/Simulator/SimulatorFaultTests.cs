@@ -105,7 +105,8 @@ public sealed class SimulatorFaultTests
 
         Assert.Equal("Paris is the capital of France.", string.Concat(arrivals.Select(a => a.Text)));
         Assert.True(arrivals.Skip(2).All(a => a.At - arrivals[1].At < TimeSpan.FromMilliseconds(1000)), "only one gap");
-        Assert.True(arrivals[1].At - arrivals[0].At >= TimeSpan.FromMilliseconds(1400), $"the gap came after the first token: {string.Join(", ", arrivals)}");
+        Assert.True(arrivals[1].At - arrivals[0].At >= TimeSpan.FromMilliseconds(1400),
+            $"the gap came after the first token: {string.Join(", ", arrivals)}");
     }
 
     [Fact]
@@ -115,7 +116,10 @@ public sealed class SimulatorFaultTests
         await using var simulator = await OllamaSimulatorServer.StartAsync(cancellationToken: budget.Token);
         simulator.Faults.Embed = new FaultSettings { StallAfterTokens = 0 };
         using var http = new HttpClient { BaseAddress = simulator.BaseAddress };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "api/embed") { Content = new StringContent("""{"model":"all-minilm","input":"hello"}""") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/embed")
+        {
+            Content = new StringContent("""{"model":"all-minilm","input":"hello"}"""),
+        };
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, budget.Token);
         var stream = await response.Content.ReadAsStreamAsync(budget.Token);
         var buffer = new byte[4096];
@@ -125,7 +129,8 @@ public sealed class SimulatorFaultTests
         using (var silence = CancellationTokenSource.CreateLinkedTokenSource(budget.Token))
         {
             silence.CancelAfter(TimeSpan.FromSeconds(1));
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await stream.ReadAtLeastAsync(buffer, 1, throwOnEndOfStream: true, silence.Token));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await stream.ReadAtLeastAsync(buffer, 1,
+                throwOnEndOfStream: true, silence.Token));
         }
 
         await simulator.WaitUntilAsync(s => s.InFlight == 0 && s.CancelledRequests == 1, ObservationDeadline, budget.Token);

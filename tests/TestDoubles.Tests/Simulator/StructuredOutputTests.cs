@@ -66,7 +66,8 @@ public sealed class StructuredOutputTests
             """);
 
         var response = await client.GetResponseAsync(
-            [new(ChatRole.System, $"Context:\n{Passage}"), new(ChatRole.User, "Question: what does the distributor do with failed deliveries?")],
+            [new(ChatRole.System, $"Context:\n{Passage}"),
+                new(ChatRole.User, "Question: what does the distributor do with failed deliveries?")],
             new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(schema.RootElement, "judgement") },
             budget.Token);
 

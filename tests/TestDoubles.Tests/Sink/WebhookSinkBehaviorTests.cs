@@ -110,7 +110,8 @@ public sealed class WebhookSinkBehaviorTests
         using var http = new HttpClient();
         using var callers = CancellationTokenSource.CreateLinkedTokenSource(budget.Token);
 
-        var calls = Enumerable.Range(0, 2).Select(i => http.PostAsync(sink.UrlFor("/hooks/hang"), Event($"evt-{i}"), callers.Token)).ToList();
+        var calls = Enumerable.Range(0, 2).Select(i => http.PostAsync(sink.UrlFor("/hooks/hang"), Event($"evt-{i}"), callers.Token))
+            .ToList();
         await sink.WaitUntilAsync(s => s.InFlight == 2, ObservationDeadline, budget.Token);
         await callers.CancelAsync();
 

@@ -25,7 +25,8 @@ public sealed class WebhookSinkOAuthTests
         return token!.AccessToken;
     }
 
-    private static async Task<HttpStatusCode> DeliverAsync(HttpClient http, WebhookSinkServer sink, string? token, CancellationToken cancellationToken)
+    private static async Task<HttpStatusCode> DeliverAsync(HttpClient http, WebhookSinkServer sink, string? token,
+        CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, sink.UrlFor("/hooks/secure"))
         {

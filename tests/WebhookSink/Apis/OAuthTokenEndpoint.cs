@@ -14,7 +14,8 @@ internal static class OAuthTokenEndpoint
         return app;
     }
 
-    private static async Task<IResult> IssueAsync(HttpContext context, SinkState state, WebhookSinkOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> IssueAsync(HttpContext context, SinkState state, WebhookSinkOptions options,
+        CancellationToken cancellationToken)
     {
         var received = await RequestReader.ReadAsync(context.Request, state.Time.GetUtcNow(), cancellationToken);
         var form = QueryHelpers.ParseQuery(received.Body);
@@ -72,7 +73,8 @@ internal static class OAuthTokenEndpoint
         form.TryGetValue(key, out var value) ? value.ToString() : null;
 }
 
-/// <summary>A token response with a huge <c>padding</c> member, written chunk by chunk (never held in memory) until the client goes away.</summary>
+/// <summary>A token response with a huge <c>padding</c> member, written chunk by chunk (never held in memory) until the client goes
+/// away.</summary>
 internal sealed class PaddedTokenResult(string token, long paddingBytes, SinkState state) : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
