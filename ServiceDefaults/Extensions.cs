@@ -157,7 +157,8 @@ public static class Extensions
     internal static readonly double[] SecondsBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
     private static MetricStreamConfiguration? SecondsBuckets(System.Diagnostics.Metrics.Instrument instrument) =>
-        instrument is System.Diagnostics.Metrics.Histogram<double> { Unit: "s" } histogram && histogram.Advice?.HistogramBucketBoundaries is null
+        instrument is System.Diagnostics.Metrics.Histogram<double> { Unit: "s" } histogram
+            && histogram.Advice?.HistogramBucketBoundaries is null
             ? new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBoundaries }
             : null;
 

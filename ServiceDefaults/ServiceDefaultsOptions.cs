@@ -7,7 +7,9 @@ public sealed class ServiceDefaultsOptions
 {
     public const string Section = "ServiceDefaults";
 
-    /// <summary>Endpoint budget when an endpoint declares none; a caller may lower it with the <c>X-Request-Timeout-Ms</c> header.</summary>
+    /// <summary>
+    /// Endpoint budget when an endpoint declares none; a caller may lower it with the <c>X-Request-Timeout-Ms</c> header.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan DefaultRequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

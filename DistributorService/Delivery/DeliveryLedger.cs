@@ -33,9 +33,11 @@ public sealed partial class DeliveryLedger : IHostedService
                    x."UpdatedAt" AS destination_version, i.job_id, i.started_at
             FROM input i JOIN distributions d ON d."Id" = i.id LEFT JOIN destinations x ON x."Id" = d."DestinationId"),
         claimed AS (
-            UPDATE distributions d SET "Status" = '{DistributionStatus.Processing}', "AttemptCount" = d."AttemptCount" + 1, "UpdatedAt" = c.started_at
+            UPDATE distributions d SET "Status" = '{DistributionStatus.Processing}', "AttemptCount" = d."AttemptCount" + 1,
+                "UpdatedAt" = c.started_at
             FROM current c
-            WHERE d."Id" = c."Id" AND d."JobId" = c.job_id AND d."Status" NOT IN ('{DistributionStatus.Succeeded}', '{DistributionStatus.Failed}')
+            WHERE d."Id" = c."Id" AND d."JobId" = c.job_id
+              AND d."Status" NOT IN ('{DistributionStatus.Succeeded}', '{DistributionStatus.Failed}')
               AND c.destination_active AND (d."NextAttemptAt" IS NULL OR d."NextAttemptAt" <= c.started_at)
             RETURNING d."Id", d."AttemptCount")
         SELECT c."Id", c."Status", c."JobId", c."AttemptCount", c."NextAttemptAt", c."DestinationId", c.destination_exists,

@@ -108,7 +108,8 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
             WITH accepted AS (
                 INSERT INTO events ("Id", "Type", "Payload", "IdempotencyKey", "AcceptedAt", "Publisher", "PayloadHash")
                 VALUES ($1, $2, $3::jsonb, $4, $5, $9, $10))
-            INSERT INTO distributions ("Id", "EventId", "DestinationId", "Status", "JobId", "AttemptCount", "ReplayCount", "CreatedAt", "UpdatedAt")
+            INSERT INTO distributions
+                ("Id", "EventId", "DestinationId", "Status", "JobId", "AttemptCount", "ReplayCount", "CreatedAt", "UpdatedAt")
             SELECT id, $1, destination_id, '{DistributionStatus.Pending}', job_id, 0, 0, $5, $5
             FROM unnest($6::uuid[], $7::uuid[], $8::uuid[]) AS d(id, destination_id, job_id)
             """);

@@ -21,7 +21,11 @@ public sealed class ParkedDistributions(DistributorDbContext db, DeliveryJobs jo
 
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var parked = await db.Distributions
-                .FromSql($"SELECT * FROM distributions WHERE \"DestinationId\" = {destinationId} AND \"Status\" = 'pending' AND \"JobId\" IS NULL ORDER BY \"Sequence\" LIMIT {Chunk} FOR UPDATE SKIP LOCKED")
+                .FromSql($"""
+                    SELECT * FROM distributions
+                    WHERE "DestinationId" = {destinationId} AND "Status" = 'pending' AND "JobId" IS NULL
+                    ORDER BY "Sequence" LIMIT {Chunk} FOR UPDATE SKIP LOCKED
+                    """)
                 .ToListAsync(cancellationToken);
             foreach (var distribution in parked)
             {

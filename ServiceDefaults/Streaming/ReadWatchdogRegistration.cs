@@ -11,7 +11,8 @@ public static class ReadWatchdogRegistration
     /// Puts <see cref="ReadWatchdogHandler"/> outermost in every <c>IHttpClientFactory</c> client, with
     /// <paramref name="defaultIdle"/> unless the client configured its own <see cref="ReadWatchdogOptions"/> by name.
     /// </summary>
-    public static IServiceCollection AddReadWatchdog(this IServiceCollection services, TimeSpan defaultIdle, long? defaultMaxResponseBytes = null)
+    public static IServiceCollection AddReadWatchdog(
+        this IServiceCollection services, TimeSpan defaultIdle, long? defaultMaxResponseBytes = null)
     {
         services.AddOptions<ReadWatchdogOptions>().ValidateDataAnnotations();
         services.ConfigureAll<ReadWatchdogOptions>(o =>

@@ -9,7 +9,8 @@ namespace ServiceDefaults.Streaming;
 /// the bound token as <see cref="OperationCanceledException"/> on that token. A body longer than
 /// <paramref name="maxBytes"/> fails the read that crosses it with <see cref="ResponseTooLargeException"/>.
 /// </summary>
-public sealed class WatchdogStream(Stream inner, CancellationToken bound, TimeSpan idle, string peer, long maxBytes = long.MaxValue) : Stream
+public sealed class WatchdogStream(
+    Stream inner, CancellationToken bound, TimeSpan idle, string peer, long maxBytes = long.MaxValue) : Stream
 {
     private long _read;
 
@@ -36,7 +37,8 @@ public sealed class WatchdogStream(Stream inner, CancellationToken bound, TimeSp
         {
             return Count(await inner.ReadAsync(buffer, watchdog.Token));
         }
-        catch (Exception ex) when (watchdog.IsCancellationRequested && ex is OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (watchdog.IsCancellationRequested
+                                   && ex is OperationCanceledException or IOException or ObjectDisposedException)
         {
             throw Translate(ex, cancellationToken);
         }
@@ -62,7 +64,8 @@ public sealed class WatchdogStream(Stream inner, CancellationToken bound, TimeSp
         {
             return Count(inner.Read(buffer));
         }
-        catch (Exception ex) when (watchdog.IsCancellationRequested && ex is OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (watchdog.IsCancellationRequested
+                                   && ex is OperationCanceledException or IOException or ObjectDisposedException)
         {
             throw Translate(ex, CancellationToken.None); // why: a synchronous read has no caller token to report
         }

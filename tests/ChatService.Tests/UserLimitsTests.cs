@@ -113,7 +113,8 @@ public sealed class UserLimitsTests(DependenciesFixture deps, SharedSimulator si
     {
         var user = Users.New("alice");
         using var http = _app.AnonymousClient();
-        var token = DevTokenIssuer.Mint(ChatApp.SigningKey, user, admin: false, "aspire-chat-dev", ServiceAudiences.Chat, TimeSpan.FromSeconds(3));
+        var token = DevTokenIssuer.Mint(ChatApp.SigningKey, user, admin: false, "aspire-chat-dev", ServiceAudiences.Chat,
+            TimeSpan.FromSeconds(3));
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
         using var response = await http.GetAsync("/api/activity", HttpCompletionOption.ResponseHeadersRead);

@@ -80,7 +80,8 @@ public sealed class UserLimitsTests(DependenciesFixture dependencies) : IAsyncLi
 
         var shortLived = _app.CreateClient();
         shortLived.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            DevTokenIssuer.Mint(EvaluationApp.SigningKey, user, admin: false, "aspire-chat-dev", ServiceAudiences.Evaluation, TimeSpan.FromSeconds(2)));
+            DevTokenIssuer.Mint(EvaluationApp.SigningKey, user, admin: false, "aspire-chat-dev", ServiceAudiences.Evaluation,
+                TimeSpan.FromSeconds(2)));
         using var first = await shortLived.GetAsync($"/api/evaluations/{run.Id}/events", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
 

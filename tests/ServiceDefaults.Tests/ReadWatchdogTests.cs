@@ -143,7 +143,8 @@ public sealed class ReadWatchdogTests : IAsyncLifetime
                 _ = await stream.ReadAsync(request, _stop.Token);
                 const string first = "{\"first\":1}\n";
                 const string second = "{\"second\":2}\n";
-                var head = $"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nContent-Length: {first.Length + second.Length}\r\n\r\n{first}";
+                var head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                           + $"Content-Length: {first.Length + second.Length}\r\n\r\n{first}";
                 await stream.WriteAsync(Encoding.ASCII.GetBytes(head), _stop.Token);
                 if (!stall)
                 {
@@ -243,7 +244,8 @@ public sealed class ResponseSizeCapTests
                 using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
                 var stream = client.GetStream();
                 _ = await stream.ReadAsync(new byte[4096], _stop.Token);
-                await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"u8.ToArray(), _stop.Token);
+                var head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"u8.ToArray();
+                await stream.WriteAsync(head, _stop.Token);
                 var data = new byte[16 * 1024];
                 Array.Fill(data, (byte)'x');
                 var chunk = Encoding.ASCII.GetBytes($"{data.Length:x}\r\n").Concat(data).Concat("\r\n"u8.ToArray()).ToArray();
