@@ -81,7 +81,10 @@ internal sealed class PaddedTokenResult(string token, long paddingBytes, SinkSta
     {
         httpContext.Response.StatusCode = 200;
         httpContext.Response.ContentType = "application/json";
-        var body = httpContext.Response.Body;
+        // why the PipeWriter: once the client has gone, Kestrel completes writes without sending or throwing, and
+        // RequestAborted fires later on the thread pool; a FlushResult that IsCompleted says so at once, so only bytes
+        // written while the client was still there are counted
+        var body = httpContext.Response.BodyWriter;
         var cancellationToken = httpContext.RequestAborted;
         var head = Encoding.UTF8.GetBytes($"{{\"access_token\":\"{token}\",\"token_type\":\"Bearer\",\"padding\":\"");
         await body.WriteAsync(head, cancellationToken);
@@ -91,7 +94,12 @@ internal sealed class PaddedTokenResult(string token, long paddingBytes, SinkSta
         {
             for (long sent = 0; sent < paddingBytes; sent += chunk.Length)
             {
-                await body.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, paddingBytes - sent)), cancellationToken);
+                var result = await body.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, paddingBytes - sent)), cancellationToken);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+
                 state.AddTokenBytesSent(chunk.Length);
             }
 
