@@ -22,6 +22,7 @@ public static class PdfExtractorProcess
         switch (Environment.GetEnvironmentVariable(FaultVariable))
         {
             case "hang":
+                // why: a test-only fault (Ingestion:Pdf:TestFault) in the child process; the parent's wall-time kill ends it
                 Thread.Sleep(Timeout.Infinite);
                 break;
             case "crash":

@@ -120,6 +120,7 @@ public sealed partial class PdfSandbox(IOptions<PdfSandboxOptions> options, ILog
         long read = 0;
         // why: the child enforces MaxChars itself; this bound holds even if it does not (JSON escaping at most ×6, plus framing)
         var cap = (long)limits.MaxChars * 6 + 1024 * 1024;
+        // why: each read ends with the child's output (the wall-time kill closes it) or with the job's token; the size by the cap
         while (await stdout.ReadLineAsync(cancellationToken) is { } line)
         {
             read += line.Length;

@@ -16,6 +16,7 @@ public static class SuiteImporter
     {
         var cases = new List<CaseInput>();
         var lineNumber = 0;
+        // why: the reader is the upload, bounded by ServiceDefaults:MaxRequestBodyBytes (Kestrel) and the request timeout
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
             lineNumber++;
