@@ -103,8 +103,10 @@ public sealed class RetryTests(DependenciesFixture dependencies, ITestOutputHelp
         var dead = await WaitForStateAsync(host, poison, JobState.DeadLettered, "the poison job should be dead-lettered");
         Assert.Equal(3, dead.Attempt);
         Assert.Equal(3, ledger.AttemptsOf(poison).Count);
-        var dlq = await host.Redis.StreamRangeAsync($"jobs:{Queue}:dlq");
-        Assert.Contains(dlq, e => (string?)e["id"] == poison.ToString());
+        // The dead-letter stream entry follows the row's state (written after the commit): wait for it, do not race it.
+        await Eventually.UntilAsync(
+            async () => (await host.Redis.StreamRangeAsync($"jobs:{Queue}:dlq")).Any(e => (string?)e["id"] == poison.ToString()),
+            TimeSpan.FromSeconds(15), "the poison job should be in the dead-letter stream", Timeout);
 
         var page = await host.InScopeAsync(async sp =>
             await DurableJobsAdminEndpoints.ListDeadLettersAsync(Queue, 10, null, Admin(sp), Timeout));
