@@ -178,8 +178,8 @@ public sealed class ChatTurnRunner(
                 await onToken(cached.Answer, cancellationToken);
                 metrics.Answered("cached");
                 // why: StoreAsync bounds the write itself (persist timeout); a finished answer is stored even if the caller left
-                return await StoreAsync(turn, cached.Answer, cached.Citations, new GenerationResult(cached.Answer, cached.PromptTokens,
-                    cached.CompletionTokens, 0, false, null, null), 0, degraded: false, cached: true, CancellationToken.None);
+                var replay = new GenerationResult(cached.Answer, cached.PromptTokens, cached.CompletionTokens, 0, false, null, null);
+                return await StoreAsync(turn, cached.Answer, cached.Citations, replay, 0, false, cached: true, CancellationToken.None);
             }
         }
 
@@ -236,16 +236,15 @@ public sealed class ChatTurnRunner(
         var outcome = result.Partial ? "partial" : "complete";
         metrics.Generated(time.GetElapsedTime(generationStarted), result.FirstTokenMs, outcome);
         // why: StoreAsync bounds the write itself (persist timeout); a finished answer is stored even if the caller left
-        var answer = await StoreAsync(turn, result.Text, citations, result, retrievalMs, degraded: false, cached: false,
-            CancellationToken.None);
+        var answer = await StoreAsync(turn, result.Text, citations, result, retrievalMs, false, cached: false, CancellationToken.None);
         metrics.Answered(outcome);
         // why: the answer is stored; the (bounded, best-effort) notice must go out even if the caller left
         await PublishFinishedAsync(turn, answer, outcome, CancellationToken.None);
         if (cacheKey is not null && !result.Partial)
         {
             // why: best-effort cache write bounded by the Redis timeouts; an outage is a miss
-            await answers.SetAsync(cacheKey,
-                new CachedAnswer(result.Text, citations, result.PromptTokens ?? 0, result.CompletionTokens ?? 0), CancellationToken.None);
+            var entry = new CachedAnswer(result.Text, citations, result.PromptTokens ?? 0, result.CompletionTokens ?? 0);
+            await answers.SetAsync(cacheKey, entry, CancellationToken.None);
         }
 
         return answer;

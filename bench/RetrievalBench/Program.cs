@@ -33,6 +33,13 @@ internal static partial class BenchProgram
         var jsonPath = Option(args, "--json");
         var chunkTokens = int.Parse(Option(args, "--chunk-tokens") ?? "100", CultureInfo.InvariantCulture);
         var startedAt = DateTimeOffset.UtcNow;
+        // One budget for the whole run (a full run takes a few minutes on two cores); Ctrl+C ends it too.
+        using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(30));
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            budget.Cancel();
+        };
         var root = AppContext.BaseDirectory;
         var questions = JsonSerializer.Deserialize<List<Question>>(await File.ReadAllTextAsync(Path.Combine(root, "questions.json")),
             JsonSerializerOptions.Web)!;
@@ -41,10 +48,9 @@ internal static partial class BenchProgram
         await using var postgres = new PostgresServer();
         await using var redis = new RedisServer();
         await using var chroma = new ChromaServer();
-        // why: benchmark driver, not product code; each server start is bounded by tests/Testing's own start timeout
-        await Task.WhenAll(postgres.StartAsync(CancellationToken.None), redis.StartAsync(CancellationToken.None),
-            chroma.StartAsync(CancellationToken.None));
-        var database = await postgres.CreateDatabaseAsync("retrievalbench", CancellationToken.None);
+        await Task.WhenAll(postgres.StartAsync(budget.Token), redis.StartAsync(budget.Token),
+            chroma.StartAsync(budget.Token));
+        var database = await postgres.CreateDatabaseAsync("retrievalbench", budget.Token);
 
         await using var factory = new BenchFactory(new Dictionary<string, string?>
         {
@@ -106,7 +112,7 @@ internal static partial class BenchProgram
             var ranks = new List<(Question Question, int? Rank)>();
             foreach (var question in answerable)
             {
-                var ranked = await retriever.RankAsync(Owner, question.Text, Ranked, mode, CancellationToken.None);
+                var ranked = await retriever.RankAsync(Owner, question.Text, Ranked, mode, budget.Token);
                 var passage = Flat(question.Passage!);
                 var rank = ranked.Select((id, i) => (id, i))
                     .FirstOrDefault(x => chunkText.TryGetValue(x.id, out var t) && t.Contains(passage, StringComparison.Ordinal), (null!, -1)).i;
@@ -134,7 +140,7 @@ internal static partial class BenchProgram
         var abstained = 0;
         foreach (var question in questions.Where(q => q.Kind == "none"))
         {
-            var result = await retriever.RetrieveAsync(Owner, question.Text, 5, null, null, CancellationToken.None);
+            var result = await retriever.RetrieveAsync(Owner, question.Text, 5, null, null, budget.Token);
             abstained += result.Passages.Count == 0 ? 1 : 0;
             if (result.Passages.Count > 0)
             {
@@ -146,7 +152,7 @@ internal static partial class BenchProgram
         var kept = 0;
         foreach (var question in answerable)
         {
-            var result = await retriever.RetrieveAsync(Owner, question.Text, 5, null, null, CancellationToken.None);
+            var result = await retriever.RetrieveAsync(Owner, question.Text, 5, null, null, budget.Token);
             var found = result.Passages.Any(p => Flat(p.Text).Contains(Flat(question.Passage!), StringComparison.Ordinal));
             kept += found ? 1 : 0;
             if (!found)
@@ -158,10 +164,10 @@ internal static partial class BenchProgram
         // Where the cut-off could sit: the question's similarity to its own passage vs an unanswerable question's best one.
         var chunkIds = chunks.Select(c => c.Id).ToList();
         var chunkVectors = MiniLmModel.Shared().Encode(chunks.Select(c => c.Heading is null ? c.Text : $"{c.Heading}\n{c.Text}").ToArray(),
-            CancellationToken.None);
+            budget.Token);
         double Best(string question, Func<int, bool> which)
         {
-            var q = MiniLmModel.Shared().Encode([question], CancellationToken.None)[0];
+            var q = MiniLmModel.Shared().Encode([question], budget.Token)[0];
             return Enumerable.Range(0, chunkIds.Count).Where(which).Select(i => MiniLmModel.Cosine(q, chunkVectors[i])).DefaultIfEmpty(0).Max();
         }
 
@@ -182,7 +188,7 @@ internal static partial class BenchProgram
         var texts = chunks.Select(c => c.Heading is null ? c.Text : $"{c.Heading}\n{c.Text}").ToArray();
         var rounds = Math.Max(1, 400 / Math.Max(1, texts.Length));
         var model = MiniLmModel.Shared();
-        model.Encode(texts.Take(4).ToArray(), CancellationToken.None);
+        model.Encode(texts.Take(4).ToArray(), budget.Token);
         using var generator = new MiniLmEmbeddingGenerator(new LocalEmbeddingOptions());
         await generator.GenerateAsync(texts.Take(4).ToList());
         // why: alternate the two in rounds so that load from other processes on the shared cores falls on both alike
@@ -193,7 +199,7 @@ internal static partial class BenchProgram
             ceiling.Start();
             foreach (var batch in texts.Chunk(16))
             {
-                model.Encode(batch, CancellationToken.None);
+                model.Encode(batch, budget.Token);
             }
 
             ceiling.Stop();
@@ -222,7 +228,7 @@ internal static partial class BenchProgram
                 ["questions"] = questions.Count.ToString(CultureInfo.InvariantCulture),
                 ["embeddingModel"] = MiniLmModel.ModelName,
                 ["cores"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
-            }).WriteAsync(jsonPath, CancellationToken.None);
+            }).WriteAsync(jsonPath, budget.Token);
         }
     }
 
