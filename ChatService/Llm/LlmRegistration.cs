@@ -39,7 +39,22 @@ public static class LlmRegistration
             embedConnection = null;
         }
 
-        builder.Services.AddHttpClient(ChatClientName, c =>
+        AddChatClient(builder.Services, chatConnection, llm);
+        AddEmbedClient(builder.Services, embedConnection, llm, embed);
+        builder.Services.AddHttpClient(ProbeClientName, c => c.BaseAddress = chatConnection?.Endpoint ?? embedConnection?.Endpoint)
+            .RemoveAllResilienceHandlers();
+        AddModels(builder, chatConnection, embedConnection, provider, embed);
+        builder.Services.AddHostedService<EmbeddedModelWarmUp>();
+        builder.Services.AddSingleton<LlmGenerator>();
+        builder.Services.AddSingleton<EmbeddingService>();
+        builder.Services.AddHealthChecks().AddCheck<OllamaHealthCheck>("ollama",
+            Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, [HealthTags.Ready]);
+        return builder;
+    }
+
+    private static void AddChatClient(IServiceCollection services, OllamaConnection? chatConnection, LlmOptions llm)
+    {
+        services.AddHttpClient(ChatClientName, c =>
             {
                 c.BaseAddress = chatConnection?.Endpoint;
                 // why: LLM calls are bounded by connect/first-token/idle/total budgets in the generator, not by one flat HttpClient timeout
@@ -54,8 +69,13 @@ public static class LlmRegistration
             // why: a backstop only; the generator's first-token/idle/total timers end a blocked read first (bound token)
             .WithReadIdleTimeout((llm.FirstTokenTimeout > llm.IdleTimeout ? llm.FirstTokenTimeout : llm.IdleTimeout) +
                 TimeSpan.FromSeconds(5));
+    }
 
-        builder.Services.AddHttpClient(EmbedClientName, c =>
+    /// <summary>The Ollama embedding client's own pipeline: retries, the <c>embeddings</c> breaker, a per-batch timeout.</summary>
+    private static void AddEmbedClient(IServiceCollection services, OllamaConnection? embedConnection, LlmOptions llm,
+        EmbeddingOptions embed)
+    {
+        services.AddHttpClient(EmbedClientName, c =>
             {
                 c.BaseAddress = embedConnection?.Endpoint;
                 // why: LLM calls are bounded by connect/first-token/idle/total budgets in the generator, not by one flat HttpClient timeout
@@ -82,10 +102,12 @@ public static class LlmRegistration
                     new HttpCircuitBreakerStrategyOptions());
                 pipeline.AddTimeout(embed.BatchTimeout);
             });
+    }
 
-        builder.Services.AddHttpClient(ProbeClientName, c => c.BaseAddress = chatConnection?.Endpoint ?? embedConnection?.Endpoint)
-            .RemoveAllResilienceHandlers();
-
+    /// <summary>The chat client and the embedding generator chosen by <see cref="EmbeddingProvider"/>, with gen_ai telemetry.</summary>
+    private static void AddModels(IHostApplicationBuilder builder, OllamaConnection? chatConnection,
+        OllamaConnection? embedConnection, EmbeddingProvider provider, EmbeddingOptions embed)
+    {
         // gen_ai telemetry (spans the Aspire dashboard's GenAI view reads, gen_ai.client.* metrics). Message content is
         // captured only when asked: Llm:CaptureMessageContent or OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true.
         var captureContent = builder.Configuration.GetValue<bool>("Llm:CaptureMessageContent")
@@ -121,12 +143,6 @@ public static class LlmRegistration
                 : ("ollama", embedConnection?.Model);
             return new LlmModels(chatConnection, chat, embedConnection, embeddings, providerName, modelName);
         });
-        builder.Services.AddHostedService<EmbeddedModelWarmUp>();
-        builder.Services.AddSingleton<LlmGenerator>();
-        builder.Services.AddSingleton<EmbeddingService>();
-        builder.Services.AddHealthChecks().AddCheck<OllamaHealthCheck>("ollama",
-            Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, [HealthTags.Ready]);
-        return builder;
     }
 
     /// <summary><c>Auto</c>: Ollama when its embed-model connection is configured, else the in-process model.</summary>
