@@ -84,7 +84,7 @@ for step in "${steps[@]}"; do
   elif ! dotnet build "$project" -c Release -v q --nologo >>"$raw/build.log" 2>&1; then
     unavailable[$program]="build failed (see raw/$date/build.log)"
   fi
-  [[ -n "${unavailable[$program]:-}" ]] && echo "[bench] $program: ${unavailable[$program]}" >&2
+  if [[ -n "${unavailable[$program]:-}" ]]; then echo "[bench] $program: ${unavailable[$program]}" >&2; fi
 done
 echo "[bench] built in $(( SECONDS - build_started )) s" >&2
 
@@ -122,7 +122,7 @@ for (( k = 1; k <= runs; k++ )); do
       { [[ $status -ne 0 ]] && echo "(exit code $status)"; cat "$dir/$name.log"; } >"$dir/$name.txt"
       echo "$name: no JSON written, exit code $status (output in the report)" >>"$dir/missing.txt"
     elif [[ $status -ne 0 ]]; then
-      echo "$name: exited with $status after writing its JSON (see raw/$date/run-$k/$name.log)" >>"$dir/missing.txt"
+      echo "$name: exited with $status after writing its JSON, its figures are left out (see raw/$date/run-$k/$name.log)" >>"$dir/missing.txt"
     fi
   done
 

@@ -59,6 +59,7 @@ public sealed record Run(int Number, RunInfo Info, IReadOnlyList<BenchResult> Re
     {
         var info = new RunInfo(null, null, null, null, null);
         var results = new List<BenchResult>();
+        var stems = new List<string>();
         foreach (var file in Directory.EnumerateFiles(directory, "*.json").Order(StringComparer.Ordinal))
         {
             if (Path.GetFileName(file) == "run.json")
@@ -69,12 +70,28 @@ public sealed record Run(int Number, RunInfo Info, IReadOnlyList<BenchResult> Re
 
             var result = Parse<BenchResult>(file);
             Validate(result, file);
-            if (results.Any(r => r.Program == result.Program))
+            results.Add(result);
+            stems.Add(Path.GetFileNameWithoutExtension(file));
+        }
+
+        // A program that exited non-zero after writing its JSON (e.g. EvaluationBench with unanswered cases) measured
+        // something else than its figures claim: they are left out (missing.txt says why), so no goal counts them.
+        var failed = info.Programs?.Where(p => p.ExitCode != 0).Select(p => p.Name).ToHashSet(StringComparer.Ordinal) ?? [];
+        var kept = new List<BenchResult>();
+        for (var i = 0; i < results.Count; i++)
+        {
+            var result = results[i];
+            if (failed.Contains(stems[i]))
             {
-                throw new InvalidDataException($"{file}: program '{result.Program}' appears twice in {directory}");
+                continue;
             }
 
-            results.Add(result);
+            if (kept.Any(r => r.Program == result.Program))
+            {
+                throw new InvalidDataException($"{stems[i]}.json: program '{result.Program}' appears twice in {directory}");
+            }
+
+            kept.Add(result);
         }
 
         var texts = Directory.EnumerateFiles(directory, "*.txt")
@@ -84,7 +101,7 @@ public sealed record Run(int Number, RunInfo Info, IReadOnlyList<BenchResult> Re
             .ToList();
         var missingFile = Path.Combine(directory, "missing.txt");
         var missing = File.Exists(missingFile) ? File.ReadAllLines(missingFile).Where(l => l.Length > 0).ToList() : [];
-        return new Run(number, info, results, texts, missing);
+        return new Run(number, info, kept, texts, missing);
     }
 
     private static T Parse<T>(string file)

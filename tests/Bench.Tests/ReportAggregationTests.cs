@@ -113,6 +113,22 @@ public sealed class ReportAggregationTests
     }
 
     [Fact]
+    public void The_figures_of_a_program_that_exited_non_zero_are_left_out_so_no_goal_counts_them()
+    {
+        using var raw = new RunsDirectory();
+        raw.Write(1, "ChatBench", ("health-ready-p99-hung-llm", 3, "ms", null));
+        raw.Write(1, "JobsBench", ("jobs-completed", 10, "jobs/s", null));
+        raw.WriteRunInfo(1, "1.00 1.00 1.00 1/1 1"); // ChatBench exit code 3, JobsBench 0
+
+        var run = Assert.Single(Run.LoadAll(raw.Path));
+
+        Assert.Null(run.Find("ChatBench", "health-ready-p99-hung-llm"));
+        Assert.NotNull(run.Find("JobsBench", "jobs-completed"));
+        var goal = new Goal("ready p99", "19", "ChatBench", "health-ready-p99-hung-llm", Comparison.AtMost, 50);
+        Assert.Equal("not measured", GoalOutcome.Evaluate(goal, [run]).Status);
+    }
+
+    [Fact]
     public void Run_folders_are_read_in_numeric_order_and_a_folder_without_them_is_one_run()
     {
         using var raw = new RunsDirectory();
