@@ -3,7 +3,9 @@ using System.Text.Json.Serialization;
 
 namespace Report;
 
-/// <summary>When a run started and ended, the load average around it and how long each program took (run.json, written by run-all.sh).</summary>
+/// <summary>
+/// When a run started and ended, the load average around it and how long each program took (run.json, written by run-all.sh).
+/// </summary>
 public sealed record RunInfo(DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? LoadBefore, string? LoadAfter,
     IReadOnlyList<ProgramTiming>? Programs);
 
