@@ -43,6 +43,8 @@ internal static class BenchProgram
             ["Logging:PlainConsole"] = "true",
             ["Logging:LogLevel:Default"] = "Error",
             ["Chat:CacheAnswers"] = "false",
+            // why: every request comes from one bench user; the product's per-user limit (60 chats a minute) would reject all but 60
+            ["RateLimits:chat:PermitLimit"] = "1000000",
             ["Chat:MaxConcurrentGenerations"] = "512",
             ["Chat:QueueLimit"] = "512",
             ["Llm:FirstTokenTimeout"] = "00:00:20",

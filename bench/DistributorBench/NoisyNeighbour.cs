@@ -12,7 +12,9 @@ namespace DistributorBench;
 /// "Noisy neighbour": one destination that never answers, at default settings (30 s timeout, maxConcurrency 8, 32 workers),
 /// next to fast ones. Prints the fast destination's accepted→delivered p95 alone and with the hanging neighbour, and the ratio
 /// (goal ≤ 2×). Usage: <c>dotnet run -c Release --project bench/DistributorBench -- --noisy-neighbour [--fast-events 300]
-/// [--fast-rate 50] [--hanging-events 60] [--warmup 2000] [--setting Key=Value]</c>.
+/// [--fast-rate 50] [--hanging-events 60] [--warmup 2000] [--setting Key=Value] [--json FILE]</c>; <c>--json</c> writes the
+/// figures <c>noisy-neighbour-fast-p95-alone</c>, <c>noisy-neighbour-fast-p95-with-hanging</c> and <c>noisy-neighbour-p95-ratio</c>
+/// (program <c>DistributorBench-noisy-neighbour</c>, bench/README.md).
 /// </summary>
 internal static class NoisyNeighbour
 {
@@ -27,6 +29,9 @@ internal static class NoisyNeighbour
 
         var (fastEvents, fastRate, hangingEvents, warmup) = (Get("--fast-events", 300), Get("--fast-rate", 50), Get("--hanging-events", 60),
             Get("--warmup", 2000));
+        var startedAt = DateTimeOffset.UtcNow;
+        var json = Array.IndexOf(args, "--json");
+        var jsonPath = json < 0 ? null : json + 1 < args.Length ? args[json + 1] : throw new ArgumentException("--json needs a file path");
         Console.WriteLine($"Noisy neighbour: {fastEvents} events at {fastRate}/s to a fast destination, alone and after {hangingEvents} events "
                           + $"to a destination that never answers; default delivery settings; {Environment.ProcessorCount} cores");
 
@@ -61,7 +66,7 @@ internal static class NoisyNeighbour
         var cpu = new CpuMeter(service.ProcessId, postgres.ProcessId, redis.ProcessId);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) }; // why: benchmark driver
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            DevTokenIssuer.Mint(signingKey, "bench", [AuthRoles.Admin, AuthRoles.Publisher], "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(2)));
+            DevTokenIssuer.Mint(signingKey, "bench", [AuthRoles.Admin, AuthRoles.Publisher], "aspire-chat-dev", ServiceAudiences.Distributor, TimeSpan.FromHours(2)));
 
         // Destination defaults apart from URL and types: timeout 30 s, maxConcurrency 8, 8 attempts.
         foreach (var (name, path, type) in new[] { ("fast-1", "/fast1", "bench.fast1"), ("fast-2", "/fast2", "bench.fast2"), ("hanging", "/hang", "bench.hang") })
@@ -93,5 +98,29 @@ internal static class NoisyNeighbour
         neighboured.Print("fast, with hanging neighbour", ci);
         Console.WriteLine(string.Create(ci, $"fast destination p95 alone {alone.P95:0.0} ms, with the hanging neighbour {neighboured.P95:0.0} ms: "
                                             + $"ratio {neighboured.P95 / Math.Max(alone.P95, 0.001):0.00}× (goal ≤ 2×); hanging requests open at the sink: {sink.InFlight}"));
+        if (jsonPath is not null)
+        {
+            var ratio = neighboured.P95 / Math.Max(alone.P95, 0.001);
+            var label = string.Create(ci, $"{fastEvents} events at {fastRate}/s to a fast destination, default settings");
+            var figures = new List<Figure>
+            {
+                new("noisy-neighbour-fast-p95-alone", alone.P95, "ms", Notes: $"accepted→delivered p95; {label}, alone", P50Ms: alone.P50, P99Ms: alone.P99),
+                new("noisy-neighbour-fast-p95-with-hanging", neighboured.P95, "ms",
+                    Notes: string.Create(ci, $"accepted→delivered p95; {label}, after {hangingEvents} events to a destination that never answers"),
+                    P50Ms: neighboured.P50, P99Ms: neighboured.P99),
+                new("noisy-neighbour-p95-ratio", ratio, "ratio", Notes: "with the hanging neighbour ÷ alone (goal ≤ 2)"),
+            };
+            var environment = new Dictionary<string, string>
+            {
+                ["cores"] = Environment.ProcessorCount.ToString(ci),
+                ["fastEvents"] = fastEvents.ToString(ci),
+                ["fastRate"] = fastRate.ToString(ci),
+                ["hangingEvents"] = hangingEvents.ToString(ci),
+                ["warmupDeliveries"] = warmup.ToString(ci),
+                ["hangingRequestsOpenAtSink"] = sink.InFlight.ToString(ci),
+            };
+            using var writeBudget = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await new BenchResult("DistributorBench-noisy-neighbour", startedAt, figures, environment).WriteAsync(jsonPath, writeBudget.Token);
+        }
     }
 }

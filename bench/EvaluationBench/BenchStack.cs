@@ -57,6 +57,8 @@ internal sealed class BenchStack : IAsyncDisposable
         };
 
         var chat = Common();
+        // why: each service validates its own audience; EvaluationService calls ChatService with a chatservice token
+        chat["Auth__Audience"] = "chatservice";
         chat["ConnectionStrings__chatdb"] = await _postgres.CreateDatabaseAsync("evalbench_chat", cancellationToken);
         chat["ConnectionStrings__chat-model"] = chatModel;
         chat["ConnectionStrings__embed-model"] = $"Endpoint={ollama};Model=nomic-embed-text";

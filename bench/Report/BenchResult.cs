@@ -1,4 +1,10 @@
+using System.Text.Json.Serialization;
+
 namespace Report;
 
-/// <summary>One program's result file.</summary>
-public sealed record BenchResult(string Program, DateTimeOffset? StartedAt, IReadOnlyList<Figure> Figures, IReadOnlyDictionary<string, string>? Environment);
+/// <summary>One program's result file; program and figures are required.</summary>
+public sealed record BenchResult(
+    [property: JsonRequired] string Program,
+    DateTimeOffset? StartedAt,
+    [property: JsonRequired] IReadOnlyList<Figure> Figures,
+    IReadOnlyDictionary<string, string>? Environment);

@@ -69,7 +69,7 @@ internal static partial class BenchProgram
         using var http = factory.CreateClient();
         http.Timeout = TimeSpan.FromSeconds(120);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            DevTokenIssuer.Mint(SigningKey, Owner, false, "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(2)));
+            DevTokenIssuer.Mint(SigningKey, Owner, false, "aspire-chat-dev", ServiceAudiences.Chat, TimeSpan.FromHours(2)));
 
         var ingest = Stopwatch.StartNew();
         var documents = new Dictionary<Guid, string>();
