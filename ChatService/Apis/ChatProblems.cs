@@ -20,7 +20,7 @@ internal static class ChatProblems
     public static ProblemHttpResult Shed(HttpResponse response, ChatServices services)
     {
         services.Metrics.Rejected();
-        var seconds = services.Limits.Value.RetryAfterSeconds;
+        var seconds = services.Limits.Value.RetryAfterWholeSeconds();
         response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         var status = services.Limits.Value.RejectionStatus;
         var slots = services.Gate.Snapshot();

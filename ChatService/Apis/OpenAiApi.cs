@@ -80,7 +80,7 @@ public static class OpenAiApi
         using var slot = await services.Gate.TryEnterAsync(cancellationToken);
         if (slot is null)
         {
-            context.Response.Headers.RetryAfter = services.Limits.Value.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = services.Limits.Value.RetryAfterWholeSeconds().ToString(CultureInfo.InvariantCulture);
             services.Metrics.Rejected();
             return new OpenAiError(services.Limits.Value.RejectionStatus, "rate_limit_error", services.Gate.Snapshot().Describe(), null,
                 "rate_limit_exceeded").ToResult();

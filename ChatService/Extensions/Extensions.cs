@@ -45,6 +45,7 @@ public static class Extensions
         builder.Services.AddScoped<HybridRetriever>();
         builder.Services.AddScoped<AnswerCache>();
         builder.Services.AddScoped<ChatTurnRunner>();
+        builder.Services.AddSingleton<ExtractiveAnswer>();
         builder.Services.AddScoped<ChunkIndexer>();
         builder.Services.AddOptions<PdfSandboxOptions>().BindConfiguration(PdfSandboxOptions.Section).ValidateDataAnnotations()
             .ValidateOnStart();

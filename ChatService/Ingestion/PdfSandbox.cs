@@ -83,7 +83,9 @@ public sealed partial class PdfSandbox(IOptions<PdfSandboxOptions> options, ILog
         if (OperatingSystem.IsLinux() && File.Exists(Prlimit))
         {
             info.FileName = Prlimit;
-            info.ArgumentList.Add($"--cpu={limits.CpuTimeSeconds.ToString(CultureInfo.InvariantCulture)}");
+            // why: RLIMIT_CPU counts whole seconds; rounded up so the budget is never shortened.
+            var cpuSeconds = (int)Math.Ceiling(limits.CpuTime.TotalSeconds);
+            info.ArgumentList.Add($"--cpu={cpuSeconds.ToString(CultureInfo.InvariantCulture)}");
             info.ArgumentList.Add("--");
             info.ArgumentList.Add(dotnet);
         }

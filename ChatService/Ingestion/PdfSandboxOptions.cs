@@ -19,9 +19,12 @@ public sealed class PdfSandboxOptions
     [Range(32L * 1024 * 1024, 64L * 1024 * 1024 * 1024)]
     public long MemoryLimitBytes { get; set; } = 512L * 1024 * 1024;
 
-    /// <summary>CPU seconds the child may use (<c>prlimit --cpu</c>, RLIMIT_CPU: the kernel kills it beyond); Linux only.</summary>
-    [Range(1, 3600)]
-    public int CpuTimeSeconds { get; set; } = 60;
+    /// <summary>
+    /// CPU time the child may use (<c>prlimit --cpu</c>, RLIMIT_CPU in whole seconds, rounded up: the kernel kills it
+    /// beyond); Linux only.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan CpuTime { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Wall time of one parse; then the child is killed.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]

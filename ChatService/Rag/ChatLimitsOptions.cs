@@ -23,8 +23,15 @@ public sealed class ChatLimitsOptions
     [AllowedValues(429, 503)]
     public int RejectionStatus { get; set; } = 429;
 
-    [Range(1, 3600)]
-    public int RetryAfterSeconds { get; set; } = 2;
+    /// <summary>
+    /// Retry-After of a refusal; on the wire in whole seconds (rounded up), as the header and the problem's
+    /// <c>retryAfterSeconds</c> field define it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary><see cref="RetryAfter"/> in the wire's unit: whole seconds, rounded up.</summary>
+    public int RetryAfterWholeSeconds() => (int)Math.Ceiling(RetryAfter.TotalSeconds);
 
     /// <summary>Endpoint budget of <c>/api/chat</c> and <c>/v1/chat/completions</c>.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]

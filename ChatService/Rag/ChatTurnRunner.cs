@@ -24,7 +24,8 @@ public sealed class ChatTurnRunner(
     IOptions<RetrievalOptions> retrievalOptions,
     IOptions<LlmOptions> llmOptions,
     TimeProvider time,
-    ILogger<ChatTurnRunner> logger)
+    ILogger<ChatTurnRunner> logger,
+    ExtractiveAnswer extractive)
 {
     private static readonly TimeSpan PersistBudget = TimeSpan.FromSeconds(5);
 
@@ -259,7 +260,10 @@ public sealed class ChatTurnRunner(
     {
         using var fallback = new CancellationTokenSource(reserve, time);
         logger.LogWarning("LLM unavailable ({Code}); answering from {Passages} passages", unavailable.Code, retrieval.Passages.Count);
-        var text = PromptBuilder.DegradedAnswer(retrieval.Passages, retrievalOptions.Value.SnippetChars);
+        // why: ranking the sentences by vectors gets at most half the reserve; the rest stores and returns the answer
+        var extract = await extractive.BuildAsync(turn.RetrievalQuery ?? turn.Question, retrieval, retrievalOptions.Value.SnippetChars,
+            reserve / 2, fallback.Token);
+        var text = extract.Text;
         await onToken(text, fallback.Token);
         var result = new GenerationResult(text, null, null, null, false, unavailable.Code, unavailable.Message);
         var answer = await StoreAsync(turn, text, citations, result, retrievalMs, degraded: true, cached: false, fallback.Token);

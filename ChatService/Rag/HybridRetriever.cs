@@ -38,7 +38,8 @@ public sealed partial class HybridRetriever(
             : options.Value.VectorSearchTimeout;
         var vectorTask = VectorSearchAsync(owner, question, candidates, documentIds, vectorBound, cancellationToken);
         var textIds = await FullTextSearchAsync(owner, question, candidates, documentIds, cancellationToken);
-        var vectorMatches = await vectorTask;
+        var vectorHits = await vectorTask;
+        var (vectorMatches, questionVector) = (vectorHits?.Matches, vectorHits?.Vector);
         var vectorIds = vectorMatches?.Select(m => m.Id).ToList();
         var similarity = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var match in vectorMatches ?? [])
@@ -53,7 +54,7 @@ public sealed partial class HybridRetriever(
         if (fused.Count == 0)
         {
             span?.SetTag("rag.passages", 0);
-            return new RetrievalResult([], vectorIds is not null, true);
+            return new RetrievalResult([], vectorIds is not null, true, questionVector);
         }
 
         var ids = fused.Keys.ToList();
@@ -92,7 +93,7 @@ public sealed partial class HybridRetriever(
 
         fuse?.SetTag("rag.passages", passages.Count).SetTag("rag.prompt_tokens", tokens).SetTag("rag.below_cutoff", dropped);
         span?.SetTag("rag.passages", passages.Count).SetTag("rag.vector_search", vectorIds is null ? "unavailable" : "used");
-        return new RetrievalResult(passages, vectorIds is not null, true);
+        return new RetrievalResult(passages, vectorIds is not null, true, questionVector);
     }
 
     /// <summary>
@@ -108,7 +109,7 @@ public sealed partial class HybridRetriever(
         IReadOnlyList<string> vector = mode == RetrievalMode.FullText
             ? []
             : (await VectorSearchAsync(owner, question, count, null, options.Value.VectorSearchTimeout, cancellationToken))?
-              .Select(m => m.Id).ToList() ?? [];
+              .Matches.Select(m => m.Id).ToList() ?? [];
         return mode switch
         {
             RetrievalMode.FullText => text,
@@ -191,8 +192,11 @@ public sealed partial class HybridRetriever(
         return words.Count == 0 ? null : string.Join(" | ", words);
     }
 
-    /// <summary>Chunks nearest to the question (id, cosine distance), or null when the vector branch is unavailable.</summary>
-    private async Task<IReadOnlyList<ChromaMatch>?> VectorSearchAsync(string owner, string question, int count,
+    /// <summary>
+    /// Chunks nearest to the question (id, cosine distance) and the question's vector, or null when the vector branch is
+    /// unavailable.
+    /// </summary>
+    private async Task<(IReadOnlyList<ChromaMatch> Matches, float[] Vector)?> VectorSearchAsync(string owner, string question, int count,
         IReadOnlyList<Guid>? documentIds, TimeSpan bound, CancellationToken cancellationToken)
     {
         if (!embeddings.IsConfigured || !chroma.IsConfigured)
@@ -223,7 +227,7 @@ public sealed partial class HybridRetriever(
             var matches = await chroma.QueryAsync(space, vector, count, owner, documentIds?.ToList(), timeout.Token);
             query?.SetTag("rag.hits", matches.Count);
             span?.SetTag("rag.hits", matches.Count);
-            return matches;
+            return (matches, vector);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {

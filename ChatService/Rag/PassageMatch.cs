@@ -31,7 +31,7 @@ public sealed partial record PassageMatch(double Coverage, string Sentence)
 
     public static PassageMatch Of(IReadOnlyList<string> questionWords, string? heading, string text)
     {
-        var sentences = Sentences().Split(text).Select(s => s.Trim()).Where(s => s.Length > 0).ToList();
+        var sentences = SentencesOf(text);
         if (questionWords.Count == 0)
         {
             return new PassageMatch(0, sentences.FirstOrDefault() ?? text);
@@ -43,8 +43,7 @@ public sealed partial record PassageMatch(double Coverage, string Sentence)
         var bestHits = 0;
         foreach (var sentence in sentences)
         {
-            var words = WordSet(sentence);
-            var hits = questionWords.Count(q => Matches(q, words));
+            var hits = Hits(questionWords, sentence);
             if (hits > bestHits)
             {
                 (best, bestHits) = (sentence, hits);
@@ -52,6 +51,17 @@ public sealed partial record PassageMatch(double Coverage, string Sentence)
         }
 
         return new PassageMatch(coverage, best);
+    }
+
+    /// <summary>The text's sentences (split after <c>.</c>, <c>!</c>, <c>?</c>, <c>;</c>) and lines, trimmed, in order.</summary>
+    public static IReadOnlyList<string> SentencesOf(string text) =>
+        Sentences().Split(text).Select(s => s.Trim()).Where(s => s.Length > 0).ToList();
+
+    /// <summary>How many of the question's content words <paramref name="text"/> holds (same stem rule as the coverage).</summary>
+    public static int Hits(IReadOnlyList<string> questionWords, string text)
+    {
+        var words = WordSet(text);
+        return questionWords.Count(q => Matches(q, words));
     }
 
     private static HashSet<string> WordSet(string text) =>

@@ -54,28 +54,10 @@ public static class PromptBuilder
         return messages;
     }
 
-    /// <summary>The answer given when the LLM is unavailable: the passages themselves, so the user still gets the sources.</summary>
-    public static string DegradedAnswer(IReadOnlyList<RetrievedPassage> passages, int snippetChars)
-    {
-        if (passages.Count == 0)
-        {
-            return "The language model is unavailable right now and no relevant passages were found in your documents.";
-        }
-
-        var answer = new StringBuilder("The language model is unavailable right now. The most relevant passages from your documents " +
-            "are:\n\n");
-        for (var i = 0; i < passages.Count; i++)
-        {
-            answer.Append(CultureInfo.InvariantCulture,
-                $"[{i + 1}] {Source(passages[i])}: {Snippet(passages[i].Text, snippetChars * 2)}\n\n");
-        }
-
-        return answer.ToString().TrimEnd();
-    }
-
     public static string Snippet(string text, int chars) => text.Length <= chars ? text : text[..chars].TrimEnd() + "…";
 
-    private static string Source(RetrievedPassage passage)
+    /// <summary>A passage's source as the prompt and the degraded answer name it: title, page, heading.</summary>
+    internal static string Source(RetrievedPassage passage)
     {
         var source = passage.Title;
         if (passage.Page is { } page)

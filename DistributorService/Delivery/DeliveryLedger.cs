@@ -77,7 +77,7 @@ public sealed partial class DeliveryLedger : IHostedService
     {
         _metrics = metrics;
         _dataSource = dataSource;
-        _statementTimeout = TimeSpan.FromSeconds(database.Value.CommandTimeoutSeconds);
+        _statementTimeout = database.Value.CommandTimeout;
         _time = time;
         _logger = logger;
     }

@@ -81,16 +81,19 @@ public sealed class DestinationEditor(
     private string? ValidateDelivery(DestinationRequest request, out DeliverySettings settings)
     {
         var limits = options.Value.Destinations;
+        // why: the API's fields keep their units (seconds, milliseconds); the options are TimeSpan.
+        var maxTimeoutSeconds = (int)limits.MaxTimeout.TotalSeconds;
+        var maxBatchWaitMs = (int)limits.MaxBatchWait.TotalMilliseconds;
         settings = new DeliverySettings(
-            request.TimeoutSeconds ?? limits.DefaultTimeoutSeconds,
+            request.TimeoutSeconds ?? (int)Math.Ceiling(limits.DefaultTimeout.TotalSeconds),
             request.MaxAttempts ?? limits.DefaultMaxAttempts,
-            request.Backoff ?? new BackoffSettings(limits.DefaultBackoffInitialSeconds, limits.DefaultBackoffMultiplier,
-                limits.DefaultBackoffMaxSeconds),
+            request.Backoff ?? new BackoffSettings(limits.DefaultBackoffInitial.TotalSeconds, limits.DefaultBackoffMultiplier,
+                limits.DefaultBackoffMax.TotalSeconds),
             request.MaxConcurrency ?? limits.DefaultMaxConcurrency);
         var (timeout, maxAttempts, backoff, concurrency) = settings;
-        if (timeout < 1 || timeout > limits.MaxTimeoutSeconds)
+        if (timeout < 1 || timeout > maxTimeoutSeconds)
         {
-            return $"timeoutSeconds must be between 1 and {limits.MaxTimeoutSeconds}";
+            return $"timeoutSeconds must be between 1 and {maxTimeoutSeconds}";
         }
 
         if (maxAttempts < 1 || maxAttempts > limits.MaxMaxAttempts)
@@ -115,9 +118,9 @@ public sealed class DestinationEditor(
         }
 
         if (request.Batch is { } batch && (batch.MaxSize < 1 || batch.MaxSize > limits.MaxBatchSize
-                                           || batch.MaxWaitMs < 1 || batch.MaxWaitMs > limits.MaxBatchWaitMs))
+                                           || batch.MaxWaitMs < 1 || batch.MaxWaitMs > maxBatchWaitMs))
         {
-            return $"batch needs maxSize in 1..{limits.MaxBatchSize} and maxWaitMs in 1..{limits.MaxBatchWaitMs}";
+            return $"batch needs maxSize in 1..{limits.MaxBatchSize} and maxWaitMs in 1..{maxBatchWaitMs}";
         }
 
         if (request.SigningSecret is { Length: > 0 } signing && !WebhookSigner.TryParseSecret(signing, out _))

@@ -66,8 +66,8 @@ public sealed class EventIntake(DistributorDbContext db, DestinationCatalog cata
             await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(),
                 (NpgsqlTransaction)transaction.GetDbTransaction())
             {
-                // The DbContext's own command timeout (Database:CommandTimeoutSeconds), which a raw batch does not inherit.
-                Timeout = db.Database.GetCommandTimeout() ?? new DatabaseOptions().CommandTimeoutSeconds,
+                // The DbContext's own command timeout (Database:CommandTimeout), which a raw batch does not inherit.
+                Timeout = db.Database.GetCommandTimeout() ?? DatabaseOptions.WholeSeconds(new DatabaseOptions().CommandTimeout),
             };
             // The jobs first: staging them gives each distribution its job id. A paused destination's distribution gets none
             // (parked until resume).

@@ -40,8 +40,8 @@ public static class ConnectionStrings
         }
 
         csb.MaxPoolSize = options.MaxPoolSize;
-        csb.Timeout = options.PoolWaitSeconds;
-        csb.CommandTimeout = options.CommandTimeoutSeconds;
+        csb.Timeout = DatabaseOptions.WholeSeconds(options.PoolWait);
+        csb.CommandTimeout = DatabaseOptions.WholeSeconds(options.CommandTimeout);
         csb.MaxAutoPrepare = options.MaxAutoPrepare;
         csb.AutoPrepareMinUsages = options.AutoPrepareMinUsages;
         csb.NoResetOnClose = !options.ResetOnClose;

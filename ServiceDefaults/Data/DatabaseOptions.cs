@@ -7,13 +7,16 @@ public sealed class DatabaseOptions
 {
     public const string Section = "Database";
 
-    /// <summary>Npgsql <c>Command Timeout</c>: no statement runs longer.</summary>
-    [Range(1, 600)]
-    public int CommandTimeoutSeconds { get; set; } = 15;
+    /// <summary>Npgsql <c>Command Timeout</c>: no statement runs longer (whole seconds, rounded up).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Npgsql <c>Timeout</c>: how long opening a connection may wait, including waiting for a pooled one.</summary>
-    [Range(1, 60)]
-    public int PoolWaitSeconds { get; set; } = 5;
+    /// <summary>
+    /// Npgsql <c>Timeout</c>: how long opening a connection may wait, including waiting for a pooled one (whole seconds,
+    /// rounded up).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:01:00")]
+    public TimeSpan PoolWait { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Npgsql <c>Maximum Pool Size</c>.</summary>
     [Range(1, 500)]
@@ -49,4 +52,7 @@ public sealed class DatabaseOptions
     /// <summary>How long start-up keeps trying to migrate while the database is not reachable yet.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan MigrationTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A duration in Npgsql's unit (whole seconds), rounded up so a budget is never shortened.</summary>
+    public static int WholeSeconds(TimeSpan duration) => (int)Math.Ceiling(duration.TotalSeconds);
 }

@@ -33,7 +33,7 @@ public static class PostgresRegistration
         });
         builder.Services.AddDbContextPool<TContext>((sp, o) =>
             o.UseNpgsql(sp.GetRequiredKeyedService<NpgsqlDataSource>(connectionName),
-                npgsql => npgsql.CommandTimeout(options.CommandTimeoutSeconds)),
+                npgsql => npgsql.CommandTimeout(DatabaseOptions.WholeSeconds(options.CommandTimeout))),
             options.DbContextPoolSize);
 
         // Aspire's client integration on the pooled context we registered: EF Core's and Npgsql's traces and metrics

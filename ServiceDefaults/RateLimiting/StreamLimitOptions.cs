@@ -11,9 +11,12 @@ public sealed class StreamLimitOptions
     [Range(1, 10_000)]
     public int MaxPerUser { get; set; } = 5;
 
-    /// <summary>Retry-After sent with a refused stream.</summary>
-    [Range(1, 3600)]
-    public int RetryAfterSeconds { get; set; } = 5;
+    /// <summary>
+    /// Retry-After sent with a refused stream; on the wire in whole seconds (rounded up), as the header and the
+    /// problem's <c>retryAfterSeconds</c> field define it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>When true (default), a stream ends when the bearer token that opened it expires (its <c>exp</c>).</summary>
     public bool CloseAtTokenExpiry { get; set; } = true;

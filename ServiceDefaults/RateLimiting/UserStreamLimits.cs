@@ -147,7 +147,9 @@ internal sealed class UserStreamMiddleware(RequestDelegate next, UserStreamCount
     private static async Task RefuseAsync(HttpContext context, StreamLimitOptions limits)
     {
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        context.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        // why: Retry-After and the problem's retryAfterSeconds are whole seconds by contract; rounded up, never shortened.
+        var retryAfterSeconds = (int)Math.Ceiling(limits.RetryAfter.TotalSeconds);
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
         await problems.WriteAsync(new ProblemDetailsContext
         {
@@ -157,7 +159,7 @@ internal sealed class UserStreamMiddleware(RequestDelegate next, UserStreamCount
                 Status = StatusCodes.Status429TooManyRequests,
                 Title = "Too many open streams",
                 Detail = $"This user already holds {limits.MaxPerUser} open streams; close one first.",
-                Extensions = { ["code"] = ErrorCodes.TooManyStreams, ["retryAfterSeconds"] = limits.RetryAfterSeconds },
+                Extensions = { ["code"] = ErrorCodes.TooManyStreams, ["retryAfterSeconds"] = retryAfterSeconds },
             },
         });
     }

@@ -7,16 +7,19 @@ public sealed class RedisOptions
 {
     public const string Section = "Redis";
 
-    [Range(100, 30_000)]
-    public int ConnectTimeoutMs { get; set; } = 2000;
+    /// <summary>StackExchange.Redis <c>ConnectTimeout</c> (whole milliseconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "00:00:30")]
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    [Range(100, 30_000)]
-    public int SyncTimeoutMs { get; set; } = 2000;
+    /// <summary>StackExchange.Redis <c>SyncTimeout</c> (whole milliseconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "00:00:30")]
+    public TimeSpan SyncTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    [Range(100, 30_000)]
-    public int AsyncTimeoutMs { get; set; } = 2000;
+    /// <summary>StackExchange.Redis <c>AsyncTimeout</c> (whole milliseconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "00:00:30")]
+    public TimeSpan AsyncTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Seconds between keep-alive pings, so a silently dead connection is noticed.</summary>
-    [Range(1, 300)]
-    public int KeepAliveSeconds { get; set; } = 10;
+    /// <summary>Time between keep-alive pings, so a silently dead connection is noticed (whole seconds, rounded up).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -36,10 +36,10 @@ public static class RedisRegistration
         }
 
         configuration.AbortOnConnectFail = false;
-        configuration.ConnectTimeout = options.ConnectTimeoutMs;
-        configuration.SyncTimeout = options.SyncTimeoutMs;
-        configuration.AsyncTimeout = options.AsyncTimeoutMs;
-        configuration.KeepAlive = options.KeepAliveSeconds;
+        configuration.ConnectTimeout = (int)options.ConnectTimeout.TotalMilliseconds;
+        configuration.SyncTimeout = (int)options.SyncTimeout.TotalMilliseconds;
+        configuration.AsyncTimeout = (int)options.AsyncTimeout.TotalMilliseconds;
+        configuration.KeepAlive = (int)Math.Ceiling(options.KeepAlive.TotalSeconds);
         configuration.ClientName ??= builder.Environment.ApplicationName;
 
         // why: with AbortOnConnectFail=false Connect returns after at most ConnectTimeout and reconnects in the background.

@@ -154,6 +154,7 @@ public sealed class StalledModelTests(DependenciesFixture deps) : IAsyncLifetime
         {
             ["Chat:MaxConcurrentGenerations"] = "2",
             ["Chat:QueueLimit"] = "0",
+            ["Chat:RetryAfter"] = "00:00:03.200", // a TimeSpan option, whole seconds on the wire (rounded up)
         });
         _simulator.Faults.Chat = new FaultSettings { StallAfterTokens = 1 };
         using var alice = new ChatApiClient(app.ClientFor(Users.New("alice")));
@@ -174,6 +175,8 @@ public sealed class StalledModelTests(DependenciesFixture deps) : IAsyncLifetime
             Assert.Equal("TOO_MANY_REQUESTS", problem.GetProperty("code").GetString());
             Assert.Contains("2 of 2 generation slots", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
             Assert.True(problem.GetProperty("oldestGenerationSeconds").GetDouble() >= 1);
+            Assert.Equal(TimeSpan.FromSeconds(4), refused.Headers.RetryAfter?.Delta);
+            Assert.Equal(4, problem.GetProperty("retryAfterSeconds").GetInt32());
         }
 
         using var probe = app.AnonymousClient();

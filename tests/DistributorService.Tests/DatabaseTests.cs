@@ -99,7 +99,7 @@ public sealed class DatabaseTests(DependenciesFixture deps)
     [Fact]
     public async Task Aspire_enriched_context_keeps_the_services_transactions_budget_and_health_check()
     {
-        await using var app = await StartWithAsync("Database:CommandTimeoutSeconds", "7");
+        await using var app = await StartWithAsync("Database:CommandTimeout", "00:00:06.500");
         using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DistributorService.Data.DistributorDbContext>();
@@ -113,7 +113,8 @@ public sealed class DatabaseTests(DependenciesFixture deps)
             await transaction.RollbackAsync(budget.Token);
         }
 
-        // The command timeout is the service's option, not the integration's.
+        // The command timeout is the service's option (a TimeSpan, in Npgsql's whole seconds rounded up), not the
+        // integration's.
         Assert.Equal(7, db.Database.GetCommandTimeout());
 
         // Only the service's own time-boxed PostgreSQL check, not the integration's DbContext check.

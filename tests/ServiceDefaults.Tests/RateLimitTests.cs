@@ -146,7 +146,7 @@ public sealed class RateLimitTests
 
 public sealed class StreamLimitTests
 {
-    private static Task<TestApp> StartAsync(int maxPerUser = 2) =>
+    private static Task<TestApp> StartAsync(int maxPerUser = 2, string retryAfter = "00:00:05") =>
         TestApp.StartAsync(
             map: app => app.MapGet("/api/stream", async (HttpContext context, CancellationToken cancellationToken) =>
             {
@@ -158,6 +158,7 @@ public sealed class StreamLimitTests
             settings: new Dictionary<string, string?>
             {
                 ["Streams:MaxPerUser"] = maxPerUser.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Streams:RetryAfter"] = retryAfter,
             });
 
     private static HttpRequestMessage StreamRequest(string token)
@@ -170,7 +171,8 @@ public sealed class StreamLimitTests
     [Fact]
     public async Task The_stream_beyond_the_per_user_cap_is_429_and_a_closed_stream_frees_its_place()
     {
-        await using var app = await StartAsync(maxPerUser: 2);
+        // A TimeSpan option; on the wire whole seconds, rounded up (7.5 s → 8).
+        await using var app = await StartAsync(maxPerUser: 2, retryAfter: "00:00:07.500");
         var token = TestApp.Token("alice", admin: false);
 
         using var first = await app.Client.SendAsync(StreamRequest(token), HttpCompletionOption.ResponseHeadersRead);
@@ -180,9 +182,10 @@ public sealed class StreamLimitTests
 
         using var third = await app.Client.SendAsync(StreamRequest(token), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
-        Assert.NotNull(third.Headers.RetryAfter);
+        Assert.Equal(TimeSpan.FromSeconds(8), third.Headers.RetryAfter?.Delta);
         var problem = JsonDocument.Parse(await third.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("TOO_MANY_STREAMS", problem.GetProperty("code").GetString());
+        Assert.Equal(8, problem.GetProperty("retryAfterSeconds").GetInt32());
 
         // Another user is not affected.
         using var bobs = await app.Client.SendAsync(StreamRequest(TestApp.Token("bob", admin: false)),
