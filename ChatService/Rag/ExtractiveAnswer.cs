@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ChatService.Llm;
+using LocalEmbeddings;
 
 namespace ChatService.Rag;
 
@@ -143,7 +144,7 @@ public sealed partial class ExtractiveAnswer(EmbeddingService embeddings, TimePr
                     return null;
                 }
 
-                scores[i] = Cosine(query, vector);
+                scores[i] = MiniLmModel.Cosine(query, vector);
             }
 
             return scores;
@@ -155,19 +156,6 @@ public sealed partial class ExtractiveAnswer(EmbeddingService embeddings, TimePr
             LogVectorsUnavailable(logger, ex.GetType().Name, ex.Message);
             return null;
         }
-    }
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, normA = 0, normB = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * b[i];
-            normA += a[i] * a[i];
-            normB += b[i] * b[i];
-        }
-
-        return normA == 0 || normB == 0 ? 0 : dot / Math.Sqrt(normA * normB);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Degraded answer: sentences ranked by {Ranking} ({Candidates} candidates)")]
