@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using ChatService.Llm;
 using Microsoft.Extensions.Options;
@@ -105,13 +106,8 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
             };
         }
 
-        var body = new JsonObject
-        {
-            ["query_embeddings"] = new JsonArray(new JsonArray([.. embedding.Select(v => JsonValue.Create(v))])),
-            ["n_results"] = count,
-            ["where"] = where,
-            ["include"] = new JsonArray("distances"),
-        };
+        // why: typed, so the vector is written straight from the float[] (a JsonNode tree held one object per dimension)
+        var body = JsonContent.Create(new QueryBody([embedding], count, where, ["distances"]));
         using var response = await SendAsync(space, HttpMethod.Post, $"{Prefix}/collections/{id}/query", body, cancellationToken);
         var result = await ReadJsonAsync(response, cancellationToken);
         var ids = result.GetProperty("ids");
@@ -172,15 +168,20 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
         return id;
     }
 
-    private async Task<HttpResponseMessage> SendAsync(EmbeddingSpace? space, HttpMethod method, string path, JsonNode body,
+    private Task<HttpResponseMessage> SendAsync(EmbeddingSpace? space, HttpMethod method, string path, JsonNode body,
+        CancellationToken cancellationToken) =>
+        SendAsync(space, method, path, JsonContent.Create(body), cancellationToken);
+
+    private async Task<HttpResponseMessage> SendAsync(EmbeddingSpace? space, HttpMethod method, string path, HttpContent body,
         CancellationToken cancellationToken)
     {
         if (!IsConfigured)
         {
+            body.Dispose();
             throw new ChromaUnavailableException("Chroma is not configured (services__chroma__http__0).");
         }
 
-        using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
+        using var request = new HttpRequestMessage(method, path) { Content = body };
         // why: headers only; the body is read by ReadJsonAsync under Chroma:MaxResponseBytes instead of buffered without a cap
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (response.IsSuccessStatusCode)
@@ -227,6 +228,13 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
     }
 
     private static string Truncate(string text) => text.Length <= 300 ? text : text[..300];
+
+    /// <summary>The body of <c>POST …/collections/{id}/query</c>.</summary>
+    private sealed record QueryBody(
+        [property: JsonPropertyName("query_embeddings")] float[][] QueryEmbeddings,
+        [property: JsonPropertyName("n_results")] int NResults,
+        [property: JsonPropertyName("where")] JsonNode Where,
+        [property: JsonPropertyName("include")] string[] Include);
 
     [GeneratedRegex("[^a-zA-Z0-9._-]")]
     private static partial Regex InvalidNameCharacters();

@@ -66,12 +66,20 @@ public sealed class ChatTurnRunner(
         }
 
         var now = time.GetUtcNow();
-        ChatSession session;
         List<Data.ChatMessage> history = [];
-        if (question.SessionId is { } sessionId)
+        Guid sessionId;
+        if (question.SessionId is { } existing)
         {
-            session = await db.Sessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.Owner == owner, cancellationToken)
-                      ?? throw new ChatRejectedException(404, ChatErrorCodes.SessionNotFound, "Session not found");
+            sessionId = existing;
+            // why: one statement both checks that the session is the caller's and touches it: no tracked read, and the
+            // message insert below stays a single statement that needs no transaction (BEGIN … COMMIT is a round trip)
+            var touched = await db.Sessions.Where(s => s.Id == sessionId && s.Owner == owner)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.UpdatedAt, now), cancellationToken);
+            if (touched == 0)
+            {
+                throw new ChatRejectedException(404, ChatErrorCodes.SessionNotFound, "Session not found");
+            }
+
             if (options.HistoryMessages > 0)
             {
                 history = await db.Messages.AsNoTracking()
@@ -80,28 +88,46 @@ public sealed class ChatTurnRunner(
                     .Take(options.HistoryMessages)
                     .ToListAsync(cancellationToken);
             }
-
-            session.UpdatedAt = now;
         }
         else
         {
-            session = new ChatSession { Id = Guid.CreateVersion7(now), Owner = owner, Title = PromptBuilder.Snippet(message, 80),
-                CreatedAt = now, UpdatedAt = now };
-            db.Sessions.Add(session);
+            sessionId = Guid.CreateVersion7(now);
+            db.Sessions.Add(new ChatSession { Id = sessionId, Owner = owner, Title = PromptBuilder.Snippet(message, 80),
+                CreatedAt = now, UpdatedAt = now });
         }
 
         var userMessageId = Guid.CreateVersion7(now);
         db.Messages.Add(new Data.ChatMessage
         {
             Id = userMessageId,
-            SessionId = session.Id,
+            SessionId = sessionId,
             Owner = owner,
             Role = "user",
             Content = message,
             CreatedAt = now,
         });
-        await db.SaveChangesAsync(cancellationToken);
-        return new ChatTurn(owner, session.Id, message, topK, documentIds, history, started, userMessageId);
+        await SaveInOneBatchAsync(cancellationToken);
+        return new ChatTurn(owner, sessionId, message, topK, documentIds, history, started, userMessageId);
+    }
+
+    /// <summary>
+    /// Saves what is tracked (a new session and the user message: one batch of at most two inserts) without EF's own
+    /// BEGIN … COMMIT. Npgsql sends a batch as one pipeline ended by a single Sync, which PostgreSQL runs as one implicit
+    /// transaction (a failing statement rolls the whole batch back), so the COMMIT round trip buys nothing here. Inside
+    /// a caller's transaction (a chat task's acceptance) the batch joins it as before.
+    /// </summary>
+    private async Task SaveInOneBatchAsync(CancellationToken cancellationToken)
+    {
+        var behavior = db.Database.AutoTransactionBehavior;
+        db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        finally
+        {
+            db.Database.AutoTransactionBehavior = behavior;
+        }
     }
 
     /// <summary>

@@ -43,8 +43,8 @@ internal static class BenchProgram
             ["Logging:PlainConsole"] = "true",
             ["Logging:LogLevel:Default"] = "Error",
             ["Chat:CacheAnswers"] = "false",
-            // why: every request comes from one bench user; the product's per-user limit (60 chats a minute) would reject all but 60
-            ["RateLimits:chat:PermitLimit"] = "1000000",
+            // why: one bench user sends thousands of chats; the per-user window (60/min) would turn all but 60 into 429s
+            ["RateLimits:chat:Enabled"] = "false",
             ["Chat:MaxConcurrentGenerations"] = "512",
             ["Chat:QueueLimit"] = "512",
             ["Llm:FirstTokenTimeout"] = "00:00:20",
@@ -86,6 +86,13 @@ internal static class BenchProgram
         var directFixed = Print(await Scenarios.RunAsync($"simulator direct, fixed {fixedLatencyMs} ms", requests / 4, concurrency, i => Scenarios.DirectSimulatorAsync(direct, i)));
         var chatFixed = Print(await Scenarios.RunAsync($"ChatService /api/chat, fixed {fixedLatencyMs} ms LLM", requests / 4, concurrency, i => Scenarios.ChatAsync(chat, i)));
 
+        simulator.Faults.Chat = FaultSettings.None;
+        var singleClient = await SingleClient.RunAsync(chat, direct, Math.Clamp(requests / 10, 20, 200));
+        foreach (var row in singleClient.Rows())
+        {
+            Console.WriteLine(row);
+        }
+
         simulator.Faults.Chat = new FaultSettings { Hang = true };
         using var hungChats = new CancellationTokenSource();
         var waiting = Enumerable.Range(0, 200).Select(i => Scenarios.ChatAsync(chat, i, hungChats.Token)).ToList();
@@ -103,6 +110,7 @@ internal static class BenchProgram
         if (jsonPath is not null)
         {
             var figures = Figures(directInstant, chromaDirect, chatInstant, directFixed, chatFixed, readyUnderHang, fixedLatencyMs, concurrency);
+            figures.AddRange(SingleClientFigures(singleClient));
             var environment = new Dictionary<string, string>
             {
                 ["cores"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
@@ -170,6 +178,25 @@ internal static class BenchProgram
             new("health-ready-p99-hung-llm", readyUnderHang.P99Ms, "ms",
                 Notes: string.Create(CultureInfo.InvariantCulture, $"/health/ready while 200 chats wait on a hung LLM: {readyUnderHang.Count} probes, {readyUnderHang.Errors} not ready, p95 {readyUnderHang.P95Ms:F1} ms"),
                 P50Ms: Finite(readyUnderHang.P50Ms), P99Ms: Finite(readyUnderHang.P99Ms)),
+        ];
+    }
+
+    /// <summary>The single-client (c=1) figures: the chat request's overhead over its two model calls, p50 and p95.</summary>
+    private static List<Figure> SingleClientFigures(SingleClientResult single)
+    {
+        static double? Finite(double value) => double.IsFinite(value) ? value : null;
+        var notes = string.Create(CultureInfo.InvariantCulture,
+            $"c=1, instant LLM, {single.Rounds} rounds, {single.Errors} errors: /api/chat p50 {single.ChatP50Ms:F1} ms (p95 {single.ChatP95Ms:F1}) − "
+            + $"embed + chat direct at the simulator in the same round p50 {single.ModelCallsP50Ms:F1} ms (p95 {single.ModelCallsP95Ms:F1}); "
+            + $"goal p50 ≤ {SingleClientResult.OverheadGoalP50Ms:F0} ms");
+        return
+        [
+            new("chat-c1-overhead-p50", single.OverheadP50Ms, "ms", Notes: notes, P50Ms: Finite(single.OverheadP50Ms)),
+            new("chat-c1-overhead-p95", single.OverheadP95Ms, "ms", Notes: notes),
+            new("chat-c1-latency", single.ChatP50Ms, "ms", Notes: "ChatService /api/chat at c=1, instant LLM (p50; p95 in notes of chat-c1-overhead-p50)",
+                P50Ms: Finite(single.ChatP50Ms)),
+            new("sim-direct-embed-and-chat-c1", single.ModelCallsP50Ms, "ms", Notes: "the two model calls of a turn straight at the simulator, c=1 (p50)",
+                P50Ms: Finite(single.ModelCallsP50Ms)),
         ];
     }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 
@@ -54,5 +56,84 @@ internal static class Scenarios
         using var response = await chroma.PostAsJsonAsync($"{prefix}/{_collectionId}/query",
             new { query_embeddings = new[] { QueryVector }, n_results = 5, include = new[] { "distances" } });
         return response.IsSuccessStatusCode;
+    }
+}
+
+/// <summary>
+/// One client, one request at a time: each round embeds the question and generates an answer straight at the simulator
+/// (the two model calls a chat turn makes), then asks ChatService the same question. The chat request's overhead is its
+/// time minus the two direct calls of the same round, so load drifting during the run moves both sides alike.
+/// </summary>
+internal static class SingleClient
+{
+    public static async Task<SingleClientResult> RunAsync(HttpClient chat, HttpClient simulator, int rounds)
+    {
+        var overhead = new List<double>(rounds);
+        var chatMs = new List<double>(rounds);
+        var modelMs = new List<double>(rounds);
+        var errors = 0;
+        for (var i = 0; i < rounds; i++)
+        {
+            // why: a question no earlier scenario asked, so ChatService embeds it (its embedding cache would skip a model call)
+            var question = $"{Corpus.Question(i)} (single client round {i})";
+            var started = Stopwatch.GetTimestamp();
+            using (var embed = await simulator.PostAsJsonAsync("api/embed", new { model = "all-minilm", input = new[] { question } }))
+            {
+                _ = await embed.Content.ReadAsStringAsync();
+                errors += embed.IsSuccessStatusCode ? 0 : 1;
+            }
+
+            using (var generate = await simulator.PostAsJsonAsync("api/chat", new
+                   {
+                       model = "llama3.2",
+                       stream = true,
+                       messages = new[] { new { role = "user", content = question } },
+                   }))
+            {
+                _ = await generate.Content.ReadAsStringAsync();
+                errors += generate.IsSuccessStatusCode ? 0 : 1;
+            }
+
+            var direct = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            started = Stopwatch.GetTimestamp();
+            using (var response = await chat.PostAsJsonAsync("/api/chat", new { message = question }))
+            {
+                _ = await response.Content.ReadAsStringAsync();
+                errors += response.IsSuccessStatusCode ? 0 : 1;
+            }
+
+            var total = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            chatMs.Add(total);
+            modelMs.Add(direct);
+            overhead.Add(total - direct);
+        }
+
+        return new SingleClientResult(rounds, errors, Percentile(overhead, 0.50), Percentile(overhead, 0.95), Percentile(chatMs, 0.50),
+            Percentile(chatMs, 0.95), Percentile(modelMs, 0.50), Percentile(modelMs, 0.95));
+    }
+
+    private static double Percentile(List<double> values, double p)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
+}
+
+/// <summary>The single-client scenario's figures, in milliseconds.</summary>
+internal sealed record SingleClientResult(int Rounds, int Errors, double OverheadP50Ms, double OverheadP95Ms, double ChatP50Ms, double ChatP95Ms,
+    double ModelCallsP50Ms, double ModelCallsP95Ms)
+{
+    /// <summary>The overhead goal of issue 19: a chat request costs at most this much over its two model calls (p50).</summary>
+    public const double OverheadGoalP50Ms = 5;
+
+    /// <summary>The markdown rows the text output prints: the two direct model calls (the ceiling) beside the chat request.</summary>
+    public IEnumerable<string> Rows()
+    {
+        yield return string.Create(CultureInfo.InvariantCulture,
+            $"| simulator embed + chat direct, c=1 (ceiling) | {Rounds} | – | {ModelCallsP50Ms:F1} | p95 {ModelCallsP95Ms:F1} | 0 |");
+        yield return string.Create(CultureInfo.InvariantCulture,
+            $"| ChatService /api/chat, c=1, instant LLM | {Rounds} | – | {ChatP50Ms:F1} | p95 {ChatP95Ms:F1} | {Errors} |");
+        yield return string.Create(CultureInfo.InvariantCulture,
+            $"| chat overhead over the two model calls, c=1 (goal p50 ≤ {OverheadGoalP50Ms:F0} ms) | {Rounds} | – | {OverheadP50Ms:F1} | p95 {OverheadP95Ms:F1} | – |");
     }
 }
