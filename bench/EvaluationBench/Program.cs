@@ -151,10 +151,33 @@ static async Task<RunOutcome> RunEvaluationAsync(HttpClient evaluation, string l
     {
         var report = JsonDocument.Parse(await reportResponse.Content.ReadAsStringAsync(ct)).RootElement;
         answered = CountAnswered(report);
+        // why: a run that answers nothing measures nothing; say why (e.g. CHAT_THROTTLED) instead of a bare 0
+        if (answered < cases && Outcomes(report) is { Length: > 0 } outcomes)
+        {
+            Console.WriteLine($"  {label}: {outcomes}");
+        }
     }
 
     var serverTime = view.GetProperty("finishedAt").GetDateTimeOffset() - view.GetProperty("startedAt").GetDateTimeOffset();
     return new RunOutcome(view.GetProperty("status").GetString()!, answered, serverTime, clientTime);
+}
+
+static string Outcomes(JsonElement report)
+{
+    if (!report.TryGetProperty("cases", out var cases) || cases.ValueKind != JsonValueKind.Array)
+    {
+        return string.Empty;
+    }
+
+    var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+    foreach (var repetition in cases.EnumerateArray().SelectMany(row => row.GetProperty("repetitions").EnumerateArray()))
+    {
+        var key = repetition.GetProperty("outcome").GetString() +
+            (repetition.TryGetProperty("errorCode", out var code) && code.ValueKind == JsonValueKind.String ? "/" + code.GetString() : string.Empty);
+        counts[key] = counts.GetValueOrDefault(key) + 1;
+    }
+
+    return string.Join(", ", counts.Select(c => $"{c.Key} × {c.Value}"));
 }
 
 static int CountAnswered(JsonElement report)
