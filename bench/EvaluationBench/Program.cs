@@ -53,6 +53,15 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"  end to end (POST → terminal status seen, includes queueing): {run.ClientTime.TotalSeconds:0.00} s → efficiency {endToEndEfficiency:0.000}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"  throughput {options.Cases / run.ServerTime.TotalSeconds:0.0} cases/s (ideal {options.Parallelism * 1000.0 / options.LatencyMs:0.0}); overhead per case {(run.ServerTime - options.IdealTime).TotalMilliseconds * options.Parallelism / options.Cases:0} ms"));
+// Where the time went: a case's chat call beyond the LLM's latency is ChatService (and the network); the rest of the
+// run time, beyond Σ(chat call) ÷ P, is EvaluationService's own work between and around the calls.
+if (run.Latencies.Length > 0)
+{
+    var meanCall = run.Latencies.Average();
+    var gapPerCase = (run.ServerTime.TotalMilliseconds * options.Parallelism - run.Latencies.Sum()) / run.Latencies.Length;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  per case: chat call {meanCall:0} ms mean (LLM {options.LatencyMs} ms → ChatService {meanCall - options.LatencyMs:0} ms), outside the call {gapPerCase:0} ms (slot × run time − Σ calls, ÷ cases)"));
+}
 
 if (options.JsonPath is { } path)
 {
@@ -147,10 +156,12 @@ static async Task<RunOutcome> RunEvaluationAsync(HttpClient evaluation, string l
 
     using var reportResponse = await evaluation.GetAsync($"api/evaluations/{runId}/report", ct);
     var answered = 0;
+    double[] latencies = [];
     if (reportResponse.IsSuccessStatusCode)
     {
         var report = JsonDocument.Parse(await reportResponse.Content.ReadAsStringAsync(ct)).RootElement;
         answered = CountAnswered(report);
+        latencies = Latencies(report);
         // why: a run that answers nothing measures nothing; say why (e.g. CHAT_THROTTLED) instead of a bare 0
         if (answered < cases && Outcomes(report) is { Length: > 0 } outcomes)
         {
@@ -159,7 +170,7 @@ static async Task<RunOutcome> RunEvaluationAsync(HttpClient evaluation, string l
     }
 
     var serverTime = view.GetProperty("finishedAt").GetDateTimeOffset() - view.GetProperty("startedAt").GetDateTimeOffset();
-    return new RunOutcome(view.GetProperty("status").GetString()!, answered, serverTime, clientTime);
+    return new RunOutcome(view.GetProperty("status").GetString()!, answered, serverTime, clientTime, latencies);
 }
 
 static string Outcomes(JsonElement report)
@@ -179,6 +190,12 @@ static string Outcomes(JsonElement report)
 
     return string.Join(", ", counts.Select(c => $"{c.Key} × {c.Value}"));
 }
+
+// The chat call of each case as EvaluationService timed it (request sent → answer read).
+static double[] Latencies(JsonElement report) => report.TryGetProperty("cases", out var cases) && cases.ValueKind == JsonValueKind.Array
+    ? cases.EnumerateArray().SelectMany(row => row.GetProperty("repetitions").EnumerateArray())
+        .Select(r => r.GetProperty("latencyMs").GetDouble()).ToArray()
+    : [];
 
 static int CountAnswered(JsonElement report)
 {
