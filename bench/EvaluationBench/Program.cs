@@ -55,10 +55,12 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"  throughput {options.Cases / run.ServerTime.TotalSeconds:0.0} cases/s (ideal {options.Parallelism * 1000.0 / options.LatencyMs:0.0}); overhead per case {(run.ServerTime - options.IdealTime).TotalMilliseconds * options.Parallelism / options.Cases:0} ms"));
 // Where the time went: a case's chat call beyond the LLM's latency is ChatService (and the network); the rest of the
 // run time, beyond Σ(chat call) ÷ P, is EvaluationService's own work between and around the calls.
+double? meanCall = run.Latencies.Length > 0 ? run.Latencies.Average() : null;
+double? gapPerCase = run.Latencies.Length > 0
+    ? (run.ServerTime.TotalMilliseconds * options.Parallelism - run.Latencies.Sum()) / run.Latencies.Length
+    : null;
 if (run.Latencies.Length > 0)
 {
-    var meanCall = run.Latencies.Average();
-    var gapPerCase = (run.ServerTime.TotalMilliseconds * options.Parallelism - run.Latencies.Sum()) / run.Latencies.Length;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"  per case: chat call {meanCall:0} ms mean (LLM {options.LatencyMs} ms → ChatService {meanCall - options.LatencyMs:0} ms), outside the call {gapPerCase:0} ms (slot × run time − Σ calls, ÷ cases)"));
 }
@@ -74,6 +76,14 @@ if (options.JsonPath is { } path)
         new("evaluation-vs-direct", Math.Round(serverEfficiency / directEfficiency, 3), "ratio", Notes: "evaluation efficiency ÷ direct efficiency"),
         new("evaluation-cases", Math.Round(options.Cases / run.ServerTime.TotalSeconds, 2), "cases/s", Notes: $"ideal {options.Parallelism * 1000.0 / options.LatencyMs:0.0} cases/s"),
     };
+    if (meanCall is { } call && gapPerCase is { } gap)
+    {
+        figures.Add(new("evaluation-chat-call", Math.Round(call, 1), "ms",
+            Notes: $"mean chat call per case as EvaluationService timed it; the LLM's part is {options.LatencyMs} ms"));
+        figures.Add(new("evaluation-outside-call", Math.Round(gap, 1), "ms",
+            Notes: "per case: (run time × parallelism − Σ chat calls) ÷ cases: EvaluationService's own work around the calls"));
+    }
+
     var environment = new Dictionary<string, string>
     {
         ["cases"] = options.Cases.ToString(CultureInfo.InvariantCulture),
