@@ -62,7 +62,8 @@ double? gapPerCase = run.Latencies.Length > 0
 if (run.Latencies.Length > 0)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"  per case: chat call {meanCall:0} ms mean (LLM {options.LatencyMs} ms → ChatService {meanCall - options.LatencyMs:0} ms), outside the call {gapPerCase:0} ms (slot × run time − Σ calls, ÷ cases)"));
+        $"  per case: chat call {meanCall:0} ms mean (LLM {options.LatencyMs} ms → ChatService {meanCall - options.LatencyMs:0} ms), " +
+        $"outside the call {gapPerCase:0} ms (slot × run time − Σ calls, ÷ cases)"));
 }
 
 if (options.JsonPath is { } path)
@@ -193,8 +194,8 @@ static string Outcomes(JsonElement report)
     var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
     foreach (var repetition in cases.EnumerateArray().SelectMany(row => row.GetProperty("repetitions").EnumerateArray()))
     {
-        var key = repetition.GetProperty("outcome").GetString() +
-            (repetition.TryGetProperty("errorCode", out var code) && code.ValueKind == JsonValueKind.String ? "/" + code.GetString() : string.Empty);
+        var code = repetition.TryGetProperty("errorCode", out var c) && c.ValueKind == JsonValueKind.String ? "/" + c.GetString() : string.Empty;
+        var key = repetition.GetProperty("outcome").GetString() + code;
         counts[key] = counts.GetValueOrDefault(key) + 1;
     }
 
