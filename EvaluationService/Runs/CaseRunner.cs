@@ -3,16 +3,15 @@ using EvaluationService.Chat;
 using EvaluationService.Data;
 using EvaluationService.Options;
 using EvaluationService.Scoring;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 
 namespace EvaluationService.Runs;
 
 /// <summary>
-/// Asks ChatService one case within the case's budget, scores the answer and stores the result at once.
+/// Asks ChatService one case within the case's budget, scores the answer and hands the result to the run's
+/// <see cref="CaseResultWriter"/>, which stores it (the case's slot is free for the next case meanwhile).
 /// Errors and timeouts of ChatService become <c>system_error</c>/<c>timed_out</c>; a cancelled run propagates
 /// (the unfinished case is not stored and a resumed run asks it again).
 /// </summary>
@@ -20,17 +19,16 @@ public sealed class CaseRunner(
     ChatServiceClient chat,
     LlmJudge judge,
     SemanticScorer semantic,
-    IServiceScopeFactory scopes,
     IOptions<EvaluationOptions> options,
     IOptions<ScoringOptions> scoringOptions,
     IOptions<ChatServiceOptions> chatOptions,
-    TimeProvider time,
-    ILogger<CaseRunner> logger)
+    TimeProvider time)
 {
     // why: the pipeline's timeout fires at the case budget; this backstop only covers time spent outside the pipeline.
     private static readonly TimeSpan BackstopSlack = TimeSpan.FromSeconds(2);
 
-    public async ValueTask RunAsync(RunContext run, SuiteCase testCase, int repetition, CancellationToken runToken)
+    public async ValueTask RunAsync(RunContext run, SuiteCase testCase, int repetition, CaseResultWriter results,
+        CancellationToken runToken)
     {
         var result = new CaseResult
         {
@@ -77,7 +75,10 @@ public sealed class CaseRunner(
             await ScoreAsync(result, testCase, response, runToken);
         }
 
-        await SaveAsync(result);
+        result.FinishedAt = time.GetUtcNow();
+        // why: not tied to the run token: a case that finished is kept even when the run is cancelled this instant. The
+        // wait is bounded: the writer either stores within its write budget (making room) or fails, which ends the wait.
+        await results.AddAsync(result, CancellationToken.None);
     }
 
     private async Task ScoreAsync(CaseResult result, SuiteCase testCase, ChatResponse response, CancellationToken runToken)
@@ -132,24 +133,5 @@ public sealed class CaseRunner(
         result.Outcome = outcome;
         result.ErrorCode = code;
         result.ErrorMessage = message.Length <= 1_000 ? message : message[..1_000];
-    }
-
-    private async Task SaveAsync(CaseResult result)
-    {
-        // why: not tied to the run token: a case that finished is kept even when the run is cancelled this instant.
-        using var budget = new CancellationTokenSource(options.Value.FinalizeTimeout);
-        result.FinishedAt = time.GetUtcNow();
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<EvaluationDbContext>();
-        db.CaseResults.Add(result);
-        try
-        {
-            await db.SaveChangesAsync(budget.Token);
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            logger.LogWarning("Case {CaseId} repetition {Repetition} of run {RunId} was already stored; keeping the first result",
-                result.CaseId, result.Repetition, result.RunId);
-        }
     }
 }

@@ -86,11 +86,15 @@ public sealed class EvaluationRunHandler(
         var watcher = WatchCancelFlagAsync(run.Id, cancelFlag, stopWatching.Token);
 
         var context = new RunContext(run.Id, run.Owner, TimeSpan.FromSeconds(run.CaseTimeoutSeconds));
+        // why: a case's slot takes the next case as soon as its answer is scored; the writer stores results in batches.
+        // Disposing it (an exception below) still stores what was handed over, so finished cases are kept.
+        await using var results = new CaseResultWriter(scopes, options.Value.FinalizeTimeout,
+            Math.Max(run.Parallelism * 2, CaseResultWriter.MaxBatch), logger);
         try
         {
             await Parallel.ForEachAsync(pending,
                 new ParallelOptions { MaxDegreeOfParallelism = run.Parallelism, CancellationToken = runToken.Token },
-                (item, token) => cases.RunAsync(context, item.Case, item.Repetition, token));
+                (item, token) => cases.RunAsync(context, item.Case, item.Repetition, results, token));
         }
         catch (OperationCanceledException) when (runToken.IsCancellationRequested)
         {
@@ -102,6 +106,8 @@ public sealed class EvaluationRunHandler(
             await watcher;
         }
 
+        // why: every finished case is stored before the ending, whose summary counts the stored results.
+        await results.CompleteAsync();
         var (status, code, message) = await DecideEndingAsync(run, cancelFlag.IsCancellationRequested, runDeadline.IsCancellationRequested,
             jobToken);
         await finalizer.FinishAsync(run.Id, status, code, message);

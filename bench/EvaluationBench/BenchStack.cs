@@ -49,7 +49,6 @@ internal sealed class BenchStack : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Auth__SigningKey"] = signingKey,
             ["Auth__Issuer"] = "aspire-chat-dev",
-            ["Auth__Audience"] = "evaluationservice",
             ["ConnectionStrings__redis"] = _redis.ConnectionString,
             ["services__distributorservice__http__0"] = distributor,
             ["Logging__LogLevel__Default"] = "Error",
@@ -57,8 +56,10 @@ internal sealed class BenchStack : IAsyncDisposable
         };
 
         var chat = Common();
-        // why: each service validates its own audience; EvaluationService calls ChatService with a chatservice token
+        // why: each service has its own audience (as in the AppHost); EvaluationService calls ChatService with a
+        // delegated token for audience chatservice, which ChatService accepts from the actor evaluationservice.
         chat["Auth__Audience"] = "chatservice";
+        chat["Auth__AllowedActors__0"] = "evaluationservice";
         chat["ConnectionStrings__chatdb"] = await _postgres.CreateDatabaseAsync("evalbench_chat", cancellationToken);
         chat["ConnectionStrings__chat-model"] = chatModel;
         chat["ConnectionStrings__embed-model"] = $"Endpoint={ollama};Model=nomic-embed-text";
@@ -67,6 +68,8 @@ internal sealed class BenchStack : IAsyncDisposable
         _services.Add(Chat);
 
         var evaluation = Common();
+        evaluation["Auth__Audience"] = "evaluationservice";
+        evaluation["Evaluation__ChatAuth__Audience"] = "chatservice";
         evaluation["ConnectionStrings__evaldb"] = await _postgres.CreateDatabaseAsync("evalbench_eval", cancellationToken);
         evaluation["ConnectionStrings__chat-model"] = chatModel;
         evaluation["services__chatservice__http__0"] = Chat.BaseAddress.ToString().TrimEnd('/');

@@ -53,6 +53,18 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"  end to end (POST → terminal status seen, includes queueing): {run.ClientTime.TotalSeconds:0.00} s → efficiency {endToEndEfficiency:0.000}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"  throughput {options.Cases / run.ServerTime.TotalSeconds:0.0} cases/s (ideal {options.Parallelism * 1000.0 / options.LatencyMs:0.0}); overhead per case {(run.ServerTime - options.IdealTime).TotalMilliseconds * options.Parallelism / options.Cases:0} ms"));
+// Where the time went: a case's chat call beyond the LLM's latency is ChatService (and the network); the rest of the
+// run time, beyond Σ(chat call) ÷ P, is EvaluationService's own work between and around the calls.
+double? meanCall = run.Latencies.Length > 0 ? run.Latencies.Average() : null;
+double? gapPerCase = run.Latencies.Length > 0
+    ? (run.ServerTime.TotalMilliseconds * options.Parallelism - run.Latencies.Sum()) / run.Latencies.Length
+    : null;
+if (run.Latencies.Length > 0)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  per case: chat call {meanCall:0} ms mean (LLM {options.LatencyMs} ms → ChatService {meanCall - options.LatencyMs:0} ms), " +
+        $"outside the call {gapPerCase:0} ms (slot × run time − Σ calls, ÷ cases)"));
+}
 
 if (options.JsonPath is { } path)
 {
@@ -65,6 +77,14 @@ if (options.JsonPath is { } path)
         new("evaluation-vs-direct", Math.Round(serverEfficiency / directEfficiency, 3), "ratio", Notes: "evaluation efficiency ÷ direct efficiency"),
         new("evaluation-cases", Math.Round(options.Cases / run.ServerTime.TotalSeconds, 2), "cases/s", Notes: $"ideal {options.Parallelism * 1000.0 / options.LatencyMs:0.0} cases/s"),
     };
+    if (meanCall is { } call && gapPerCase is { } gap)
+    {
+        figures.Add(new("evaluation-chat-call", Math.Round(call, 1), "ms",
+            Notes: $"mean chat call per case as EvaluationService timed it; the LLM's part is {options.LatencyMs} ms"));
+        figures.Add(new("evaluation-outside-call", Math.Round(gap, 1), "ms",
+            Notes: "per case: (run time × parallelism − Σ chat calls) ÷ cases: EvaluationService's own work around the calls"));
+    }
+
     var environment = new Dictionary<string, string>
     {
         ["cases"] = options.Cases.ToString(CultureInfo.InvariantCulture),
@@ -147,15 +167,46 @@ static async Task<RunOutcome> RunEvaluationAsync(HttpClient evaluation, string l
 
     using var reportResponse = await evaluation.GetAsync($"api/evaluations/{runId}/report", ct);
     var answered = 0;
+    double[] latencies = [];
     if (reportResponse.IsSuccessStatusCode)
     {
         var report = JsonDocument.Parse(await reportResponse.Content.ReadAsStringAsync(ct)).RootElement;
         answered = CountAnswered(report);
+        latencies = Latencies(report);
+        // why: a run that answers nothing measures nothing; say why (e.g. CHAT_THROTTLED) instead of a bare 0
+        if (answered < cases && Outcomes(report) is { Length: > 0 } outcomes)
+        {
+            Console.WriteLine($"  {label}: {outcomes}");
+        }
     }
 
     var serverTime = view.GetProperty("finishedAt").GetDateTimeOffset() - view.GetProperty("startedAt").GetDateTimeOffset();
-    return new RunOutcome(view.GetProperty("status").GetString()!, answered, serverTime, clientTime);
+    return new RunOutcome(view.GetProperty("status").GetString()!, answered, serverTime, clientTime, latencies);
 }
+
+static string Outcomes(JsonElement report)
+{
+    if (!report.TryGetProperty("cases", out var cases) || cases.ValueKind != JsonValueKind.Array)
+    {
+        return string.Empty;
+    }
+
+    var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+    foreach (var repetition in cases.EnumerateArray().SelectMany(row => row.GetProperty("repetitions").EnumerateArray()))
+    {
+        var code = repetition.TryGetProperty("errorCode", out var c) && c.ValueKind == JsonValueKind.String ? "/" + c.GetString() : string.Empty;
+        var key = repetition.GetProperty("outcome").GetString() + code;
+        counts[key] = counts.GetValueOrDefault(key) + 1;
+    }
+
+    return string.Join(", ", counts.Select(c => $"{c.Key} × {c.Value}"));
+}
+
+// The chat call of each case as EvaluationService timed it (request sent → answer read).
+static double[] Latencies(JsonElement report) => report.TryGetProperty("cases", out var cases) && cases.ValueKind == JsonValueKind.Array
+    ? cases.EnumerateArray().SelectMany(row => row.GetProperty("repetitions").EnumerateArray())
+        .Select(r => r.GetProperty("latencyMs").GetDouble()).ToArray()
+    : [];
 
 static int CountAnswered(JsonElement report)
 {
