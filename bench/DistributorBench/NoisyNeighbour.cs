@@ -66,7 +66,7 @@ internal static class NoisyNeighbour
         var counters = new ServerCost(database, counterLink);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) }; // why: benchmark driver
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            DevTokenIssuer.Mint(signingKey, "bench", [AuthRoles.Admin, AuthRoles.Publisher], "aspire-chat-dev", "aspire-chat", TimeSpan.FromHours(2)));
+            DevTokenIssuer.Mint(signingKey, "bench", [AuthRoles.Admin, AuthRoles.Publisher], "aspire-chat-dev", ServiceAudiences.Distributor, TimeSpan.FromHours(2)));
 
         // Destination defaults apart from URL and types: timeout 30 s, maxConcurrency 8, 8 attempts.
         foreach (var (name, path, type) in new[] { ("fast-1", "/fast1", "bench.fast1"), ("fast-2", "/fast2", "bench.fast2"), ("hanging", "/hang", "bench.hang") })
