@@ -32,7 +32,15 @@ public sealed class SuccessWriteTests(DependenciesFixture dependencies, ITestOut
             return null;
         })) with
         {
-            QueueOptions = q => q.Concurrency = 1,
+            // One executor and one slot beyond it: the settling success holds its own slot, the second job takes the other.
+            QueueOptions = q =>
+            {
+                q.Concurrency = 1;
+                q.BufferSize = 1;
+            },
+            // An executor that waits for the write is freed only when the write's bound runs out (it then gives the job up to
+            // the sweeper): far beyond the wait for the second job below, so only an executor that does not wait passes.
+            JobsOptions = o => o.OutcomeWriteTimeout = TimeSpan.FromMinutes(2),
         });
 
         var first = await host.EnqueueAsync(host.Request(new { n = 1 }), Timeout);
