@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using DurableJobs.Monitoring;
 using DurableJobs.Storage;
@@ -10,7 +11,8 @@ namespace DurableJobs.Workers;
 /// Running attempts, for one queue's worker: <see cref="QueueOptions.Concurrency"/> executor loops take the held jobs
 /// from the buffer, run the queue's handler in a new DI scope with the job's token (it fires on the job's timeout, a
 /// cancel request, the shutdown deadline or a lost lease), turn what the handler returned or threw into an
-/// <see cref="AttemptResult"/> and have the <see cref="OutcomeSettler"/> write it. Once the worker stopped claiming,
+/// <see cref="AttemptResult"/> and have the <see cref="OutcomeSettler"/> write it. A success is left to the group commit
+/// (<see cref="SuccessBatcher"/>) and the executor takes the next job; every other outcome is written before it does. Once the worker stopped claiming,
 /// jobs still waiting in the buffer are released instead of run. A failing executor never takes the worker down.
 /// </summary>
 internal sealed class AttemptRunner(
@@ -20,6 +22,8 @@ internal sealed class AttemptRunner(
     JobTelemetry telemetry,
     IServiceScopeFactory scopes)
 {
+    private readonly ConcurrentDictionary<HeldJob, Task> _detached = new();
+
     /// <summary>Starts the executor loops; they end once the buffer is completed and empty.</summary>
     public Task[] StartExecutors() => Enumerable.Range(0, worker.QueueOptions.Concurrency).Select(_ => ExecuteLoopAsync()).ToArray();
 
@@ -28,6 +32,7 @@ internal sealed class AttemptRunner(
         await Task.Yield();
         await foreach (var held in heldJobs.ReadAllAsync().ConfigureAwait(false))
         {
+            var detached = false;
             try
             {
                 if (worker.Crashed)
@@ -42,7 +47,7 @@ internal sealed class AttemptRunner(
                 }
                 else
                 {
-                    await RunAsync(held).ConfigureAwait(false);
+                    detached = await RunAsync(held).ConfigureAwait(false);
                 }
             }
             catch (Exception ex)
@@ -52,34 +57,102 @@ internal sealed class AttemptRunner(
             }
             finally
             {
-                heldJobs.Done(held);
+                if (!detached)
+                {
+                    heldJobs.Done(held);
+                }
             }
         }
     }
 
-    private async Task RunAsync(HeldJob held)
+    /// <summary>
+    /// Waits until every success the executors left to the group commit is written (or failed and logged). Called once the
+    /// executors ended, so none is added meanwhile; the success writer must still be running.
+    /// </summary>
+    public async Task SettledAsync()
+    {
+        foreach (var settled in _detached.Values)
+        {
+            await settled.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs the attempt and settles it. True when the executor left a success to the group commit (the job keeps its slot, and
+    /// its lease is renewed, until the write is done, then <see cref="CompleteDetachedAsync"/> frees it); false when settled here.
+    /// </summary>
+    private async Task<bool> RunAsync(HeldJob held)
     {
         var job = held.Job;
         var time = worker.Time;
         var started = time.GetTimestamp();
         held.MarkStarted(started);
         telemetry.Started(worker.Queue, job.StartedAt - job.DueAt);
-        using var timeout = new CancellationTokenSource(job.Timeout, time);
-        using var onTimeout = timeout.Token.Register(static s => ((HeldJob)s!).Stop(HeldJob.StopReason.TimedOut), held);
-        using var activity = telemetry.StartExecution(worker.Queue, job.Id, job.Attempt, job.TraceParent);
+        var activity = telemetry.StartExecution(worker.Queue, job.Id, job.Attempt, job.TraceParent);
+        AttemptResult result;
+        try
+        {
+            using var timeout = new CancellationTokenSource(job.Timeout, time);
+            using var onTimeout = timeout.Token.Register(static s => ((HeldJob)s!).Stop(HeldJob.StopReason.TimedOut), held);
+            result = await InvokeHandlerAsync(held).ConfigureAwait(false);
+        }
+        catch
+        {
+            activity?.Dispose();
+            throw;
+        }
 
-        var result = await InvokeHandlerAsync(held).ConfigureAwait(false);
         var elapsedMs = time.GetElapsedTime(started).TotalMilliseconds;
         LogHandlerReturned(worker.Logger, job.Id, worker.Queue, result.Outcome, held.Reason, elapsedMs);
         held.Settling = true;
-        var outcome = await settler.SettleAsync(held, result).ConfigureAwait(false);
-        activity?.SetTag("jobs.outcome", outcome);
-        if (result.Exception is { } error)
+        var settling = SettleAsync(held, result, activity, started);
+        if (result.Outcome != AttemptResult.Kind.Succeeded || settling.IsCompleted)
         {
-            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error.Message);
+            await settling.ConfigureAwait(false);
+            return false;
         }
 
-        telemetry.Ended(worker.Queue, outcome, time.GetElapsedTime(started));
+        // why: a success waits for the next group commit (one round trip shared with the others); an executor that waited with
+        // it ran one job per round trip, so a no-op queue did Concurrency jobs per commit latency. The executor takes the next
+        // job instead; the job stays held (slot, lease renewal, drain) until its write is done.
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _detached[held] = done.Task;
+        _ = CompleteDetachedAsync(held, settling, done);
+        return true;
+    }
+
+    private async Task SettleAsync(HeldJob held, AttemptResult result, System.Diagnostics.Activity? activity, long started)
+    {
+        using (activity)
+        {
+            var outcome = await settler.SettleAsync(held, result).ConfigureAwait(false);
+            activity?.SetTag("jobs.outcome", outcome);
+            if (result.Exception is { } error)
+            {
+                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error.Message);
+            }
+
+            telemetry.Ended(worker.Queue, outcome, worker.Time.GetElapsedTime(started));
+        }
+    }
+
+    private async Task CompleteDetachedAsync(HeldJob held, Task settling, TaskCompletionSource done)
+    {
+        try
+        {
+            await settling.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // As in the executor: the lease lapses and the sweeper reclaims the job.
+            LogExecutorFailed(worker.Logger, held.Id, worker.Queue, ex);
+        }
+        finally
+        {
+            heldJobs.Done(held);
+            _detached.TryRemove(held, out _);
+            done.TrySetResult();
+        }
     }
 
     private async Task<AttemptResult> InvokeHandlerAsync(HeldJob held)

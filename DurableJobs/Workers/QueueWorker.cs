@@ -94,7 +94,7 @@ internal sealed class QueueWorker : IHostedService, IAsyncDisposable
 
     /// <summary>
     /// Runs the parts until claiming stops, then winds them down in order: the executors finish (or release) every job
-    /// already claimed, the last successes are written, the heartbeat stops, and the worker's presence is removed.
+    /// already claimed, the successes they left to the group commit are written, the heartbeat stops, and the worker's presence is removed.
     /// </summary>
     private async Task RunAsync()
     {
@@ -111,6 +111,7 @@ internal sealed class QueueWorker : IHostedService, IAsyncDisposable
         {
             _heldJobs.Complete();
             await Task.WhenAll(executors).ConfigureAwait(false);
+            await _runner.SettledAsync().ConfigureAwait(false);
             _successes.Complete();
             await successes.ConfigureAwait(false);
             await stopHeartbeat.CancelAsync().ConfigureAwait(false);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ServiceDefaults.Auth;
+using StackExchange.Redis;
 using Testing;
 using WebhookSink;
 
@@ -51,6 +52,8 @@ internal static class NoisyNeighbour
             ["Distributor__Secrets__EncryptionKey"] = "YmVuY2gtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=",
             ["Distributor__Ssrf__AllowedHosts__0"] = "127.0.0.1",
             ["Distributor__Publishers__bench__EventTypes__0"] = "bench.*",
+            // The bench is one publisher offering far more than the per-user intake limit a tenant gets (RateLimits:events).
+            ["RateLimits__events__PermitLimit"] = "1000000",
             ["Logging__PlainConsole"] = "true",
             ["Logging__LogLevel__Default"] = "Warning",
         };
@@ -64,6 +67,8 @@ internal static class NoisyNeighbour
 
         await using var service = await ServiceHost.StartAsync(settings);
         var cpu = new CpuMeter(service.ProcessId, postgres.ProcessId, redis.ProcessId);
+        await using var counterLink = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+        var counters = new ServerCost(database, counterLink);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) }; // why: benchmark driver
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
             DevTokenIssuer.Mint(signingKey, "bench", [AuthRoles.Admin, AuthRoles.Publisher], "aspire-chat-dev", ServiceAudiences.Distributor, TimeSpan.FromHours(2)));
@@ -78,10 +83,10 @@ internal static class NoisyNeighbour
 
         if (warmup > 0)
         {
-            await Runner.RunAsync(http, database, "bench.fast2", warmup, rate: null, concurrency: 16, cpu);
+            await Runner.RunAsync(http, database, "bench.fast2", warmup, rate: null, concurrency: 16, cpu, counters);
         }
 
-        var alone = await Runner.RunAsync(http, database, "bench.fast1", fastEvents, fastRate, concurrency: 16, cpu);
+        var alone = await Runner.RunAsync(http, database, "bench.fast1", fastEvents, fastRate, concurrency: 16, cpu, counters);
 
         // The neighbour's events first, as a burst, then the same paced load to the fast destination.
         for (var i = 0; i < hangingEvents; i++)
@@ -90,7 +95,7 @@ internal static class NoisyNeighbour
             response.EnsureSuccessStatusCode();
         }
 
-        var neighboured = await Runner.RunAsync(http, database, "bench.fast1", fastEvents, fastRate, concurrency: 16, cpu);
+        var neighboured = await Runner.RunAsync(http, database, "bench.fast1", fastEvents, fastRate, concurrency: 16, cpu, counters);
 
         Console.WriteLine();
         Console.WriteLine("scenario                         events  intake/s  deliveries/s   p50 ms   p95 ms   p99 ms   max ms");

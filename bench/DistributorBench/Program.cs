@@ -50,6 +50,8 @@ var settings = new Dictionary<string, string>
     ["Distributor__Secrets__EncryptionKey"] = "YmVuY2gtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=",
     ["Distributor__Ssrf__AllowedHosts__0"] = "127.0.0.1",
     ["Distributor__Publishers__bench__EventTypes__0"] = "bench.*",
+    // The bench is one publisher offering far more than the per-user intake limit a tenant gets (RateLimits:events).
+    ["RateLimits__events__PermitLimit"] = "1000000",
     ["Distributor__Delivery__Workers"] = options.Workers.ToString(ci),
     ["Database__MaxPoolSize"] = "40",
     ["Logging__PlainConsole"] = "true",
@@ -58,6 +60,8 @@ var settings = new Dictionary<string, string>
 };
 await using var service = await ServiceHost.StartAsync(settings);
 var cpu = new CpuMeter(service.ProcessId, postgres.ProcessId, redis.ProcessId);
+await using var counterLink = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+var counters = new ServerCost(database, counterLink);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) }; // why: benchmark driver, not product code; bounded by the run's own duration/timeouts
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
     DevTokenIssuer.Mint(signingKey, "bench", [AuthRoles.Admin, AuthRoles.Publisher], "aspire-chat-dev", ServiceAudiences.Distributor, TimeSpan.FromHours(2)));
@@ -71,14 +75,14 @@ await CreateDestinationAsync("slow", sink.UrlFor("/slow"), "bench.slow");
 // below are steady state. `--warmup 0` shows a cold service.
 if (options.Warmup > 0)
 {
-    await Runner.RunAsync(http, database, "bench.fast", options.Warmup, rate: null, concurrency: 32, cpu);
+    await Runner.RunAsync(http, database, "bench.fast", options.Warmup, rate: null, concurrency: 32, cpu, counters);
 }
 
 var intakeOnly = await Runner.IntakeOnlyAsync(http, "bench.nobody", options.Events, concurrency: 32);
-var burst = await Runner.RunAsync(http, database, "bench.fast", options.Events, rate: null, concurrency: 32, cpu);
-var paced = await Runner.RunAsync(http, database, "bench.fast", options.RateEvents, rate: options.Rate, concurrency: 32, cpu);
-var sustained = await Runner.RunAsync(http, database, "bench.fast", options.SustainedEvents, rate: options.SustainedRate, concurrency: 32, cpu);
-var slow = await Runner.RunAsync(http, database, "bench.slow", options.SlowEvents, rate: null, concurrency: 32, cpu);
+var burst = await Runner.RunAsync(http, database, "bench.fast", options.Events, rate: null, concurrency: 32, cpu, counters);
+var paced = await Runner.RunAsync(http, database, "bench.fast", options.RateEvents, rate: options.Rate, concurrency: 32, cpu, counters);
+var sustained = await Runner.RunAsync(http, database, "bench.fast", options.SustainedEvents, rate: options.SustainedRate, concurrency: 32, cpu, counters);
+var slow = await Runner.RunAsync(http, database, "bench.slow", options.SlowEvents, rate: null, concurrency: 32, cpu, counters);
 (string Key, string Label, RunResult Run)[] scenarios =
 [
     ("fast-burst", "fast sink, burst", burst),
@@ -123,6 +127,21 @@ if (options.JsonPath is { } jsonPath)
         figures.Add(new Figure($"deliveries-{key}-vs-own-postgres-commits", run.DeliveriesPerSecond / pgCeiling, "ratio",
             Notes: string.Create(ci, $"{run.DeliveriesPerSecond:N0} deliveries/s ÷ {pgCeiling:N0} commits/s, same run")));
         figures.Add(new Figure($"accepted-to-delivered-{key}-p50", run.P50, "ms", Notes: label));
+        figures.Add(new Figure($"postgres-commits-per-delivery-{key}", run.Cost.PostgresCommits, "commits",
+            Notes: string.Create(ci, $"{label}: pg_stat_database xact_commit ÷ deliveries (intake + delivery)")));
+        figures.Add(new Figure($"redis-commands-per-delivery-{key}", run.Cost.RedisCommands, "commands",
+            Notes: string.Create(ci, $"{label}: Redis total_commands_processed ÷ deliveries")));
+        if (run.Backlog is { } backlog)
+        {
+            figures.Add(new Figure($"deliveries-{key}-vs-offered", run.DeliveredVsOffered!.Value, "ratio",
+                Notes: string.Create(ci, $"{run.DeliveriesPerSecond:N0} delivered/s ÷ {run.OfferedRate}/s offered; 1.0 keeps up")));
+            figures.Add(new Figure($"backlog-{key}-first-quarter", backlog.FirstQuarter, "distributions",
+                Notes: string.Create(ci, $"{label}: mean accepted-not-delivered in the first quarter of the offered period")));
+            figures.Add(new Figure($"backlog-{key}-last-quarter", backlog.LastQuarter, "distributions",
+                Notes: string.Create(ci, $"{label}: mean in the last quarter; peak {backlog.Peak}; {(backlog.Grew ? "grew" : "flat: keeps up")}")));
+            figures.Add(new Figure($"backlog-{key}-grew", backlog.Grew ? 1 : 0, "bool",
+                Notes: "1 when the last quarter's backlog is more than twice the first's and 100 above it"));
+        }
         figures.Add(new Figure($"accepted-to-delivered-{key}-p95", run.P95, "ms", Notes: label, P99Ms: run.P99));
     }
 

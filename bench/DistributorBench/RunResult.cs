@@ -3,8 +3,11 @@ using System.Globalization;
 namespace DistributorBench;
 
 internal sealed record RunResult(int Events, double IntakePerSecond, double DeliveriesPerSecond, double P50, double P95, double P99, double Max,
-    string Stages, string Cpu)
+    string Stages, string Cpu, ServerCost.PerEventCost Cost, Backlog? Backlog, int? OfferedRate)
 {
+    /// <summary>Delivered rate ÷ offered rate (paced scenarios only): 1.0 keeps up.</summary>
+    public double? DeliveredVsOffered => OfferedRate is { } offered ? DeliveriesPerSecond / offered : null;
+
     public void Print(string name, CultureInfo ci) =>
         Console.WriteLine(string.Create(ci,
             $"{name,-32} {Events,6} {IntakePerSecond,9:0} {DeliveriesPerSecond,13:0} {P50,8:0.0} {P95,8:0.0} {P99,8:0.0} {Max,8:0.0}"));
@@ -13,5 +16,13 @@ internal sealed record RunResult(int Events, double IntakePerSecond, double Deli
     {
         Console.WriteLine($"    {Stages}");
         Console.WriteLine($"    {Cpu}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    per delivery: {Cost.PostgresCommits:0.00} PostgreSQL commits, {Cost.PostgresRows:0.0} rows written, {Cost.RedisCommands:0.00} Redis commands"));
+        if (Backlog is { } backlog)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"    backlog (accepted, not delivered) while offered: first quarter {backlog.FirstQuarter:0}, last quarter {backlog.LastQuarter:0}, " +
+                $"peak {backlog.Peak:0} → {(backlog.Grew ? "grew" : "flat")}; delivered/offered {DeliveredVsOffered:0.00}"));
+        }
     }
 }

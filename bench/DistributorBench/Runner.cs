@@ -35,13 +35,20 @@ internal static class Runner
         return events / stopwatch.Elapsed.TotalSeconds;
     }
 
-    public static async Task<RunResult> RunAsync(HttpClient http, string database, string type, int events, int? rate, int concurrency, CpuMeter cpu)
+    public static async Task<RunResult> RunAsync(HttpClient http, string database, string type, int events, int? rate, int concurrency, CpuMeter cpu,
+        ServerCost counters)
     {
         var ids = new Guid[events];
+        var countersBefore = await counters.TakeAsync();
         var before = cpu.Take();
         var stopwatch = Stopwatch.StartNew();
+        Backlog? backlog = null;
         if (rate is { } perSecond)
         {
+            // The backlog (accepted, not yet delivered) sampled while the load is offered: a service that keeps up holds it
+            // flat (about rate × latency); one that does not lets it grow to the end.
+            using var sampling = new CancellationTokenSource();
+            var sampler = Backlog.SampleAsync(database, type, sampling.Token);
             // Open loop: each event is posted at its due time whatever the answers of earlier ones take, so the offered
             // rate is the intended one (a closed loop of N clients would slow down with the service and hide its latency).
             using var inFlight = new SemaphoreSlim(512);
@@ -70,6 +77,8 @@ internal static class Runner
             }
 
             await Task.WhenAll(posts);
+            await sampling.CancelAsync();
+            backlog = await sampler;
         }
         else
         {
@@ -108,6 +117,7 @@ internal static class Runner
         }
 
         var after = cpu.Take();
+        var countersAfter = await counters.TakeAsync();
 
         await using var latency = source.CreateCommand("""
             SELECT extract(epoch FROM (d."DeliveredAt" - e."AcceptedAt")) * 1000,
@@ -148,6 +158,7 @@ internal static class Runner
         values.Sort();
         double Percentile(double p) => values[Math.Clamp((int)Math.Ceiling(p * values.Count) - 1, 0, values.Count - 1)];
         return new RunResult(events, intakePerSecond, events / Math.Max(span, 0.001), Percentile(0.50), Percentile(0.95), Percentile(0.99), values[^1],
-            stageText, CpuMeter.Describe(before, after, events));
+            stageText, CpuMeter.Describe(before, after, events), ServerCost.PerEvent(countersBefore, countersAfter, events), backlog,
+            rate);
     }
 }
