@@ -94,21 +94,9 @@ public sealed partial class DeliveryJobHandler(
         var number = row.ClaimedNumber ?? 0;
         if (row.ClaimedNumber is null)
         {
-            // The destination asked for a longer backoff (or Retry-After) than the queue's retry delay: the job comes back
-            // when it is over instead of waiting in a worker.
-            if (row.NextAttemptAt is { } notBefore && notBefore - time.GetUtcNow() is { Ticks: > 0 } remaining)
-            {
-                LogBackoff(row.Id, target.Name, remaining.TotalMilliseconds);
-                throw new JobDeferredException(remaining, "The destination's backoff is not over.");
-            }
-
-            number = row.AttemptCount + 1;
             startedAt = time.GetUtcNow();
-            var claimed = await db.Distributions.Where(d => d.Id == row.Id && d.JobId == job.JobId)
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DistributionStatus.Processing)
-                    .SetProperty(d => d.AttemptCount, number)
-                    .SetProperty(d => d.UpdatedAt, startedAt), cancellationToken);
-            if (claimed == 0)
+            number = await StartAttemptAsync(row, job, target, startedAt, cancellationToken);
+            if (number == 0)
             {
                 return new { skipped = "superseded" };
             }
@@ -127,6 +115,71 @@ public sealed partial class DeliveryJobHandler(
             ? await batcher.SubmitAsync(target, body, cancellationToken)
             : await sender.SendAsync(target, row.Id.ToString(), body, cancellationToken);
 
+        return await SettleAsync(row, job, target, number, startedAt, outcome);
+    }
+
+    /// <summary>
+    /// Gives back a claim the ledger made when the job is deferred after all (its destination's share was taken): the
+    /// distribution returns to its status before the claim and the attempt is not counted.
+    /// </summary>
+    private async Task UnclaimAsync(Guid distributionId, Guid jobId, string previousStatus, int number,
+        CancellationToken cancellationToken) =>
+        await db.Distributions.Where(d => d.Id == distributionId && d.JobId == jobId && d.Status == DistributionStatus.Processing
+                                          && d.AttemptCount == number)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, previousStatus)
+                .SetProperty(d => d.AttemptCount, number - 1), cancellationToken);
+
+    /// <summary>min(max, initial × multiplier^(n-1)) with ±jitter; a longer Retry-After wins.</summary>
+    private TimeSpan Backoff(DeliveryTarget destination, int attempt, TimeSpan? retryAfter)
+    {
+        var seconds = Math.Min(destination.BackoffMaxSeconds,
+            destination.BackoffInitialSeconds * Math.Pow(destination.BackoffMultiplier, Math.Max(0, attempt - 1)));
+        var jitter = options.CurrentValue.Delivery.JitterRatio;
+        seconds *= 1 + ((Random.Shared.NextDouble() * 2) - 1) * jitter;
+        var delay = TimeSpan.FromSeconds(Math.Max(0, seconds));
+        return retryAfter is { } asked && asked > delay ? asked : delay;
+    }
+
+    private async Task FinishAsync(Guid distributionId, JobContext job, string status, int? statusCode, string code, string error,
+        CancellationToken cancellationToken) =>
+        await db.Distributions.Where(d => d.Id == distributionId && d.JobId == job.JobId)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, status)
+                .SetProperty(d => d.UpdatedAt, time.GetUtcNow())
+                .SetProperty(d => d.LastStatusCode, statusCode)
+                .SetProperty(d => d.LastErrorCode, code)
+                .SetProperty(d => d.LastError, error), cancellationToken);
+
+    /// <summary>
+    /// Starts a new attempt: the destination's backoff must be over (else the job comes back when it is), then the
+    /// distribution is marked <c>processing</c> with its attempt number. Returns that number, or 0 when a replay took the
+    /// distribution over.
+    /// </summary>
+    private async Task<int> StartAttemptAsync(LoadedDelivery row, JobContext job, DeliveryTarget target, DateTimeOffset startedAt,
+        CancellationToken cancellationToken)
+    {
+        // The destination asked for a longer backoff (or Retry-After) than the queue's retry delay: the job comes back
+        // when it is over instead of waiting in a worker.
+        if (row.NextAttemptAt is { } notBefore && notBefore - time.GetUtcNow() is { Ticks: > 0 } remaining)
+        {
+            LogBackoff(row.Id, target.Name, remaining.TotalMilliseconds);
+            throw new JobDeferredException(remaining, "The destination's backoff is not over.");
+        }
+
+        var number = row.AttemptCount + 1;
+        var claimed = await db.Distributions.Where(d => d.Id == row.Id && d.JobId == job.JobId)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DistributionStatus.Processing)
+                .SetProperty(d => d.AttemptCount, number)
+                .SetProperty(d => d.UpdatedAt, startedAt), cancellationToken);
+        return claimed == 0 ? 0 : number;
+    }
+
+    /// <summary>
+    /// Records the attempt and decides the job's outcome: delivered (the result), failed for good (permanent), dead letter
+    /// after the last attempt, or a retry after the destination's backoff.
+    /// </summary>
+    private async Task<object?> SettleAsync(LoadedDelivery row, JobContext job, DeliveryTarget target, int number,
+        DateTimeOffset startedAt, DeliveryOutcome outcome)
+    {
         var durationMs = (long)outcome.Duration.TotalMilliseconds;
         AttemptRecord Record(string status, DateTimeOffset? deliveredAt = null, DateTimeOffset? nextAttemptAt = null) =>
             new(row.Id, job.JobId, number, startedAt, durationMs, outcome.StatusCode, outcome.ErrorCode, Truncate(outcome.Error), status,
@@ -165,37 +218,6 @@ public sealed partial class DeliveryJobHandler(
 
         throw new DeliveryRetryException(outcome.ErrorCode ?? DeliveryErrorCodes.Destination5xx, outcome.Error ?? "Delivery failed.");
     }
-
-    /// <summary>
-    /// Gives back a claim the ledger made when the job is deferred after all (its destination's share was taken): the
-    /// distribution returns to its status before the claim and the attempt is not counted.
-    /// </summary>
-    private async Task UnclaimAsync(Guid distributionId, Guid jobId, string previousStatus, int number,
-        CancellationToken cancellationToken) =>
-        await db.Distributions.Where(d => d.Id == distributionId && d.JobId == jobId && d.Status == DistributionStatus.Processing
-                                          && d.AttemptCount == number)
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, previousStatus)
-                .SetProperty(d => d.AttemptCount, number - 1), cancellationToken);
-
-    /// <summary>min(max, initial × multiplier^(n-1)) with ±jitter; a longer Retry-After wins.</summary>
-    private TimeSpan Backoff(DeliveryTarget destination, int attempt, TimeSpan? retryAfter)
-    {
-        var seconds = Math.Min(destination.BackoffMaxSeconds,
-            destination.BackoffInitialSeconds * Math.Pow(destination.BackoffMultiplier, Math.Max(0, attempt - 1)));
-        var jitter = options.CurrentValue.Delivery.JitterRatio;
-        seconds *= 1 + ((Random.Shared.NextDouble() * 2) - 1) * jitter;
-        var delay = TimeSpan.FromSeconds(Math.Max(0, seconds));
-        return retryAfter is { } asked && asked > delay ? asked : delay;
-    }
-
-    private async Task FinishAsync(Guid distributionId, JobContext job, string status, int? statusCode, string code, string error,
-        CancellationToken cancellationToken) =>
-        await db.Distributions.Where(d => d.Id == distributionId && d.JobId == job.JobId)
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, status)
-                .SetProperty(d => d.UpdatedAt, time.GetUtcNow())
-                .SetProperty(d => d.LastStatusCode, statusCode)
-                .SetProperty(d => d.LastErrorCode, code)
-                .SetProperty(d => d.LastError, error), cancellationToken);
 
     /// <summary>The decrypted destination, loaded only when this version is not cached; null when it was deleted meanwhile.</summary>
     private async Task<DeliveryTarget?> TargetAsync(Guid destinationId, DateTimeOffset version, CancellationToken cancellationToken)
