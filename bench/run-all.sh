@@ -94,6 +94,9 @@ for (( k = 1; k <= runs; k++ )); do
   : >"$dir/missing.txt"
   started_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   load_before="$(cat /proc/loadavg)"
+  # why: a figure belongs to the code it measured; "-dirty" marks uncommitted changes outside bench/results
+  commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  if [[ -n "$(git status --porcelain -- . ':!bench/results' 2>/dev/null)" ]]; then commit="$commit-dirty"; fi
   timings=()
   echo "[bench] run $k of $runs: ceilings..." >&2
   ceilings_started=$SECONDS
@@ -135,6 +138,7 @@ for (( k = 1; k <= runs; k++ )); do
   "finishedAt": "$finished_at",
   "loadBefore": "$load_before",
   "loadAfter": "$load_after",
+  "commit": "$commit",
   "programs": [$programs_json]
 }
 EOF

@@ -91,9 +91,9 @@ public static class ReportWriter
     {
         md.AppendLine("## Runs");
         md.AppendLine();
-        md.AppendLine("| run | started (UTC) | finished (UTC) | minutes | load average before | load average after "
+        md.AppendLine("| run | commit | started (UTC) | finished (UTC) | minutes | load average before | load average after "
                       + "| programs (seconds, exit code) |");
-        md.AppendLine("|---|---|---|---:|---|---|---|");
+        md.AppendLine("|---|---|---|---|---:|---|---|---|");
         foreach (var run in runs)
         {
             var info = run.Info;
@@ -102,7 +102,7 @@ public static class ReportWriter
                 ? string.Join(", ", p.Select(t =>
                     string.Create(Inv, $"{t.Name} {t.Seconds:0} s{(t.ExitCode == 0 ? "" : $" (exit {t.ExitCode})")}")))
                 : "—";
-            md.AppendLine(Inv, $"| {run.Number} | {Time(info.StartedAt)} | {Time(info.FinishedAt)} | {minutes} | "
+            md.AppendLine(Inv, $"| {run.Number} | {info.Commit ?? "—"} | {Time(info.StartedAt)} | {Time(info.FinishedAt)} | {minutes} | "
                                + $"{info.LoadBefore ?? "—"} | {info.LoadAfter ?? "—"} | {programs} |");
         }
 

@@ -7,7 +7,7 @@ namespace Report;
 /// When a run started and ended, the load average around it and how long each program took (run.json, written by run-all.sh).
 /// </summary>
 public sealed record RunInfo(DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? LoadBefore, string? LoadAfter,
-    IReadOnlyList<ProgramTiming>? Programs);
+    IReadOnlyList<ProgramTiming>? Programs, string? Commit = null);
 
 /// <summary>One program's wall time and exit code in a run.</summary>
 public sealed record ProgramTiming(string Name, double Seconds, int ExitCode);

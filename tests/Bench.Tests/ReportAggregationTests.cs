@@ -104,7 +104,7 @@ public sealed class ReportAggregationTests
         Assert.Contains("`chat-c1-overhead-p50` not measured", goalsTable, StringComparison.Ordinal);
         // jobs ÷ own claim per run: 0.6 and 0.4, median 0.5, spread (0.6 − 0.4) ÷ 0.5 = 40 %.
         Assert.Contains("| 0.600 / 0.400 | 0.500, spread 40 % | ≥ 0.500 × | **not met** (met in 1/2 runs) |", goalsTable, StringComparison.Ordinal);
-        Assert.Contains("| 1 | 2026-12-07 14:00:00 | 2026-12-07 14:21:00 | 21.0 | 3.50 2.00 1.00 5/400 1234 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| 1 | abc1234 | 2026-12-07 14:00:00 | 2026-12-07 14:21:00 | 21.0 | 3.50 2.00 1.00 5/400 1234 |", markdown, StringComparison.Ordinal);
         Assert.Contains("0.25 0.50 0.75 1/300 4321", markdown, StringComparison.Ordinal);
         Assert.Contains("ChatBench 90 s (exit 3)", markdown, StringComparison.Ordinal);
         // The program table: ratio to the Ceilings program's figure of the same run (600 ÷ 5000, 400 ÷ 4000).

@@ -20,7 +20,7 @@ internal sealed class RunsDirectory : IDisposable
 
     public void WriteRunInfo(int run, string loadBefore) =>
         WriteRaw(run, "run.json", string.Create(CultureInfo.InvariantCulture, $$"""
-            {"startedAt":"2026-12-07T14:00:00Z","finishedAt":"2026-12-07T14:21:00Z","loadBefore":"{{loadBefore}}","loadAfter":"1.00 1.00 1.00 2/300 999",
+            {"startedAt":"2026-12-07T14:00:00Z","finishedAt":"2026-12-07T14:21:00Z","loadBefore":"{{loadBefore}}","loadAfter":"1.00 1.00 1.00 2/300 999","commit":"abc1234",
              "programs":[{"name":"JobsBench","seconds":42,"exitCode":0},{"name":"ChatBench","seconds":90,"exitCode":3}]}
             """));
 
