@@ -12,8 +12,9 @@ namespace DurableJobs.Workers;
 /// from the buffer, run the queue's handler in a new DI scope with the job's token (it fires on the job's timeout, a
 /// cancel request, the shutdown deadline or a lost lease), turn what the handler returned or threw into an
 /// <see cref="AttemptResult"/> and have the <see cref="OutcomeSettler"/> write it. A success is left to the group commit
-/// (<see cref="SuccessBatcher"/>) and the executor takes the next job; every other outcome is written before it does. Once the worker stopped claiming,
-/// jobs still waiting in the buffer are released instead of run. A failing executor never takes the worker down.
+/// (<see cref="SuccessBatcher"/>) and the executor takes the next job; every other outcome is written before it does.
+/// Once the worker stopped claiming, jobs still waiting in the buffer are released instead of run. A failing executor
+/// never takes the worker down.
 /// </summary>
 internal sealed class AttemptRunner(
     WorkerContext worker,

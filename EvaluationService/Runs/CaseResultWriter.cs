@@ -100,47 +100,38 @@ public sealed partial class CaseResultWriter : IAsyncDisposable
     {
         // why: not tied to the run token: a case that finished is kept even when the run is cancelled this instant.
         using var budget = new CancellationTokenSource(_writeTimeout);
-        Writes++;
-        await using (var scope = _scopes.CreateAsyncScope())
+        if (await TrySaveAsync(batch, budget.Token) || batch.Count == 1)
         {
-            var db = scope.ServiceProvider.GetRequiredService<EvaluationDbContext>();
-            db.CaseResults.AddRange(batch);
-            try
-            {
-                await db.SaveChangesAsync(budget.Token);
-                return;
-            }
-            catch (DbUpdateException ex) when (IsUniqueViolation(ex))
-            {
-                if (batch.Count == 1)
-                {
-                    LogAlreadyStored(batch[0].CaseId, batch[0].Repetition, batch[0].RunId);
-                    return;
-                }
-
-                // why: one row already stored (a resumed run's overlap) rejects the whole batch; store the others one by one.
-            }
+            return;
         }
 
+        // why: one row already stored (a resumed run's overlap) rejects the whole batch; store the others one by one.
         foreach (var result in batch)
         {
-            await WriteOneAsync(result, budget.Token);
+            await TrySaveAsync([result], budget.Token);
         }
     }
 
-    private async Task WriteOneAsync(CaseResult result, CancellationToken cancellationToken)
+    /// <summary>One round trip; false when a row was already stored (logged when it is the only one).</summary>
+    private async Task<bool> TrySaveAsync(IReadOnlyList<CaseResult> rows, CancellationToken cancellationToken)
     {
         Writes++;
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<EvaluationDbContext>();
-        db.CaseResults.Add(result);
+        db.CaseResults.AddRange(rows);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            return true;
         }
         catch (DbUpdateException ex) when (IsUniqueViolation(ex))
         {
-            LogAlreadyStored(result.CaseId, result.Repetition, result.RunId);
+            if (rows.Count == 1)
+            {
+                LogAlreadyStored(rows[0].CaseId, rows[0].Repetition, rows[0].RunId);
+            }
+
+            return false;
         }
     }
 
