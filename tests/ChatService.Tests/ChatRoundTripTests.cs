@@ -17,23 +17,31 @@ namespace ChatService.Tests;
 public sealed class ChatRoundTripTests(DependenciesFixture deps, SharedSimulator simulator) : IAsyncLifetime
 {
     private ChatApp _app = null!;
+    private RoundTripRecorder _recorder = null!;
 
     public async Task InitializeAsync()
     {
+        // why: each DbContext caches for EF's logging cache time (1 s) that nobody listens to its command events; a pooled
+        // context the app used before anyone listened would go unrecorded, so the recorder listens before the app starts
+        _recorder = new RoundTripRecorder();
         var chroma = await deps.GetChromaAsync();
         _app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma.BaseAddress, simulator.Server);
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _recorder.Dispose();
+    }
 
     [Fact]
     public async Task A_turn_in_a_new_session_and_a_follow_up_take_the_fewest_round_trips()
     {
-        // why: EF caches for a while that nobody listens to its command events, so the recorder listens from the start
-        using var recorder = new RoundTripRecorder();
+        var recorder = _recorder;
         using var alice = new ChatApiClient(_app.ClientFor(Users.New("alice")));
         var id = await alice.UploadTextAsync("volcanoes.md", SampleDocuments.Volcano);
         await alice.WaitForDocumentStatusAsync(id, "ready", TimeSpan.FromSeconds(30));
+        await recorder.WaitUntilRecordingAsync(alice);
 
         var (first, firstTrips) = await CountedChatAsync(recorder, alice, new { message = "How long did the Hekla eruption of 1947 last?" });
         var sessionId = first.GetProperty("sessionId").GetGuid();
@@ -73,14 +81,9 @@ public sealed class ChatRoundTripTests(DependenciesFixture deps, SharedSimulator
     private static async Task<(JsonElement Answer, IReadOnlyCollection<string> Trips)> CountedChatAsync(RoundTripRecorder recorder,
         ChatApiClient client, object body)
     {
-        var traceId = ActivityTraceId.CreateRandom();
-        var trips = recorder.Record(traceId);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat") { Content = JsonContent.Create(body) };
-        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
-        using var response = await client.Http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, text);
-        return (JsonDocument.Parse(text).RootElement.Clone(), trips.ToArray());
+        var (trips, text) = await recorder.SendTracedAsync(client,
+            () => new HttpRequestMessage(HttpMethod.Post, "/api/chat") { Content = JsonContent.Create(body) });
+        return (JsonDocument.Parse(text).RootElement.Clone(), trips);
     }
 
     /// <summary>
@@ -108,8 +111,47 @@ public sealed class ChatRoundTripTests(DependenciesFixture deps, SharedSimulator
             _all = DiagnosticListener.AllListeners.Subscribe(this);
         }
 
-        /// <summary>The round trips of <paramref name="traceId"/>, filled as they happen.</summary>
-        public ConcurrentQueue<string> Record(ActivityTraceId traceId) => _traces.GetOrAdd(traceId, _ => new ConcurrentQueue<string>());
+        /// <summary>
+        /// Sends the request under a fresh trace and returns the round trips recorded for it and the response body (a
+        /// success). The trace is the test's current activity as well as the traceparent header: an HttpClient activity
+        /// (another in-process host's OpenTelemetry listens to System.Net.Http) continues it instead of starting a new trace.
+        /// </summary>
+        public async Task<(IReadOnlyCollection<string> Trips, string Body)> SendTracedAsync(ChatApiClient client,
+            Func<HttpRequestMessage> create)
+        {
+            var traceId = ActivityTraceId.CreateRandom();
+            var trips = _traces.GetOrAdd(traceId, _ => new ConcurrentQueue<string>());
+            using var parent = new System.Diagnostics.Activity("round-trip-test")
+                .SetParentId(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded).Start();
+            using var request = create();
+            request.Headers.Remove("traceparent");
+            request.Headers.Add("traceparent", $"00-{traceId}-{parent.SpanId}-01");
+            using var response = await client.Http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, text);
+            return (trips.ToArray(), text);
+        }
+
+        /// <summary>
+        /// Sends a session listing (one query) under recorded traces until its query is seen: EF caches for a while
+        /// (its logging cache time) that nobody listened to its command events, so the first requests after subscribing
+        /// may go unrecorded.
+        /// </summary>
+        public async Task WaitUntilRecordingAsync(ChatApiClient client)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (true)
+            {
+                var (trips, _) = await SendTracedAsync(client, () => new HttpRequestMessage(HttpMethod.Get, "/api/sessions?limit=1"));
+                if (trips.Count > 0)
+                {
+                    return;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, "EF Core's command events of a traced request never arrived");
+                await Task.Delay(TimeSpan.FromMilliseconds(200));
+            }
+        }
 
         public void OnNext(DiagnosticListener listener)
         {
