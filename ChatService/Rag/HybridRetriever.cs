@@ -58,12 +58,15 @@ public sealed partial class HybridRetriever(
         }
 
         var ids = fused.Keys.ToList();
-        var rows = await (
-                from c in db.Chunks.AsNoTracking()
-                join d in db.Documents.AsNoTracking() on c.DocumentId equals d.Id
-                where ids.Contains(c.Id) && c.Owner == owner && d.Owner == owner && d.Status != DocumentStatus.Failed
-                select new { c.Id, c.DocumentId, d.Title, c.Text, c.Heading, c.Page, c.TokenCount })
-            .ToListAsync(cancellationToken);
+        using var load = ChatTelemetry.Source.StartActivity("rag.load_passages");
+        var rows = new List<PassageRow>(ids.Count);
+        await foreach (var row in PassageRows(db, owner, ids.ToArray()).WithCancellation(cancellationToken))
+        {
+            rows.Add(row);
+        }
+
+        // why: the span ends with the query (disposing twice is a no-op), so rag.fuse minus it is the scoring
+        load?.SetTag("rag.rows", rows.Count).Dispose();
         var allowed = documentIds is { Count: > 0 } ? documentIds.ToHashSet() : null;
 
         var passages = new List<RetrievedPassage>();
@@ -153,29 +156,44 @@ public sealed partial class HybridRetriever(
             return [];
         }
 
-        var chunks = db.Chunks.AsNoTracking().Where(c => c.Owner == owner);
-        if (documentIds is { Count: > 0 })
+        var hits = new List<string>(count);
+        await foreach (var id in FullText(db, owner, query, documentIds is not { Count: > 0 }, documentIds?.ToArray() ?? [], count).WithCancellation(cancellationToken))
         {
-            chunks = chunks.Where(c => documentIds.Contains(c.DocumentId));
+            hits.Add(id);
         }
 
-        var hits = await chunks
-            // why: each chunk is matched with the query parsed in its own language (constant configurations, so the GIN
-            // index serves every branch); the rank uses the row's configuration
-            .Where(c => (c.SearchConfig == "english" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("english", query)))
-                        || (c.SearchConfig == "italian" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("italian", query)))
-                        || (c.SearchConfig == "german" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("german", query)))
-                        || (c.SearchConfig == "french" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("french", query)))
-                        || (c.SearchConfig == "spanish" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("spanish", query)))
-                        || (c.SearchConfig == "simple" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("simple", query))))
-            .OrderByDescending(c => c.SearchVector!.Rank(EF.Functions.ToTsQuery(c.SearchConfig, query)))
-            .ThenBy(c => c.Id)
-            .Select(c => c.Id)
-            .Take(count)
-            .ToListAsync(cancellationToken);
         span?.SetTag("rag.hits", hits.Count);
         return hits;
     }
+
+    // why: compiled once: EF otherwise walks, hashes and parameterises these expression trees (six text-search branches)
+    // on every turn, a measurable share of a chat turn's CPU (bench/ChatBench's c=1 allocation figures)
+    // Each chunk is matched with the query parsed in its own language (constant configurations, so the GIN index serves every
+    // branch); the rank uses the row's configuration. allDocuments searches every document of the owner, else documentIds.
+    private static readonly Func<ChatDbContext, string, string, bool, Guid[], int, IAsyncEnumerable<string>> FullText =
+        EF.CompileAsyncQuery((ChatDbContext db, string owner, string query, bool allDocuments, Guid[] documentIds, int count) =>
+            db.Chunks.AsNoTracking()
+                .Where(c => c.Owner == owner && (allDocuments || documentIds.Contains(c.DocumentId)))
+                .Where(c => (c.SearchConfig == "english" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("english", query)))
+                            || (c.SearchConfig == "italian" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("italian", query)))
+                            || (c.SearchConfig == "german" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("german", query)))
+                            || (c.SearchConfig == "french" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("french", query)))
+                            || (c.SearchConfig == "spanish" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("spanish", query)))
+                            || (c.SearchConfig == "simple" && c.SearchVector!.Matches(EF.Functions.ToTsQuery("simple", query))))
+                .OrderByDescending(c => c.SearchVector!.Rank(EF.Functions.ToTsQuery(c.SearchConfig, query)))
+                .ThenBy(c => c.Id)
+                .Select(c => c.Id)
+                .Take(count));
+
+    private static readonly Func<ChatDbContext, string, string[], IAsyncEnumerable<PassageRow>> PassageRows =
+        EF.CompileAsyncQuery((ChatDbContext db, string owner, string[] ids) =>
+            from c in db.Chunks.AsNoTracking()
+            join d in db.Documents.AsNoTracking() on c.DocumentId equals d.Id
+            where ids.Contains(c.Id) && c.Owner == owner && d.Owner == owner && d.Status != DocumentStatus.Failed
+            select new PassageRow(c.Id, c.DocumentId, d.Title, c.Text, c.Heading, c.Page, c.TokenCount));
+
+    /// <summary>A candidate chunk with its document's title, as the passage loader reads it.</summary>
+    private sealed record PassageRow(string Id, Guid DocumentId, string Title, string Text, string? Heading, int? Page, int TokenCount);
 
     /// <summary>
     /// Any question word may match (OR), ranking does the rest: <c>plainto_tsquery</c> would AND every word and miss

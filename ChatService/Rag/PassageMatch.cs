@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Text.RegularExpressions;
 
 namespace ChatService.Rag;
@@ -37,20 +38,23 @@ public sealed partial record PassageMatch(double Coverage, string Sentence)
             return new PassageMatch(0, sentences.FirstOrDefault() ?? text);
         }
 
-        var passageWords = WordSet(heading is null ? text : $"{heading}\n{text}");
-        var coverage = (double)questionWords.Count(q => Matches(q, passageWords)) / questionWords.Count;
+        // why: one pass over the passage's words: each sentence's set of matched question words is a bit mask (at most 32
+        // content words), the passage's coverage is their union with the heading's; no word sets are built
+        var covered = heading is null ? 0u : MatchMask(questionWords, heading);
         var best = sentences.Count == 0 ? text : sentences[0];
         var bestHits = 0;
         foreach (var sentence in sentences)
         {
-            var hits = Hits(questionWords, sentence);
+            var mask = MatchMask(questionWords, sentence);
+            covered |= mask;
+            var hits = BitOperations.PopCount(mask);
             if (hits > bestHits)
             {
                 (best, bestHits) = (sentence, hits);
             }
         }
 
-        return new PassageMatch(coverage, best);
+        return new PassageMatch((double)BitOperations.PopCount(covered) / questionWords.Count, best);
     }
 
     /// <summary>The text's sentences (split after <c>.</c>, <c>!</c>, <c>?</c>, <c>;</c>) and lines, trimmed, in order.</summary>
@@ -58,30 +62,49 @@ public sealed partial record PassageMatch(double Coverage, string Sentence)
         Sentences().Split(text).Select(s => s.Trim()).Where(s => s.Length > 0).ToList();
 
     /// <summary>How many of the question's content words <paramref name="text"/> holds (same stem rule as the coverage).</summary>
-    public static int Hits(IReadOnlyList<string> questionWords, string text)
+    public static int Hits(IReadOnlyList<string> questionWords, string text) => BitOperations.PopCount(MatchMask(questionWords, text));
+
+    /// <summary>Bit i is set when <paramref name="text"/> holds question word i (the first 32 words count).</summary>
+    private static uint MatchMask(IReadOnlyList<string> questionWords, string text)
     {
-        var words = WordSet(text);
-        return questionWords.Count(q => Matches(q, words));
+        var all = questionWords.Count >= 32 ? uint.MaxValue : (1u << questionWords.Count) - 1;
+        var mask = 0u;
+        var lower = text.ToLowerInvariant();
+        foreach (var word in Words().EnumerateMatches(lower))
+        {
+            var w = lower.AsSpan(word.Index, word.Length);
+            for (var i = 0; i < questionWords.Count && i < 32; i++)
+            {
+                if ((mask & (1u << i)) == 0 && Matches(questionWords[i], w))
+                {
+                    mask |= 1u << i;
+                }
+            }
+
+            if (mask == all)
+            {
+                break;
+            }
+        }
+
+        return mask;
     }
 
-    private static HashSet<string> WordSet(string text) =>
-        Words().Matches(text.ToLowerInvariant()).Select(m => m.Value).ToHashSet(StringComparer.Ordinal);
-
-    private static bool Matches(string questionWord, HashSet<string> words)
+    private static bool Matches(string questionWord, ReadOnlySpan<char> word)
     {
-        if (words.Contains(questionWord))
+        if (word.SequenceEqual(questionWord))
         {
             return true;
         }
 
         // why: a cheap stem: words sharing all but their last two letters (and at least four) match: "last" ~ "lasted",
         // "eruption" ~ "erupted", "biblioteche" ~ "biblioteca"; shorter words must match whole
-        return questionWord.Length >= 4 && words.Any(w => w.Length >= 4 && SameStem(questionWord, w));
+        return questionWord.Length >= 4 && word.Length >= 4 && SameStem(questionWord, word);
     }
 
-    private static bool SameStem(string a, string b)
+    private static bool SameStem(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
     {
-        var common = a.AsSpan().CommonPrefixLength(b);
+        var common = a.CommonPrefixLength(b);
         return common >= 4 && common >= Math.Min(a.Length, b.Length) - 2;
     }
 
