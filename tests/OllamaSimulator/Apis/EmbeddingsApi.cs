@@ -41,7 +41,7 @@ internal static class EmbeddingsApi
         }
 
         var vectors = inputs.Select(text => services.Embedder.Embed(text, body.Dimensions)).ToList();
-        var promptTokens = inputs.Sum(text => TextAnalysis.Words(text).Count);
+        var promptTokens = inputs.Sum(TextAnalysis.WordCount);
         var response = new EmbedResponseBody(
             body.Model!,
             vectors,

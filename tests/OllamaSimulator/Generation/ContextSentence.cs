@@ -5,7 +5,7 @@ internal sealed record ContextSentence(int Position, string Text, string? Marker
 {
     public IReadOnlySet<string> ContentWords { get; } = TextAnalysis.ContentWords(Text).ToHashSet(StringComparer.Ordinal);
 
-    public int WordCount { get; } = TextAnalysis.Words(Text).Count;
+    public int WordCount { get; } = TextAnalysis.WordCount(Text);
 
     /// <summary>The sentence as cited in an answer: its passage marker appended unless already there.</summary>
     public string Cited => Marker is null || Text.Contains($"[{Marker}]", StringComparison.Ordinal)

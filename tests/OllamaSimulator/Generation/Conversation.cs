@@ -9,7 +9,10 @@ namespace OllamaSimulator;
 /// </summary>
 internal sealed partial class Conversation
 {
-    private readonly HashSet<string> allWords;
+    private readonly IReadOnlyList<ReceivedMessage> _messages;
+
+    // why: built on first use (only structured answers ask), not for every request
+    private HashSet<string>? allWords;
 
     public Conversation(IReadOnlyList<ReceivedMessage> messages)
     {
@@ -17,8 +20,8 @@ internal sealed partial class Conversation
         Question = ExtractQuestion(lastUser);
         QuestionWords = TextAnalysis.ContentWords(Question).ToHashSet(StringComparer.Ordinal);
         Sentences = ExtractSentences(messages, Question);
-        PromptTokens = Math.Max(1, messages.Sum(m => TextAnalysis.Words(m.Content).Count));
-        allWords = messages.SelectMany(m => TextAnalysis.Words(m.Content)).ToHashSet(StringComparer.Ordinal);
+        PromptTokens = Math.Max(1, messages.Sum(m => TextAnalysis.WordCount(m.Content)));
+        _messages = messages;
     }
 
     public string Question { get; }
@@ -34,7 +37,11 @@ internal sealed partial class Conversation
         ? 0
         : QuestionWords.Count(w => Sentences.Any(s => s.ContentWords.Contains(w))) / (double)QuestionWords.Count;
 
-    public bool MentionsAll(params string[] normalisedWords) => normalisedWords.All(allWords.Contains);
+    public bool MentionsAll(params string[] normalisedWords)
+    {
+        allWords ??= _messages.SelectMany(m => TextAnalysis.Words(m.Content)).ToHashSet(StringComparer.Ordinal);
+        return normalisedWords.All(allWords.Contains);
+    }
 
     /// <summary>
     /// Up to <paramref name="max"/> sentences sharing the most distinct content words with the question; a runner-up
