@@ -71,12 +71,36 @@ internal static class SingleClient
         var overhead = new List<double>(rounds);
         var chatMs = new List<double>(rounds);
         var modelMs = new List<double>(rounds);
+        var retrievalMs = new List<double>(rounds);
+        var serverMs = new List<double>(rounds);
+        var spans = new System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentBag<double>>();
+        // why: ChatService runs in this process: its stage spans (rag.full_text, rag.vector_query, …) say where a turn's time goes
+        var allocated = new System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentBag<double>>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "ChatService" or "Experimental.Microsoft.Extensions.AI" or "Microsoft.AspNetCore",
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            // why: one request at a time, so what the whole process allocates during a span is (nearly all) the span's
+            ActivityStarted = a => a.SetCustomProperty("bench.allocated", GC.GetTotalAllocatedBytes()),
+            ActivityStopped = a =>
+            {
+                // why: ChatService's and the simulator's requests alike (their tags are set after the start)
+                var name = a.Source.Name == "Microsoft.AspNetCore" ? "http server request" : a.OperationName;
+                spans.GetOrAdd(name, _ => []).Add(a.Duration.TotalMilliseconds);
+                if (a.GetCustomProperty("bench.allocated") is long before)
+                {
+                    allocated.GetOrAdd(name, _ => []).Add((GC.GetTotalAllocatedBytes() - before) / 1024.0);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
         var errors = 0;
         for (var i = 0; i < rounds; i++)
         {
             // why: a question no earlier scenario asked, so ChatService embeds it (its embedding cache would skip a model call)
             var question = $"{Corpus.Question(i)} (single client round {i})";
             var started = Stopwatch.GetTimestamp();
+            var allocStart = GC.GetTotalAllocatedBytes();
             using (var embed = await simulator.PostAsJsonAsync("api/embed", new { model = "all-minilm", input = new[] { question } }))
             {
                 _ = await embed.Content.ReadAsStringAsync();
@@ -98,8 +122,14 @@ internal static class SingleClient
             started = Stopwatch.GetTimestamp();
             using (var response = await chat.PostAsJsonAsync("/api/chat", new { message = question }))
             {
-                _ = await response.Content.ReadAsStringAsync();
+                var body = await response.Content.ReadAsStringAsync();
                 errors += response.IsSuccessStatusCode ? 0 : 1;
+                if (response.IsSuccessStatusCode && JsonDocument.Parse(body).RootElement.TryGetProperty("timings", out var timings))
+                {
+                    // why: the turn's own stage timings (ChatTimings) say where the overhead is: retrieval or the rest
+                    retrievalMs.Add(timings.GetProperty("retrievalMs").GetDouble());
+                    serverMs.Add(timings.GetProperty("totalMs").GetDouble());
+                }
             }
 
             var total = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -109,7 +139,10 @@ internal static class SingleClient
         }
 
         return new SingleClientResult(rounds, errors, Percentile(overhead, 0.50), Percentile(overhead, 0.95), Percentile(chatMs, 0.50),
-            Percentile(chatMs, 0.95), Percentile(modelMs, 0.50), Percentile(modelMs, 0.95));
+            Percentile(chatMs, 0.95), Percentile(modelMs, 0.50), Percentile(modelMs, 0.95), Percentile(retrievalMs, 0.50),
+            Percentile(serverMs, 0.50),
+            spans.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => Percentile(kv.Value.ToList(), 0.50)),
+            allocated.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => Percentile(kv.Value.ToList(), 0.50)));
     }
 
     private static double Percentile(List<double> values, double p)
@@ -121,8 +154,15 @@ internal static class SingleClient
 
 /// <summary>The single-client scenario's figures, in milliseconds.</summary>
 internal sealed record SingleClientResult(int Rounds, int Errors, double OverheadP50Ms, double OverheadP95Ms, double ChatP50Ms, double ChatP95Ms,
-    double ModelCallsP50Ms, double ModelCallsP95Ms)
+    double ModelCallsP50Ms, double ModelCallsP95Ms, double RetrievalP50Ms, double TurnP50Ms,
+    IReadOnlyDictionary<string, double> SpanP50Ms, IReadOnlyDictionary<string, double> SpanAllocatedP50Kb)
 {
+    /// <summary>What the process allocated during each span (p50), e.g. "rag.full_text 12 KB".</summary>
+    public string Allocations => string.Join(", ", SpanAllocatedP50Kb.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F0} KB")));
+
+    /// <summary>The stage spans' p50s, e.g. "rag.full_text 1.2 ms, rag.vector_query 3.4 ms".</summary>
+    public string Spans => string.Join(", ", SpanP50Ms.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F1} ms")));
+
     /// <summary>The overhead goal of issue 19: a chat request costs at most this much over its two model calls (p50).</summary>
     public const double OverheadGoalP50Ms = 5;
 
@@ -135,5 +175,9 @@ internal sealed record SingleClientResult(int Rounds, int Errors, double Overhea
             $"| ChatService /api/chat, c=1, instant LLM | {Rounds} | – | {ChatP50Ms:F1} | p95 {ChatP95Ms:F1} | {Errors} |");
         yield return string.Create(CultureInfo.InvariantCulture,
             $"| chat overhead over the two model calls, c=1 (goal p50 ≤ {OverheadGoalP50Ms:F0} ms) | {Rounds} | – | {OverheadP50Ms:F1} | p95 {OverheadP95Ms:F1} | – |");
+        yield return string.Create(CultureInfo.InvariantCulture,
+            $"| of which, by the turn's own timings: retrieval p50 | {Rounds} | – | {RetrievalP50Ms:F1} | turn total p50 {TurnP50Ms:F1} | – |");
+        yield return $"| stage spans p50: {Spans} | {Rounds} | – | – | – | – |";
+        yield return $"| allocated during each span p50: {Allocations} | {Rounds} | – | – | – | – |";
     }
 }
