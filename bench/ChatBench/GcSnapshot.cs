@@ -8,8 +8,12 @@ namespace ChatBench;
 /// </summary>
 internal readonly record struct GcSnapshot(long AllocatedBytes, int Gen0, int Gen1, int Gen2, TimeSpan Paused, TimeSpan Cpu)
 {
-    public static GcSnapshot Take() => new(GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), GC.CollectionCount(1),
-        GC.CollectionCount(2), GC.GetTotalPauseDuration(), System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime);
+    public static GcSnapshot Take()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return new(GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),
+            GC.GetTotalPauseDuration(), process.TotalProcessorTime);
+    }
 
     /// <summary>Per request since <paramref name="before"/>: allocated KB, CPU ms, collections by generation and the GC pause.</summary>
     public string Since(GcSnapshot before, int requests) => string.Create(CultureInfo.InvariantCulture,

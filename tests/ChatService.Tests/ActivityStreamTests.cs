@@ -34,7 +34,8 @@ public sealed class ActivityStreamTests(DependenciesFixture deps, SharedSimulato
         await foreach (var e in SseReader.ReadAsync(await response.Content.ReadAsStreamAsync(deadline.Token), deadline.Token))
         {
             seen.Add(e.Name);
-            if (e.Name == "generation_finished")
+            // why: ingestion runs as a job beside the chat; on a loaded machine its step can come after the answer's
+            if (seen.Contains("generation_finished") && seen.Contains("ingestion"))
             {
                 break;
             }
