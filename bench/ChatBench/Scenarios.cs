@@ -73,24 +73,20 @@ internal static class SingleClient
         var modelMs = new List<double>(rounds);
         var retrievalMs = new List<double>(rounds);
         var serverMs = new List<double>(rounds);
-        var spans = new System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentBag<double>>();
-        // why: ChatService runs in this process: its stage spans (rag.full_text, rag.vector_query, …) say where a turn's time goes
-        var allocated = new System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentBag<double>>();
+        // why: ChatService runs in this process: its stage spans (rag.full_text, rag.vector_query, …) say where a turn's time
+        // goes, and, one request at a time, what the whole process allocates during a span is (nearly all) the span's
+        var spans = new System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentBag<(double Ms, double Kb)>>();
         using var listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name is "ChatService" or "Experimental.Microsoft.Extensions.AI" or "Microsoft.AspNetCore",
             Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            // why: one request at a time, so what the whole process allocates during a span is (nearly all) the span's
             ActivityStarted = a => a.SetCustomProperty("bench.allocated", GC.GetTotalAllocatedBytes()),
             ActivityStopped = a =>
             {
                 // why: ChatService's and the simulator's requests alike (their tags are set after the start)
                 var name = a.Source.Name == "Microsoft.AspNetCore" ? "http server request" : a.OperationName;
-                spans.GetOrAdd(name, _ => []).Add(a.Duration.TotalMilliseconds);
-                if (a.GetCustomProperty("bench.allocated") is long before)
-                {
-                    allocated.GetOrAdd(name, _ => []).Add((GC.GetTotalAllocatedBytes() - before) / 1024.0);
-                }
+                var kb = a.GetCustomProperty("bench.allocated") is long before ? (GC.GetTotalAllocatedBytes() - before) / 1024.0 : double.NaN;
+                spans.GetOrAdd(name, _ => []).Add((a.Duration.TotalMilliseconds, kb));
             },
         };
         ActivitySource.AddActivityListener(listener);
@@ -100,7 +96,6 @@ internal static class SingleClient
             // why: a question no earlier scenario asked, so ChatService embeds it (its embedding cache would skip a model call)
             var question = $"{Corpus.Question(i)} (single client round {i})";
             var started = Stopwatch.GetTimestamp();
-            var allocStart = GC.GetTotalAllocatedBytes();
             using (var embed = await simulator.PostAsJsonAsync("api/embed", new { model = "all-minilm", input = new[] { question } }))
             {
                 _ = await embed.Content.ReadAsStringAsync();
@@ -122,9 +117,10 @@ internal static class SingleClient
             started = Stopwatch.GetTimestamp();
             using (var response = await chat.PostAsJsonAsync("/api/chat", new { message = question }))
             {
-                var body = await response.Content.ReadAsStringAsync();
+                var text = await response.Content.ReadAsStringAsync();
                 errors += response.IsSuccessStatusCode ? 0 : 1;
-                if (response.IsSuccessStatusCode && JsonDocument.Parse(body).RootElement.TryGetProperty("timings", out var timings))
+                using var body = response.IsSuccessStatusCode ? JsonDocument.Parse(text) : null;
+                if (body is not null && body.RootElement.TryGetProperty("timings", out var timings))
                 {
                     // why: the turn's own stage timings (ChatTimings) say where the overhead is: retrieval or the rest
                     retrievalMs.Add(timings.GetProperty("retrievalMs").GetDouble());
@@ -141,8 +137,8 @@ internal static class SingleClient
         return new SingleClientResult(rounds, errors, Percentile(overhead, 0.50), Percentile(overhead, 0.95), Percentile(chatMs, 0.50),
             Percentile(chatMs, 0.95), Percentile(modelMs, 0.50), Percentile(modelMs, 0.95), Percentile(retrievalMs, 0.50),
             Percentile(serverMs, 0.50),
-            spans.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => Percentile(kv.Value.ToList(), 0.50)),
-            allocated.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => Percentile(kv.Value.ToList(), 0.50)));
+            spans.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => new SpanFigures(
+                Percentile(kv.Value.Select(v => v.Ms).ToList(), 0.50), Percentile(kv.Value.Select(v => v.Kb).Where(double.IsFinite).ToList(), 0.50))));
     }
 
     private static double Percentile(List<double> values, double p)
@@ -155,13 +151,13 @@ internal static class SingleClient
 /// <summary>The single-client scenario's figures, in milliseconds.</summary>
 internal sealed record SingleClientResult(int Rounds, int Errors, double OverheadP50Ms, double OverheadP95Ms, double ChatP50Ms, double ChatP95Ms,
     double ModelCallsP50Ms, double ModelCallsP95Ms, double RetrievalP50Ms, double TurnP50Ms,
-    IReadOnlyDictionary<string, double> SpanP50Ms, IReadOnlyDictionary<string, double> SpanAllocatedP50Kb)
+    IReadOnlyDictionary<string, SpanFigures> Stages)
 {
-    /// <summary>What the process allocated during each span (p50), e.g. "rag.full_text 12 KB".</summary>
-    public string Allocations => string.Join(", ", SpanAllocatedP50Kb.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F0} KB")));
+    /// <summary>The stage spans' p50 durations, e.g. "rag.full_text 1.2 ms, rag.vector_query 3.4 ms".</summary>
+    public string Spans => string.Join(", ", Stages.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value.P50Ms:F1} ms")));
 
-    /// <summary>The stage spans' p50s, e.g. "rag.full_text 1.2 ms, rag.vector_query 3.4 ms".</summary>
-    public string Spans => string.Join(", ", SpanP50Ms.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F1} ms")));
+    /// <summary>What the process allocated during each span (p50), e.g. "rag.full_text 12 KB".</summary>
+    public string Allocations => string.Join(", ", Stages.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value.P50Kb:F0} KB")));
 
     /// <summary>The overhead goal of issue 19: a chat request costs at most this much over its two model calls (p50).</summary>
     public const double OverheadGoalP50Ms = 5;
@@ -181,3 +177,6 @@ internal sealed record SingleClientResult(int Rounds, int Errors, double Overhea
         yield return $"| allocated during each span p50: {Allocations} | {Rounds} | – | – | – | – |";
     }
 }
+
+/// <summary>One stage span at c=1: its p50 duration and the p50 of what the process allocated while it ran.</summary>
+internal readonly record struct SpanFigures(double P50Ms, double P50Kb);

@@ -37,15 +37,14 @@ public sealed class ChatRoundTripTests(DependenciesFixture deps, SharedSimulator
     [Fact]
     public async Task A_turn_in_a_new_session_and_a_follow_up_take_the_fewest_round_trips()
     {
-        var recorder = _recorder;
         using var alice = new ChatApiClient(_app.ClientFor(Users.New("alice")));
         var id = await alice.UploadTextAsync("volcanoes.md", SampleDocuments.Volcano);
         await alice.WaitForDocumentStatusAsync(id, "ready", TimeSpan.FromSeconds(30));
-        await recorder.WaitUntilRecordingAsync(alice);
+        await _recorder.WaitUntilRecordingAsync(alice);
 
-        var (first, firstTrips) = await CountedChatAsync(recorder, alice, new { message = "How long did the Hekla eruption of 1947 last?" });
+        var (first, firstTrips) = await CountedChatAsync(_recorder, alice, new { message = "How long did the Hekla eruption of 1947 last?" });
         var sessionId = first.GetProperty("sessionId").GetGuid();
-        var (_, followUpTrips) = await CountedChatAsync(recorder, alice, new { message = "What grounded European air traffic in 2010?", sessionId });
+        var (_, followUpTrips) = await CountedChatAsync(_recorder, alice, new { message = "What grounded European air traffic in 2010?", sessionId });
 
         // New session: answer-cache key (document-set version), session + user message (one batch, no BEGIN/COMMIT),
         // full text, passages, assistant message.
