@@ -19,11 +19,14 @@ internal static class Scenarios
         return recorder.Report();
     }
 
-    public static async Task<bool> ChatAsync(HttpClient chat, int i, CancellationToken cancellationToken = default)
+    public static Task<bool> ChatAsync(HttpClient chat, int i, CancellationToken cancellationToken = default) =>
+        ChatAsync(chat, Corpus.Question(i), cancellationToken);
+
+    public static async Task<bool> ChatAsync(HttpClient chat, string question, CancellationToken cancellationToken = default)
     {
         try
         {
-            using var response = await chat.PostAsJsonAsync("/api/chat", new { message = Corpus.Question(i) }, cancellationToken);
+            using var response = await chat.PostAsJsonAsync("/api/chat", new { message = question }, cancellationToken);
             return response.IsSuccessStatusCode;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
