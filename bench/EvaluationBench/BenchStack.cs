@@ -74,6 +74,9 @@ internal sealed class BenchStack : IAsyncDisposable
         evaluation["ConnectionStrings__chat-model"] = chatModel;
         evaluation["services__chatservice__http__0"] = Chat.BaseAddress.ToString().TrimEnd('/');
         evaluation["Evaluation__Judge__Enabled"] = "false";
+        // why: the warm-up creates a suite and starts a run every few seconds, beyond the per-user limits meant for people
+        evaluation["RateLimits__runs__Enabled"] = "false";
+        evaluation["RateLimits__suites__Enabled"] = "false";
         Evaluation = await ServiceHost.StartAsync("EvaluationService", evaluation, cancellationToken);
         _services.Add(Evaluation);
     }

@@ -23,6 +23,7 @@ var userToken = DevTokenIssuer.Mint(signingKey, [new System.Security.Claims.Clai
 using var simulator = new HttpClient { BaseAddress = stack.Simulator.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
 using var evaluation = new HttpClient { BaseAddress = stack.Evaluation.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 evaluation.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", userToken);
+using var jitProbe = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
 
 await SetFixedLatencyAsync(simulator, options.LatencyMs, ct);
 
@@ -32,10 +33,17 @@ Console.WriteLine($"cases {options.Cases}, parallelism {options.Parallelism}, fi
 var direct = await DirectAsync(simulator, options, ct);
 Console.WriteLine($"direct simulator: {direct.TotalSeconds:0.00} s → efficiency {options.IdealTime / direct:0.000}");
 
-// Warm-up (JIT, connection pools, the chat path); not measured. As many cases as the measured run: a handful left both
-// services in tier-0 / instrumented code, measuring the JIT beside a cold service instead of the running one.
-var warmUp = await RunEvaluationAsync(evaluation, "warm-up", options.Cases, options.Parallelism, ct);
-Console.WriteLine($"warm-up run: {warmUp.Status}, {warmUp.Answered}/{options.Cases} answered");
+// Warm-up (JIT, connection pools, the chat path); not measured: runs of 500 cases with an instant LLM until both
+// services' JIT settled (JitWarmUp), then the fixed latency again.
+await SetFixedLatencyAsync(simulator, 0, ct);
+var warmedUp = await JitWarmUp.UntilSettledAsync([stack.Chat, stack.Evaluation], async i =>
+{
+    var warmUp = await RunEvaluationAsync(evaluation, $"warm-up {i}", 500, 16, ct);
+    Console.WriteLine($"warm-up run {i}: {warmUp.Status}, {warmUp.Answered}/500 answered in {warmUp.ServerTime.TotalSeconds:0.0} s");
+}, TimeSpan.FromMinutes(4), ct);
+Console.WriteLine($"warm-up: {warmedUp}");
+var jitBefore = await JitWarmUp.CompiledAsync(jitProbe, [stack.Chat, stack.Evaluation], ct);
+await SetFixedLatencyAsync(simulator, options.LatencyMs, ct);
 
 // Counters (calls, maximum concurrency) from here on describe the measured run only.
 await stack.Simulator.ResetAsync(ct);
@@ -43,6 +51,8 @@ await SetFixedLatencyAsync(simulator, options.LatencyMs, ct);
 var chatCallsBefore = stack.Simulator.ChatRequests;
 var run = await RunEvaluationAsync(evaluation, "measured", options.Cases, options.Parallelism, ct);
 var llmCallsPerCase = (double)(stack.Simulator.ChatRequests - chatCallsBefore) / options.Cases;
+var jitDuring = (await JitWarmUp.CompiledAsync(jitProbe, [stack.Chat, stack.Evaluation], ct)).Zip(jitBefore, (a, b) => a - b).ToArray();
+Console.WriteLine($"  methods compiled during the measured run: ChatService {jitDuring[0]}, EvaluationService {jitDuring[1]}");
 var serverEfficiency = options.IdealTime / run.ServerTime;
 var endToEndEfficiency = options.IdealTime / run.ClientTime;
 var directEfficiency = options.IdealTime / direct;
@@ -93,6 +103,8 @@ if (options.JsonPath is { } path)
         ["latencyMs"] = options.LatencyMs.ToString(CultureInfo.InvariantCulture),
         ["llmCallsPerCase"] = llmCallsPerCase.ToString("0.00", CultureInfo.InvariantCulture),
         ["runStatus"] = run.Status,
+        ["warmUp"] = warmedUp,
+        ["jitDuringMeasuredRun"] = string.Join(", ", jitDuring),
         ["maxConcurrentAtSimulator"] = stack.Simulator.MaxConcurrentObserved.ToString(CultureInfo.InvariantCulture),
         ["processorCount"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
     };
