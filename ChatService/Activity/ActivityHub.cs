@@ -8,7 +8,8 @@ namespace ChatService.Activity;
 
 /// <summary>
 /// Fans activity events out to the connected clients of every replica through one Redis pub/sub channel.
-/// When Redis is unavailable an event is delivered to this replica's subscribers only (best effort, never an error).
+/// When Redis is unavailable an event is delivered to this replica's subscribers only (best effort, never an error); a
+/// publish is not waited for.
 /// </summary>
 public sealed class ActivityHub : IHostedService, IDisposable
 {
@@ -53,8 +54,12 @@ public sealed class ActivityHub : IHostedService, IDisposable
         {
             try
             {
-                var payload = JsonSerializer.Serialize(new ActivityEnvelope(owner, activityEvent), JsonSerializerOptions.Web);
-                await _redis.GetSubscriber().PublishAsync(Channel, payload).WaitAsync(_options.PublishTimeout, _time, cancellationToken);
+                var payload = JsonSerializer.SerializeToUtf8Bytes(new ActivityEnvelope(owner, activityEvent), JsonSerializerOptions.Web);
+                // why: FireAndForget: a chat turn publishes three steps and waited a Redis round trip for each; the steps are
+                // best effort, and StackExchange.Redis sends them in order on one connection, so subscribers see them in order.
+                // The command returns a completed task; the timeout bounds the call should the client ever queue it instead.
+                await _redis.GetSubscriber().PublishAsync(Channel, payload, CommandFlags.FireAndForget)
+                    .WaitAsync(_options.PublishTimeout, _time, cancellationToken);
                 return;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)

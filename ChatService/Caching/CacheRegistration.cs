@@ -22,6 +22,7 @@ public static class CacheRegistration
             });
         });
         builder.Services.AddSingleton<IDistributedCache, OutageTolerantCache>();
+        builder.Services.AddSingleton<QueryEmbeddingCache>();
         builder.Services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var limits = builder.Configuration.GetSection(CacheOptions.Section).Get<CacheOptions>() ?? new CacheOptions();
         // why: HybridCache's memory layer is the shared IMemoryCache; without a size limit a hostile caller asking ever new

@@ -1,22 +1,21 @@
 using System.Security.Cryptography;
 using System.Text;
+using ChatService.Caching;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
-using ChatService.Rag;
 
 namespace ChatService.Llm;
 
 /// <summary>
-/// Embeds chunks in batches (ingestion) and questions (chat, cached in HybridCache) with the configured provider. For
-/// Ollama, per-attempt timeouts, retries and the <c>embeddings</c> breaker live in the <c>ollama-embed</c> HttpClient
-/// pipeline; the in-process model runs behind the same breaker (<see cref="GuardedEmbeddingGenerator"/>).
+/// Embeds chunks in batches (ingestion) and questions (chat, cached by <see cref="QueryEmbeddingCache"/>) with the
+/// configured provider. For Ollama, per-attempt timeouts, retries and the <c>embeddings</c> breaker live in the
+/// <c>ollama-embed</c> HttpClient pipeline; the in-process model runs behind the same breaker
+/// (<see cref="GuardedEmbeddingGenerator"/>).
 /// </summary>
 public sealed class EmbeddingService(
     LlmModels models,
-    HybridCache cache,
-    IOptions<EmbeddingOptions> options,
-    IOptions<ChatLimitsOptions> chatOptions)
+    QueryEmbeddingCache cache,
+    IOptions<EmbeddingOptions> options)
 {
     public const string BreakerName = "embeddings";
 
@@ -57,20 +56,18 @@ public sealed class EmbeddingService(
     public async Task<float[]> EmbedQueryAsync(string text, CancellationToken cancellationToken)
     {
         var generator = RequireGenerator();
-        var key = $"chat:emb:{ModelKey}{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))}";
-        return await cache.GetOrCreateAsync(key, (generator, text, options.Value.QueryTimeout), static async (state, ct) =>
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(state.QueryTimeout);
-                var embeddings = await state.generator.GenerateAsync([state.text], cancellationToken: timeout.Token);
-                return embeddings[0].Vector.ToArray();
-            },
-            new HybridCacheEntryOptions
-            {
-                Expiration = chatOptions.Value.EmbeddingCacheTtl,
-                LocalCacheExpiration = chatOptions.Value.EmbeddingCacheTtl,
-            },
-            cancellationToken: cancellationToken);
+        var key = $"chat:embq:{ModelKey}:{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))}";
+        if (await cache.GetAsync(key, cancellationToken) is { } cached)
+        {
+            return cached;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.QueryTimeout);
+        var embeddings = await generator.GenerateAsync([text], cancellationToken: timeout.Token);
+        var vector = embeddings[0].Vector.ToArray();
+        await cache.SetAsync(key, vector);
+        return vector;
     }
 
     private IEmbeddingGenerator<string, Embedding<float>> RequireGenerator() => models.Embeddings ?? throw NotConfigured();

@@ -44,4 +44,8 @@ public sealed class ChatLimitsOptions
 
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan EmbeddingCacheTtl { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>How long a turn waits for Redis' answer to a cached question vector before it embeds the question itself.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:05")]
+    public TimeSpan EmbeddingCacheReadTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 }
