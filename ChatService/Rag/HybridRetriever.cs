@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using ChatService.Chroma;
 using ChatService.Data;
-using ChatService.Data.Configurations;
 using ChatService.Ingestion;
 using ChatService.Llm;
 using Microsoft.EntityFrameworkCore;
