@@ -1,40 +1,23 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
+using BenchFormat;
 
 namespace ChatBench;
 
 /// <summary>
-/// Warms the in-process ChatService until the JIT has settled: batches of chats at the scenario's concurrency until two
-/// batches in a row compile at most <see cref="SettledMethodsPerBatch"/> methods, or the time budget is spent. Tiered
-/// compilation (tier 0 → instrumented → optimised, in the background) keeps compiling for thousands of turns on this
-/// machine, and a turn in tier-0 / instrumented code costs about twice the CPU of a settled one: a timed scenario started
-/// earlier measured the JIT beside a cold service instead of the running one.
+/// Warms the in-process ChatService with batches of chats at the scenario's concurrency until the JIT settled
+/// (<see cref="JitSettle"/>): a turn in tier-0 / instrumented code costs about twice the CPU of a settled one.
 /// </summary>
 internal static class JitWarmUp
 {
-    /// <summary>A batch that compiles at most this many methods counts as settled (a new code path still trickles in).</summary>
-    public const int SettledMethodsPerBatch = 50;
-
     public static async Task<string> UntilSettledAsync(Func<int, Task<bool>> chat, int batchSize, int concurrency, TimeSpan budget)
     {
-        var started = Stopwatch.GetTimestamp();
-        var (methodsBefore, jitBefore) = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
-        var (batches, settledInARow, lastBatchMethods) = (0, 0, 0L);
-        while (settledInARow < 2 && Stopwatch.GetElapsedTime(started) < budget)
-        {
-            var before = JitInfo.GetCompiledMethodCount();
-            var offset = batches * batchSize;
-            await Scenarios.RunAsync("warm-up: chat", batchSize, concurrency, i => chat(offset + i));
-            lastBatchMethods = JitInfo.GetCompiledMethodCount() - before;
-            settledInARow = lastBatchMethods <= SettledMethodsPerBatch ? settledInARow + 1 : 0;
-            batches++;
-        }
-
+        var jitBefore = JitInfo.GetCompilationTime();
+        var outcome = await JitSettle.UntilSettledAsync(_ => Task.FromResult<long[]>([JitInfo.GetCompiledMethodCount()]),
+            batch => Scenarios.RunAsync("warm-up: chat", batchSize, concurrency, i => chat((batch * batchSize) + i)), budget);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{batches * batchSize} chats in {Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s, "
-            + $"{(settledInARow >= 2 ? "settled" : "NOT settled within the budget")}: the JIT compiled "
-            + $"{JitInfo.GetCompiledMethodCount() - methodsBefore} methods in {(JitInfo.GetCompilationTime() - jitBefore).TotalSeconds:F1} s of CPU, "
-            + $"{lastBatchMethods} in the last batch of {batchSize}");
+            $"{outcome.Steps * batchSize} chats in {outcome.Elapsed.TotalSeconds:F0} s, {outcome.State}: the JIT compiled "
+            + $"{outcome.Compiled[0]} methods in {(JitInfo.GetCompilationTime() - jitBefore).TotalSeconds:F1} s of CPU, "
+            + $"{outcome.CompiledInLastStep[0]} in the last batch of {batchSize}");
     }
 }

@@ -36,7 +36,7 @@ Console.WriteLine($"direct simulator: {direct.TotalSeconds:0.00} s → efficienc
 // Warm-up (JIT, connection pools, the chat path); not measured: runs of 500 cases with an instant LLM until both
 // services' JIT settled (JitWarmUp), then the fixed latency again.
 await SetFixedLatencyAsync(simulator, 0, ct);
-var warmedUp = await JitWarmUp.UntilSettledAsync([stack.Chat, stack.Evaluation], async i =>
+var warmedUp = await JitWarmUp.UntilSettledAsync(jitProbe, [stack.Chat, stack.Evaluation], async i =>
 {
     var warmUp = await RunEvaluationAsync(evaluation, $"warm-up {i}", 500, 16, ct);
     Console.WriteLine($"warm-up run {i}: {warmUp.Status}, {warmUp.Answered}/500 answered in {warmUp.ServerTime.TotalSeconds:0.0} s");
