@@ -37,7 +37,7 @@ public static class ChatApi
         var sse = SseWriter.Accepts(context.Request) ? new SseWriter(context.Response) : null;
         try
         {
-            var turn = await services.Runner.PrepareAsync(user.GetUserId(), question, cancellationToken);
+            var turn = await services.Runner.StartAsync(user.GetUserId(), question, cancellationToken);
             var budget = TurnBudget.ForRequest(context.GetRequestBudget(), services.Llm.Value, services.Lifetime.ApplicationStopping);
             if (sse is null)
             {

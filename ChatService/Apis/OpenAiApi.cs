@@ -147,7 +147,7 @@ public static class OpenAiApi
                 : Guid.TryParse(session, out var id) ? id
                 : throw new ChatRejectedException(400, "INVALID_SESSION", "Validation failed",
                     $"{SessionHeader} must be 'new' or a session id.");
-            turn = await runner.PrepareAsync(owner, new ChatQuestion(conversation.Question, sessionId), cancellationToken);
+            turn = await runner.StartAsync(owner, new ChatQuestion(conversation.Question, sessionId), cancellationToken);
             turn = turn with { History = runner.Transient(owner, conversation.History) };
             context.Response.Headers[SessionIdHeader] = turn.SessionId.ToString();
         }

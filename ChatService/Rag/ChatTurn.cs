@@ -2,7 +2,10 @@ using ChatService.Llm;
 
 namespace ChatService.Rag;
 
-/// <summary>A validated chat turn whose user message is stored: what <see cref="ChatTurnRunner.AnswerAsync"/> needs.</summary>
+/// <summary>
+/// A validated chat turn whose user message is stored, or being stored (<see cref="QuestionStored"/>): what
+/// <see cref="ChatTurnRunner.AnswerAsync"/> needs.
+/// </summary>
 public sealed record ChatTurn(
     string Owner,
     Guid SessionId,
@@ -13,6 +16,12 @@ public sealed record ChatTurn(
     long StartedTimestamp,
     Guid UserMessageId)
 {
+    /// <summary>
+    /// Completes when the user message (and a new session) is committed; already complete unless the turn came from
+    /// <see cref="ChatTurnRunner.StartAsync"/>, which stores it while retrieval runs.
+    /// </summary>
+    public Task QuestionStored { get; init; } = Task.CompletedTask;
+
     /// <summary>False for a stateless turn (OpenAI-compatible API without a session): nothing is stored.</summary>
     public bool Persist { get; init; } = true;
 

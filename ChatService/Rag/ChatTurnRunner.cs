@@ -12,7 +12,8 @@ namespace ChatService.Rag;
 /// One chat turn: validate → session → store the user message → hybrid retrieval → (cache | stream the LLM | degraded
 /// answer from passages) → store the assistant message with citations, usage, timings and flags. Used by the chat API
 /// (JSON and SSE), the OpenAI-compatible API and chat tasks. No DbContext connection is held while the LLM streams:
-/// EF opens a pooled connection per command and returns it right after.
+/// EF opens a pooled connection per command and returns it right after. An interactive turn (<see cref="StartAsync"/>)
+/// stores its user message while retrieval runs and waits for that insert before the model is called.
 /// </summary>
 public sealed class ChatTurnRunner(
     ChatDbContext db,
@@ -25,12 +26,30 @@ public sealed class ChatTurnRunner(
     IOptions<LlmOptions> llmOptions,
     TimeProvider time,
     ILogger<ChatTurnRunner> logger,
-    ExtractiveAnswer extractive)
+    ExtractiveAnswer extractive,
+    IServiceScopeFactory scopes)
 {
     private static readonly TimeSpan PersistBudget = TimeSpan.FromSeconds(5);
 
-    /// <summary>Validates the question, resolves or creates the session and stores the user message.</summary>
-    public async Task<ChatTurn> PrepareAsync(string owner, ChatQuestion question, CancellationToken cancellationToken)
+    /// <summary>
+    /// Validates the question, resolves or creates the session and stores the user message before it returns, on this
+    /// request's DbContext, so inside the caller's transaction when there is one (a chat task's acceptance).
+    /// </summary>
+    public Task<ChatTurn> PrepareAsync(string owner, ChatQuestion question, CancellationToken cancellationToken) =>
+        PrepareAsync(owner, question, storeAlongside: false, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="PrepareAsync(string, ChatQuestion, CancellationToken)"/>, but the insert of the new session and the
+    /// user message runs on a DbContext of its own while <see cref="AnswerAsync"/> retrieves (one round trip off the
+    /// turn's critical path); <see cref="ChatTurn.QuestionStored"/> completes when it is committed, and AnswerAsync
+    /// waits for it before the model is called or an answer is stored. Validation, the session's ownership check and the
+    /// history still happen here, so a rejected question is still a 4xx before anything else.
+    /// </summary>
+    public Task<ChatTurn> StartAsync(string owner, ChatQuestion question, CancellationToken cancellationToken) =>
+        PrepareAsync(owner, question, storeAlongside: true, cancellationToken);
+
+    private async Task<ChatTurn> PrepareAsync(string owner, ChatQuestion question, bool storeAlongside,
+        CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         var options = retrievalOptions.Value;
@@ -68,6 +87,7 @@ public sealed class ChatTurnRunner(
         var now = time.GetUtcNow();
         List<Data.ChatMessage> history = [];
         Guid sessionId;
+        ChatSession? newSession = null;
         if (question.SessionId is { } existing)
         {
             sessionId = existing;
@@ -92,41 +112,63 @@ public sealed class ChatTurnRunner(
         else
         {
             sessionId = Guid.CreateVersion7(now);
-            db.Sessions.Add(new ChatSession { Id = sessionId, Owner = owner, Title = PromptBuilder.Snippet(message, 80),
-                CreatedAt = now, UpdatedAt = now });
+            newSession = new ChatSession { Id = sessionId, Owner = owner, Title = PromptBuilder.Snippet(message, 80),
+                CreatedAt = now, UpdatedAt = now };
         }
 
-        var userMessageId = Guid.CreateVersion7(now);
-        db.Messages.Add(new Data.ChatMessage
+        var userMessage = new Data.ChatMessage
         {
-            Id = userMessageId,
+            Id = Guid.CreateVersion7(now),
             SessionId = sessionId,
             Owner = owner,
             Role = "user",
             Content = message,
             CreatedAt = now,
-        });
-        await SaveInOneBatchAsync(cancellationToken);
-        return new ChatTurn(owner, sessionId, message, topK, documentIds, history, started, userMessageId);
+        };
+        var turn = new ChatTurn(owner, sessionId, message, topK, documentIds, history, started, userMessage.Id);
+        if (storeAlongside)
+        {
+            return turn with { QuestionStored = StoreQuestionOnOwnContextAsync(newSession, userMessage, cancellationToken) };
+        }
+
+        await SaveInOneBatchAsync(db, newSession, userMessage, cancellationToken);
+        return turn;
+    }
+
+    /// <summary>The question's insert on a pooled DbContext of its own, so that retrieval can use the request's meanwhile.</summary>
+    private async Task StoreQuestionOnOwnContextAsync(ChatSession? session, Data.ChatMessage message, CancellationToken cancellationToken)
+    {
+        // why: run the insert after PrepareAsync has returned, so retrieval starts at once
+        await Task.Yield();
+        await using var scope = scopes.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
+        await SaveInOneBatchAsync(store, session, message, cancellationToken);
     }
 
     /// <summary>
-    /// Saves what is tracked (a new session and the user message: one batch of at most two inserts) without EF's own
+    /// Saves a new session (if any) and the user message, one batch of at most two inserts, without EF's own
     /// BEGIN … COMMIT. Npgsql sends a batch as one pipeline ended by a single Sync, which PostgreSQL runs as one implicit
     /// transaction (a failing statement rolls the whole batch back), so the COMMIT round trip buys nothing here. Inside
     /// a caller's transaction (a chat task's acceptance) the batch joins it as before.
     /// </summary>
-    private async Task SaveInOneBatchAsync(CancellationToken cancellationToken)
+    private static async Task SaveInOneBatchAsync(ChatDbContext context, ChatSession? session, Data.ChatMessage message,
+        CancellationToken cancellationToken)
     {
-        var behavior = db.Database.AutoTransactionBehavior;
-        db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+        if (session is not null)
+        {
+            context.Sessions.Add(session);
+        }
+
+        context.Messages.Add(message);
+        var behavior = context.Database.AutoTransactionBehavior;
+        context.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await context.SaveChangesAsync(cancellationToken);
         }
         finally
         {
-            db.Database.AutoTransactionBehavior = behavior;
+            context.Database.AutoTransactionBehavior = behavior;
         }
     }
 
@@ -194,6 +236,30 @@ public sealed class ChatTurnRunner(
     public async Task<ChatAnswer> AnswerAsync(ChatTurn turn, Func<string, CancellationToken, ValueTask> onToken, TurnBudget budget,
         bool allowDegraded, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await AnswerCoreAsync(turn, onToken, budget, allowDegraded, cancellationToken);
+        }
+        catch when (!turn.QuestionStored.IsCompletedSuccessfully)
+        {
+            // why: a turn that failed before it waited for its question's insert still waits for it (bounded by the
+            // command timeout and the request's token), so no insert outlives the request unobserved
+            try
+            {
+                await turn.QuestionStored;
+            }
+            catch (Exception ex)
+            {
+                logger.LogDebug(ex, "The question's insert failed too, after the turn had failed");
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<ChatAnswer> AnswerCoreAsync(ChatTurn turn, Func<string, CancellationToken, ValueTask> onToken,
+        TurnBudget budget, bool allowDegraded, CancellationToken cancellationToken)
+    {
         var options = retrievalOptions.Value;
         string? cacheKey = null;
         // why: an answer depends on the history, the caller's instructions and settings: only a bare question is cacheable
@@ -202,6 +268,7 @@ public sealed class ChatTurnRunner(
             cacheKey = await answers.KeyAsync(turn.Owner, turn.Question, turn.TopK, turn.DocumentIds, cancellationToken);
             if (await answers.GetAsync(cacheKey, cancellationToken) is { } cached)
             {
+                await turn.QuestionStored;
                 await onToken(cached.Answer, cancellationToken);
                 metrics.Answered("cached");
                 // why: StoreAsync bounds the write itself (persist timeout); a finished answer is stored even if the caller left
@@ -214,6 +281,8 @@ public sealed class ChatTurnRunner(
         var retrieval = await retriever.RetrieveAsync(turn.Owner, turn.RetrievalQuery ?? turn.Question, turn.TopK, turn.DocumentIds,
             budget.Usable, cancellationToken);
         var retrievalMs = (long)time.GetElapsedTime(retrievalStarted).TotalMilliseconds;
+        // The question is stored before the model sees it and before the answer that follows it in the session.
+        await turn.QuestionStored;
         var citations = retrieval.Passages
             .Select(p => new Citation(p.DocumentId, p.Title, p.ChunkId, p.Page,
                 PromptBuilder.Snippet(p.Match ?? p.Text, options.SnippetChars),

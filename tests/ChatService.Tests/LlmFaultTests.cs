@@ -3,7 +3,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ChatService.Data;
 using ChatService.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using OllamaSimulator;
 using Testing;
 
@@ -53,6 +56,31 @@ public sealed class LlmFaultTests(DependenciesFixture deps) : IAsyncLifetime
         Assert.Contains("thirteen months", answer.GetProperty("answer").GetString(), StringComparison.Ordinal);
         Assert.Contains(answer.GetProperty("citations").EnumerateArray(), c => c.GetProperty("documentId").GetGuid() == id);
         await _simulator.WaitUntilAsync(s => s.CancelledRequests >= 2 && s.InFlight == 0, TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
+    /// An interactive turn inserts its question (and a new session) while retrieval runs, on a DbContext of its own; the
+    /// model is asked only once that insert is committed, so a model that never answers finds the question already stored.
+    /// </summary>
+    [Fact]
+    public async Task The_question_and_its_new_session_are_stored_before_the_model_is_asked()
+    {
+        var user = Users.New("alice");
+        using var alice = new ChatApiClient(_app.ClientFor(user));
+        _simulator.Faults.Chat = new FaultSettings { Hang = true };
+
+        var chat = alice.ChatJsonAsync(new { message = "Is the question stored before the model is asked?" });
+        await _simulator.WaitUntilAsync(s => s.Requests.Any(r => r.Endpoint == "chat"), TimeSpan.FromSeconds(10));
+        await using var scope = _app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
+        var question = Assert.Single(await db.Messages.AsNoTracking().Where(m => m.Owner == user).ToListAsync());
+        Assert.Equal(("user", "Is the question stored before the model is asked?"), (question.Role, question.Content));
+        Assert.True(await db.Sessions.AsNoTracking().AnyAsync(s => s.Id == question.SessionId && s.Owner == user));
+
+        var answer = await chat;
+        Assert.True(answer.GetProperty("degraded").GetBoolean());
+        Assert.Equal(question.SessionId, answer.GetProperty("sessionId").GetGuid());
+        Assert.Equal(2, await db.Messages.AsNoTracking().CountAsync(m => m.SessionId == question.SessionId));
     }
 
     [Fact]
