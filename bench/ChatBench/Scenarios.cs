@@ -48,7 +48,11 @@ internal static class Scenarios
         return response.IsSuccessStatusCode;
     }
 
-    public static async Task<bool> ChromaQueryAsync(HttpClient chroma)
+    /// <summary>
+    /// A top-<paramref name="results"/> query of the question vector; with <paramref name="owner"/>, filtered to that owner's
+    /// chunks as ChatService asks (top-K × Retrieval:CandidateMultiplier, <c>where owner</c>).
+    /// </summary>
+    public static async Task<bool> ChromaQueryAsync(HttpClient chroma, int results = 5, string? owner = null)
     {
         const string prefix = "api/v2/tenants/default_tenant/databases/default_database/collections";
         if (_collectionId is null)
@@ -57,8 +61,11 @@ internal static class Scenarios
             _collectionId = collections.EnumerateArray().First().GetProperty("id").GetString();
         }
 
-        using var response = await chroma.PostAsJsonAsync($"{prefix}/{_collectionId}/query",
-            new { query_embeddings = new[] { QueryVector }, n_results = 5, include = new[] { "distances" } });
+        using var response = owner is null
+            ? await chroma.PostAsJsonAsync($"{prefix}/{_collectionId}/query",
+                new { query_embeddings = new[] { QueryVector }, n_results = results, include = new[] { "distances" } })
+            : await chroma.PostAsJsonAsync($"{prefix}/{_collectionId}/query",
+                new { query_embeddings = new[] { QueryVector }, n_results = results, where = new { owner }, include = new[] { "distances" } });
         return response.IsSuccessStatusCode;
     }
 }
