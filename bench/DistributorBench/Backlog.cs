@@ -1,10 +1,11 @@
-using Npgsql;
-
 namespace DistributorBench;
 
 /// <summary>
-/// Distributions accepted but not yet delivered, sampled every 250 ms while a paced load is offered. Counted for the
-/// scenario's event type; every earlier scenario of that type has drained when one starts.
+/// Events accepted but not yet delivered, sampled every 250 ms while a paced load is offered: the events the service
+/// answered 202 so far (counted by the client) minus the deliveries the sink answered 2xx on the scenario's path (counted
+/// by the sink). Both counters live in the bench process, so sampling costs the service and its PostgreSQL nothing (a
+/// count over distributions ⋈ events every 250 ms took 27 ms of PostgreSQL each, a tenth of its CPU at 1,000 events/s).
+/// Every earlier scenario on the path has drained when one starts.
 /// </summary>
 internal sealed record Backlog(double FirstQuarter, double LastQuarter, long Peak)
 {
@@ -14,21 +15,15 @@ internal sealed record Backlog(double FirstQuarter, double LastQuarter, long Pea
     /// </summary>
     public bool Grew => LastQuarter > 2 * FirstQuarter && LastQuarter - FirstQuarter > 100;
 
-    public static async Task<Backlog> SampleAsync(string database, string type, CancellationToken stop)
+    public static async Task<Backlog> SampleAsync(Func<long> accepted, Func<long> delivered, CancellationToken stop)
     {
         var samples = new List<long>();
-        await using var source = NpgsqlDataSource.Create(database);
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
         try
         {
             while (await timer.WaitForNextTickAsync(stop))
             {
-                await using var count = source.CreateCommand("""
-                    SELECT count(*) FROM distributions d JOIN events e ON e."Id" = d."EventId"
-                    WHERE d."Status" NOT IN ('succeeded', 'failed', 'dead_lettered') AND e."Type" = $1
-                    """);
-                count.Parameters.Add(new NpgsqlParameter { Value = type });
-                samples.Add((long)(await count.ExecuteScalarAsync(stop))!);
+                samples.Add(Math.Max(0, accepted() - delivered()));
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -83,10 +83,10 @@ internal static class NoisyNeighbour
 
         if (warmup > 0)
         {
-            await Runner.RunAsync(http, database, "bench.fast2", warmup, rate: null, concurrency: 16, cpu, counters);
+            await Runner.RunAsync(http, database, "bench.fast2", warmup, rate: null, concurrency: 16, cpu, counters, () => sink.SucceededTo("/fast2"));
         }
 
-        var alone = await Runner.RunAsync(http, database, "bench.fast1", fastEvents, fastRate, concurrency: 16, cpu, counters);
+        var alone = await Runner.RunAsync(http, database, "bench.fast1", fastEvents, fastRate, concurrency: 16, cpu, counters, () => sink.SucceededTo("/fast1"));
 
         // The neighbour's events first, as a burst, then the same paced load to the fast destination.
         for (var i = 0; i < hangingEvents; i++)
@@ -95,7 +95,7 @@ internal static class NoisyNeighbour
             response.EnsureSuccessStatusCode();
         }
 
-        var neighboured = await Runner.RunAsync(http, database, "bench.fast1", fastEvents, fastRate, concurrency: 16, cpu, counters);
+        var neighboured = await Runner.RunAsync(http, database, "bench.fast1", fastEvents, fastRate, concurrency: 16, cpu, counters, () => sink.SucceededTo("/fast1"));
 
         Console.WriteLine();
         Console.WriteLine("scenario                         events  intake/s  deliveries/s   p50 ms   p95 ms   p99 ms   max ms");

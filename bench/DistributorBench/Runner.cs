@@ -35,10 +35,13 @@ internal static class Runner
         return events / stopwatch.Elapsed.TotalSeconds;
     }
 
+    /// <param name="delivered">Deliveries the sink answered 2xx on the scenario's path so far (a counter in this process).</param>
     public static async Task<RunResult> RunAsync(HttpClient http, string database, string type, int events, int? rate, int concurrency, CpuMeter cpu,
-        ServerCost counters)
+        ServerCost counters, Func<int> delivered)
     {
         var ids = new Guid[events];
+        var deliveredBefore = delivered();
+        long accepted = 0;
         var countersBefore = await counters.TakeAsync();
         var before = cpu.Take();
         var stopwatch = Stopwatch.StartNew();
@@ -48,7 +51,7 @@ internal static class Runner
             // The backlog (accepted, not yet delivered) sampled while the load is offered: a service that keeps up holds it
             // flat (about rate × latency); one that does not lets it grow to the end.
             using var sampling = new CancellationTokenSource();
-            var sampler = Backlog.SampleAsync(database, type, sampling.Token);
+            var sampler = Backlog.SampleAsync(() => Interlocked.Read(ref accepted), () => delivered() - deliveredBefore, sampling.Token);
             // Open loop: each event is posted at its due time whatever the answers of earlier ones take, so the offered
             // rate is the intended one (a closed loop of N clients would slow down with the service and hide its latency).
             using var inFlight = new SemaphoreSlim(512);
@@ -68,6 +71,7 @@ internal static class Runner
                     try
                     {
                         ids[index] = await PostAsync(http, type, index);
+                        Interlocked.Increment(ref accepted);
                     }
                     finally
                     {
@@ -95,8 +99,15 @@ internal static class Runner
 
         var intakePerSecond = events / stopwatch.Elapsed.TotalSeconds;
 
-        await using var source = NpgsqlDataSource.Create(database);
+        // why: wait on the sink's counter first, so the drain is not read from PostgreSQL every 100 ms while it runs; then
+        // until every distribution's success is recorded (the record follows the sink's answer by a batch)
         var deadline = Stopwatch.StartNew();
+        while (delivered() - deliveredBefore < events && deadline.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            await Task.Delay(50);
+        }
+
+        await using var source = NpgsqlDataSource.Create(database);
         while (true)
         {
             await using var count = source.CreateCommand(

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 
 namespace WebhookSink;
 
@@ -8,6 +9,7 @@ internal sealed class SinkState(TokenIssuer tokens, TimeProvider timeProvider)
     private readonly ConcurrentQueue<RecordedRequest> requests = new();
     private readonly ConcurrentQueue<RecordedRequest> tokenRequests = new();
     private readonly ConcurrentDictionary<string, BehaviorRule> rules = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, StrongBox<int>> succeeded = new(StringComparer.OrdinalIgnoreCase);
     private readonly ChangeSignal signal = new();
     private BehaviorRule defaultRule = new(SinkBehavior.Default);
     private int cancelled;
@@ -54,9 +56,17 @@ internal sealed class SinkState(TokenIssuer tokens, TimeProvider timeProvider)
         }
     }
 
+    /// <summary>Requests to <paramref name="path"/> answered 2xx so far: a counter, not a copy of the recorded requests.</summary>
+    public int SucceededTo(string path) => succeeded.TryGetValue(path, out var count) ? Volatile.Read(ref count.Value) : 0;
+
     public void Record(RecordedRequest request)
     {
         requests.Enqueue(request);
+        if (request.ResponseStatus is >= 200 and < 300)
+        {
+            Interlocked.Increment(ref succeeded.GetOrAdd(request.Path, _ => new StrongBox<int>()).Value);
+        }
+
         signal.Pulse();
     }
 
@@ -93,6 +103,7 @@ internal sealed class SinkState(TokenIssuer tokens, TimeProvider timeProvider)
     public void Reset()
     {
         requests.Clear();
+        succeeded.Clear();
         tokenRequests.Clear();
         rules.Clear();
         tokens.Reset();

@@ -88,6 +88,12 @@ public sealed class WebhookSinkServer : IAsyncDisposable
 
     public SinkStats GetStats() => state.Stats();
 
+    /// <summary>
+    /// How many requests to <paramref name="path"/> (exact, case-insensitive) were answered 2xx: a counter a load generator
+    /// can read as often as it likes, where <see cref="RequestsTo"/> copies every recorded request.
+    /// </summary>
+    public int SucceededTo(string path) => state.SucceededTo(path);
+
     /// <summary>Forgets requests, tokens and behaviours (back to "200 for everything").</summary>
     public void Reset() => state.Reset();
 

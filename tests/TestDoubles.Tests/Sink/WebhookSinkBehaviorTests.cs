@@ -66,6 +66,11 @@ public sealed class WebhookSinkBehaviorTests
 
         Assert.Equal([HttpStatusCode.BadGateway, HttpStatusCode.BadGateway, HttpStatusCode.OK, HttpStatusCode.OK], statuses);
         Assert.Equal([502, 502, 200, 200], sink.RequestsTo("/hooks/flaky").Select(r => r.ResponseStatus));
+        // The counter a load generator reads: 2xx answers per path (case-insensitive), none elsewhere, none after a reset.
+        Assert.Equal(2, sink.SucceededTo("/HOOKS/flaky"));
+        Assert.Equal(0, sink.SucceededTo("/hooks/other"));
+        sink.Reset();
+        Assert.Equal(0, sink.SucceededTo("/hooks/flaky"));
     }
 
     [Fact]
