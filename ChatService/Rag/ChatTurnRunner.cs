@@ -271,8 +271,8 @@ public sealed class ChatTurnRunner(
                 await turn.QuestionStored;
                 await onToken(cached.Answer, cancellationToken);
                 metrics.Answered("cached");
-                // why: StoreAsync bounds the write itself (persist timeout); a finished answer is stored even if the caller left
                 var replay = new GenerationResult(cached.Answer, cached.PromptTokens, cached.CompletionTokens, 0, false, null, null);
+                // why: StoreAsync bounds the write itself (persist timeout); a finished answer is stored even if the caller left
                 return await StoreAsync(turn, cached.Answer, cached.Citations, replay, 0, false, cached: true, CancellationToken.None);
             }
         }
@@ -338,8 +338,8 @@ public sealed class ChatTurnRunner(
         await PublishFinishedAsync(turn, answer, outcome, CancellationToken.None);
         if (cacheKey is not null && !result.Partial)
         {
-            // why: best-effort cache write bounded by the Redis timeouts; an outage is a miss
             var entry = new CachedAnswer(result.Text, citations, result.PromptTokens ?? 0, result.CompletionTokens ?? 0);
+            // why: best-effort cache write bounded by the Redis timeouts; an outage is a miss
             await answers.SetAsync(cacheKey, entry, CancellationToken.None);
         }
 

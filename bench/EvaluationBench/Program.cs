@@ -34,7 +34,7 @@ var direct = await DirectAsync(simulator, options, ct);
 Console.WriteLine($"direct simulator: {direct.TotalSeconds:0.00} s → efficiency {options.IdealTime / direct:0.000}");
 
 // Warm-up (JIT, connection pools, the chat path); not measured: runs of 500 cases with an instant LLM until both
-// services' JIT settled (JitWarmUp), then the fixed latency again.
+// services' JIT settled (JitWarmUp); the fixed latency is set again below, after the counters are reset.
 await SetFixedLatencyAsync(simulator, 0, ct);
 var warmedUp = await JitWarmUp.UntilSettledAsync(jitProbe, [stack.Chat, stack.Evaluation], async i =>
 {
@@ -43,9 +43,9 @@ var warmedUp = await JitWarmUp.UntilSettledAsync(jitProbe, [stack.Chat, stack.Ev
 }, TimeSpan.FromMinutes(4), ct);
 Console.WriteLine($"warm-up: {warmedUp}");
 var jitBefore = await JitWarmUp.CompiledAsync(jitProbe, [stack.Chat, stack.Evaluation], ct);
-await SetFixedLatencyAsync(simulator, options.LatencyMs, ct);
 
-// Counters (calls, maximum concurrency) from here on describe the measured run only.
+// Counters (calls, maximum concurrency) from here on describe the measured run only; the reset also clears the faults,
+// so the fixed latency is set again after it.
 await stack.Simulator.ResetAsync(ct);
 await SetFixedLatencyAsync(simulator, options.LatencyMs, ct);
 var chatCallsBefore = stack.Simulator.ChatRequests;
