@@ -261,6 +261,12 @@ public sealed class ChatTurnRunner(
         TurnBudget budget, bool allowDegraded, CancellationToken cancellationToken)
     {
         var options = retrievalOptions.Value;
+        var retrievalStarted = time.GetTimestamp();
+        // The vector branch (embed the question, query Chroma: the longest part of retrieval) starts first and runs while
+        // the answer cache is looked up; a cached answer cancels it (disposing it) and, having been asked before, finds the
+        // question's vector in the embedding cache anyway.
+        await using var vectorSearch = retriever.StartVectorSearch(turn.Owner, turn.RetrievalQuery ?? turn.Question, turn.TopK,
+            turn.DocumentIds, budget.Usable, cancellationToken);
         string? cacheKey = null;
         // why: an answer depends on the history, the caller's instructions and settings: only a bare question is cacheable
         if (answers.Enabled && turn.History.Count == 0 && turn.ClientInstructions is null && turn.Settings is null)
@@ -268,6 +274,7 @@ public sealed class ChatTurnRunner(
             cacheKey = await answers.KeyAsync(turn.Owner, turn.Question, turn.TopK, turn.DocumentIds, cancellationToken);
             if (await answers.GetAsync(cacheKey, cancellationToken) is { } cached)
             {
+                await vectorSearch.DisposeAsync();
                 await turn.QuestionStored;
                 await onToken(cached.Answer, cancellationToken);
                 metrics.Answered("cached");
@@ -277,9 +284,8 @@ public sealed class ChatTurnRunner(
             }
         }
 
-        var retrievalStarted = time.GetTimestamp();
         var retrieval = await retriever.RetrieveAsync(turn.Owner, turn.RetrievalQuery ?? turn.Question, turn.TopK, turn.DocumentIds,
-            budget.Usable, cancellationToken);
+            vectorSearch, cancellationToken);
         var retrievalMs = (long)time.GetElapsedTime(retrievalStarted).TotalMilliseconds;
         // The question is stored before the model sees it and before the answer that follows it in the session.
         await turn.QuestionStored;

@@ -32,14 +32,39 @@ public sealed partial class HybridRetriever(
     public async Task<RetrievalResult> RetrieveAsync(string owner, string question, int topK, IReadOnlyList<Guid>? documentIds,
         TimeSpan? timeLeft, CancellationToken cancellationToken)
     {
+        await using var vector = StartVectorSearch(owner, question, topK, documentIds, timeLeft, cancellationToken);
+        return await RetrieveAsync(owner, question, topK, documentIds, vector, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts the vector branch and returns at once, so that the caller can do other work meanwhile
+    /// (<see cref="ChatTurnRunner"/> looks up the answer cache): the question is embedded now, Chroma is queried only once
+    /// the search is handed to <see cref="RetrieveAsync(string, string, int, IReadOnlyList{Guid}?, PendingVectorSearch, CancellationToken)"/>.
+    /// The branch uses no DbContext. Dispose it in any case: a branch nobody used is cancelled and awaited there.
+    /// </summary>
+    /// <param name="timeLeft">As for <see cref="RetrieveAsync(string, string, int, IReadOnlyList{Guid}?, TimeSpan?, CancellationToken)"/>.</param>
+    public PendingVectorSearch StartVectorSearch(string owner, string question, int topK, IReadOnlyList<Guid>? documentIds,
+        TimeSpan? timeLeft, CancellationToken cancellationToken)
+    {
+        var vectorBound = timeLeft is { } left && left / 2 < options.Value.VectorSearchTimeout ? left / 2
+            : options.Value.VectorSearchTimeout;
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var search = VectorSearchAsync(owner, question, topK * options.Value.CandidateMultiplier, documentIds, vectorBound,
+            proceed.Task, stop.Token);
+        return new PendingVectorSearch(search, proceed, stop);
+    }
+
+    /// <summary>Retrieval with a vector branch started earlier by <see cref="StartVectorSearch"/> for the same question.</summary>
+    public async Task<RetrievalResult> RetrieveAsync(string owner, string question, int topK, IReadOnlyList<Guid>? documentIds,
+        PendingVectorSearch vector, CancellationToken cancellationToken)
+    {
         using var span = ChatTelemetry.Source.StartActivity("rag.retrieve");
         var candidates = topK * options.Value.CandidateMultiplier;
         span?.SetTag("rag.top_k", topK).SetTag("rag.candidates", candidates);
-        var vectorBound = timeLeft is { } left && left / 2 < options.Value.VectorSearchTimeout ? left / 2
-            : options.Value.VectorSearchTimeout;
-        var vectorTask = VectorSearchAsync(owner, question, candidates, documentIds, vectorBound, cancellationToken);
+        vector.Proceed();
         var textIds = await FullTextSearchAsync(owner, question, candidates, documentIds, cancellationToken);
-        var vectorHits = await vectorTask;
+        var vectorHits = await vector.Search;
         var (vectorMatches, questionVector) = (vectorHits?.Matches, vectorHits?.Vector);
         var vectorIds = vectorMatches?.Select(m => m.Id).ToList();
         var similarity = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -103,7 +128,8 @@ public sealed partial class HybridRetriever(
             : await FullTextSearchAsync(owner, question, count, null, cancellationToken);
         IReadOnlyList<string> vector = mode == RetrievalMode.FullText
             ? []
-            : (await VectorSearchAsync(owner, question, count, null, options.Value.VectorSearchTimeout, cancellationToken))?
+            : (await VectorSearchAsync(owner, question, count, null, options.Value.VectorSearchTimeout, Task.CompletedTask,
+                cancellationToken))?
               .Matches.Select(m => m.Id).ToList() ?? [];
         return mode switch
         {
@@ -211,10 +237,10 @@ public sealed partial class HybridRetriever(
 
     /// <summary>
     /// Chunks nearest to the question (id, cosine distance) and the question's vector, or null when the vector branch is
-    /// unavailable.
+    /// unavailable. Chroma is queried once <paramref name="proceed"/> completes (within the same bound).
     /// </summary>
     private async Task<(IReadOnlyList<ChromaMatch> Matches, float[] Vector)?> VectorSearchAsync(string owner, string question, int count,
-        IReadOnlyList<Guid>? documentIds, TimeSpan bound, CancellationToken cancellationToken)
+        IReadOnlyList<Guid>? documentIds, TimeSpan bound, Task proceed, CancellationToken cancellationToken)
     {
         if (!embeddings.IsConfigured || !chroma.IsConfigured)
         {
@@ -233,9 +259,21 @@ public sealed partial class HybridRetriever(
         try
         {
             float[] vector;
+            var started = time.GetTimestamp();
             using (ChatTelemetry.Source.StartActivity("rag.embed_query"))
             {
                 vector = await embeddings.EmbedQueryAsync(question, timeout.Token);
+            }
+
+            if (!proceed.IsCompleted)
+            {
+                // why: the wait for the caller (its answer-cache lookup) is not the branch's time: the bound stops meanwhile
+                // and the query gets what the embedding left of it
+                var left = bound - time.GetElapsedTime(started);
+                limit.CancelAfter(Timeout.InfiniteTimeSpan);
+                timeout.Token.ThrowIfCancellationRequested();
+                await proceed.WaitAsync(cancellationToken);
+                limit.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
             }
 
             using var query = ChatTelemetry.Source.StartActivity("rag.vector_query");
@@ -262,6 +300,47 @@ public sealed partial class HybridRetriever(
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
     private static partial Regex Words();
+}
+
+/// <summary>
+/// A vector branch on its way (<see cref="HybridRetriever.StartVectorSearch"/>): its matches and the question's vector,
+/// or null when the branch is unavailable. Disposing it cancels and awaits a branch that has not finished, so none
+/// outlives its turn.
+/// </summary>
+public sealed class PendingVectorSearch(Task<(IReadOnlyList<ChromaMatch> Matches, float[] Vector)?> search,
+    TaskCompletionSource proceed, CancellationTokenSource stop) : IAsyncDisposable
+{
+    public Task<(IReadOnlyList<ChromaMatch> Matches, float[] Vector)?> Search { get; } = search;
+
+    /// <summary>Lets the branch query Chroma once the question is embedded.</summary>
+    public void Proceed() => proceed.TrySetResult();
+
+    private bool _disposed;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (!Search.IsCompletedSuccessfully)
+        {
+            await stop.CancelAsync();
+            try
+            {
+                await Search;
+            }
+            catch (Exception) when (stop.IsCancellationRequested)
+            {
+                // why: the branch swallows its own failures unless cancelled; cancelled here, nobody needs its answer any
+                // more (a cached answer, or the turn failed and the caller sees that failure)
+            }
+        }
+
+        stop.Dispose();
+    }
 }
 
 /// <summary>Which retrieval branch <see cref="HybridRetriever.RankAsync"/> ranks with.</summary>
