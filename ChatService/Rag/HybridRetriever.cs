@@ -267,9 +267,11 @@ public sealed partial class HybridRetriever(
 
             if (!proceed.IsCompleted)
             {
-                // why: the wait for the caller (its answer-cache lookup) is not the branch's time: the bound stops meanwhile
-                // and the query gets what the embedding left of it
+                // The wait for the caller (its answer-cache lookup) is not the branch's time: the query gets what the
+                // embedding left of the bound.
                 var left = bound - time.GetElapsedTime(started);
+                // why: the bound pauses while the caller decides; that wait ends when the caller hands the search on or
+                // disposes it (which cancels it), and with the turn's own token
                 limit.CancelAfter(Timeout.InfiniteTimeSpan);
                 timeout.Token.ThrowIfCancellationRequested();
                 await proceed.WaitAsync(cancellationToken);
