@@ -90,14 +90,29 @@ internal static class BenchProgram
             i => Scenarios.ChatAsync(chat, $"{Corpus.Question(i)} (warm-up {i})"), 200, concurrency, TimeSpan.FromMinutes(4));
         Console.WriteLine($"| warm-up, untimed: {warmedUp} | – | – | – | – | – |");
         var directInstant = Print(await Scenarios.RunAsync("simulator /api/chat direct (ceiling)", requests, concurrency, i => Scenarios.DirectSimulatorAsync(direct, i)));
+        var cpu = new CpuSplit(chroma.ProcessId, postgres.ProcessId, redis.ProcessId);
+        var cpuBefore = cpu.Take();
         var chromaDirect = Print(await Scenarios.RunAsync("chroma query top-5 direct (ceiling)", requests, concurrency, _ => Scenarios.ChromaQueryAsync(chromaHttp)));
+        var chromaCpu = cpu.Take().Since(cpuBefore, requests);
+        Console.WriteLine($"| of which, CPU per query (this process is the client): {chromaCpu} | {requests} | – | – | – | – |");
         // why: informational: what the Chroma query a turn makes costs on its own (15 candidates, filtered to the owner)
         var chromaAsTurn = Print(await Scenarios.RunAsync("chroma query as a turn sends it: top-15, owner filter (informational)", requests,
             concurrency, _ => Scenarios.ChromaQueryAsync(chromaHttp, 15, BenchUser)));
         var gcBefore = GcSnapshot.Take();
+        cpuBefore = cpu.Take();
         var chatInstant = Print(await Scenarios.RunAsync("ChatService /api/chat, instant LLM", requests, concurrency, i => Scenarios.ChatAsync(chat, i)));
+        var chatCpu = cpu.Take().Since(cpuBefore, requests);
         var gcChat = GcSnapshot.Take().Since(gcBefore, requests);
         Console.WriteLine($"| of which, per chat (whole process: ChatService, the simulator, the client): {gcChat} | {requests} | – | – | – | – |");
+        Console.WriteLine($"| of which, CPU per chat (this process is ChatService, the simulator and the client): {chatCpu} | {requests} | – | – | – | – |");
+        // A chat cannot go faster than the cores ÷ its CPU; the Chroma ceiling is bound by Chroma's own process, which
+        // answers on one thread (its CPU per query × its rate is about one core).
+        var chatCpuBound = Environment.ProcessorCount * 1000 / chatCpu.TotalMs;
+        var cpuBound = chatCpuBound / chromaDirect.PerSecond;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| CPU bound of chat: {Environment.ProcessorCount} cores ÷ {chatCpu.TotalMs:F2} ms = {chatCpuBound:F0} req/s = {cpuBound:F3} × the Chroma ceiling "
+            + $"(measured {chatInstant.PerSecond / chromaDirect.PerSecond:F3}, cores busy {chatInstant.PerSecond * chatCpu.TotalMs / 1000:F2}); "
+            + $"the ceiling kept Chroma's process at {chromaDirect.PerSecond * chromaCpu.ChromaMs / 1000:F2} cores | – | – | – | – | – |"));
 
         simulator.Faults.Chat = new FaultSettings { FixedLatencyMs = fixedLatencyMs };
         var directFixed = Print(await Scenarios.RunAsync($"simulator direct, fixed {fixedLatencyMs} ms", requests / 4, concurrency, i => Scenarios.DirectSimulatorAsync(direct, i)));
@@ -128,6 +143,15 @@ internal static class BenchProgram
         {
             var figures = Figures(directInstant, chromaDirect, chatInstant, directFixed, chatFixed, readyUnderHang, fixedLatencyMs, concurrency);
             figures.AddRange(SingleClientFigures(singleClient));
+            figures.Add(new("chroma-query-cpu", chromaCpu.TotalMs, "ms",
+                Notes: $"CPU per top-5 query of the Chroma ceiling, all processes: {chromaCpu}"));
+            figures.Add(new("chat-instant-cpu", chatCpu.TotalMs, "ms",
+                Notes: $"CPU per chat of chat-instant-llm, all processes (this process is ChatService, the simulator and the client): {chatCpu}"));
+            figures.Add(new("chat-vs-chroma-cpu-bound", cpuBound, "ratio",
+                Notes: string.Create(CultureInfo.InvariantCulture,
+                    $"informational: the most chat ÷ Chroma direct can reach at this CPU per chat ({Environment.ProcessorCount} cores ÷ chat-instant-cpu "
+                    + $"÷ chroma-query-direct); measured {chatInstant.PerSecond / chromaDirect.PerSecond:F3}; the ceiling kept Chroma's process at "
+                    + $"{chromaDirect.PerSecond * chromaCpu.ChromaMs / 1000:F2} cores")));
             figures.Add(new("chroma-query-as-turn", chromaAsTurn.PerSecond, "req/s",
                 Notes: string.Create(CultureInfo.InvariantCulture,
                     $"informational: the query a chat turn sends (top-15, where owner), direct; {chromaAsTurn.PerSecond / chromaDirect.PerSecond:P0} of the top-5 ceiling"),
