@@ -284,8 +284,8 @@ public sealed class ChatTurnRunner(
             }
         }
 
-        var retrieval = await retriever.RetrieveAsync(turn.Owner, turn.RetrievalQuery ?? turn.Question, turn.TopK, turn.DocumentIds,
-            vectorSearch, cancellationToken);
+        var retrieval = await retriever.RetrieveWithAsync(vectorSearch, turn.Owner, turn.RetrievalQuery ?? turn.Question, turn.TopK,
+            turn.DocumentIds, cancellationToken);
         var retrievalMs = (long)time.GetElapsedTime(retrievalStarted).TotalMilliseconds;
         // The question is stored before the model sees it and before the answer that follows it in the session.
         await turn.QuestionStored;

@@ -33,13 +33,13 @@ public sealed partial class HybridRetriever(
         TimeSpan? timeLeft, CancellationToken cancellationToken)
     {
         await using var vector = StartVectorSearch(owner, question, topK, documentIds, timeLeft, cancellationToken);
-        return await RetrieveAsync(owner, question, topK, documentIds, vector, cancellationToken);
+        return await RetrieveWithAsync(vector, owner, question, topK, documentIds, cancellationToken);
     }
 
     /// <summary>
     /// Starts the vector branch and returns at once, so that the caller can do other work meanwhile
     /// (<see cref="ChatTurnRunner"/> looks up the answer cache): the question is embedded now, Chroma is queried only once
-    /// the search is handed to <see cref="RetrieveAsync(string, string, int, IReadOnlyList{Guid}?, PendingVectorSearch, CancellationToken)"/>.
+    /// the search is handed to <see cref="RetrieveWithAsync"/>.
     /// The branch uses no DbContext. Dispose it in any case: a branch nobody used is cancelled and awaited there.
     /// </summary>
     /// <param name="timeLeft">As for <see cref="RetrieveAsync(string, string, int, IReadOnlyList{Guid}?, TimeSpan?, CancellationToken)"/>.</param>
@@ -56,8 +56,8 @@ public sealed partial class HybridRetriever(
     }
 
     /// <summary>Retrieval with a vector branch started earlier by <see cref="StartVectorSearch"/> for the same question.</summary>
-    public async Task<RetrievalResult> RetrieveAsync(string owner, string question, int topK, IReadOnlyList<Guid>? documentIds,
-        PendingVectorSearch vector, CancellationToken cancellationToken)
+    public async Task<RetrievalResult> RetrieveWithAsync(PendingVectorSearch vector, string owner, string question, int topK,
+        IReadOnlyList<Guid>? documentIds, CancellationToken cancellationToken)
     {
         using var span = ChatTelemetry.Source.StartActivity("rag.retrieve");
         var candidates = topK * options.Value.CandidateMultiplier;

@@ -59,7 +59,7 @@ public sealed class EmbeddingProviderSwitchTests(DependenciesFixture deps, Share
         await using var scope = app.Services.CreateAsyncScope();
         var retriever = scope.ServiceProvider.GetRequiredService<HybridRetriever>();
         // no word of the passage: only the vector branch can find it
-        var result = await retriever.RetrieveAsync(user, "volcanic ash stopped flights", 3, null, timeLeft: null, CancellationToken.None);
+        var result = await retriever.RetrieveAsync(user, "volcanic ash stopped flights", 3, null, null, CancellationToken.None);
         Assert.True(result.VectorSearchUsed);
         Assert.Contains(result.Passages, p => p.DocumentId == id && p.Text.Contains("air traffic", StringComparison.Ordinal));
     }
