@@ -284,8 +284,7 @@ public sealed class ChatTurnRunner(
             }
         }
 
-        var retrieval = await retriever.RetrieveWithAsync(vectorSearch, turn.Owner, turn.RetrievalQuery ?? turn.Question, turn.TopK,
-            turn.DocumentIds, cancellationToken);
+        var retrieval = await retriever.RetrieveWithAsync(vectorSearch, cancellationToken);
         var retrievalMs = (long)time.GetElapsedTime(retrievalStarted).TotalMilliseconds;
         // The question is stored before the model sees it and before the answer that follows it in the session.
         await turn.QuestionStored;

@@ -33,7 +33,7 @@ public sealed partial class HybridRetriever(
         TimeSpan? timeLeft, CancellationToken cancellationToken)
     {
         await using var vector = StartVectorSearch(owner, question, topK, documentIds, timeLeft, cancellationToken);
-        return await RetrieveWithAsync(vector, owner, question, topK, documentIds, cancellationToken);
+        return await RetrieveWithAsync(vector, cancellationToken);
     }
 
     /// <summary>
@@ -42,25 +42,26 @@ public sealed partial class HybridRetriever(
     /// the search is handed to <see cref="RetrieveWithAsync"/>.
     /// The branch uses no DbContext. Dispose it in any case: a branch nobody used is cancelled and awaited there.
     /// </summary>
-    /// <param name="timeLeft">As for <see cref="RetrieveAsync(string, string, int, IReadOnlyList{Guid}?, TimeSpan?, CancellationToken)"/>.</param>
+    /// <param name="timeLeft">
+    /// As for <see cref="RetrieveAsync(string, string, int, IReadOnlyList{Guid}?, TimeSpan?, CancellationToken)"/>.
+    /// </param>
     public PendingVectorSearch StartVectorSearch(string owner, string question, int topK, IReadOnlyList<Guid>? documentIds,
         TimeSpan? timeLeft, CancellationToken cancellationToken)
     {
         var vectorBound = timeLeft is { } left && left / 2 < options.Value.VectorSearchTimeout ? left / 2
             : options.Value.VectorSearchTimeout;
+        var candidates = topK * options.Value.CandidateMultiplier;
         var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var search = VectorSearchAsync(owner, question, topK * options.Value.CandidateMultiplier, documentIds, vectorBound,
-            proceed.Task, stop.Token);
-        return new PendingVectorSearch(search, proceed, stop);
+        var search = VectorSearchAsync(owner, question, candidates, documentIds, vectorBound, proceed.Task, stop.Token);
+        return new PendingVectorSearch(new RetrievalRequest(owner, question, topK, candidates, documentIds), search, proceed, stop);
     }
 
-    /// <summary>Retrieval with a vector branch started earlier by <see cref="StartVectorSearch"/> for the same question.</summary>
-    public async Task<RetrievalResult> RetrieveWithAsync(PendingVectorSearch vector, string owner, string question, int topK,
-        IReadOnlyList<Guid>? documentIds, CancellationToken cancellationToken)
+    /// <summary>Retrieval of the question a vector branch started by <see cref="StartVectorSearch"/> was started for.</summary>
+    public async Task<RetrievalResult> RetrieveWithAsync(PendingVectorSearch vector, CancellationToken cancellationToken)
     {
+        var (owner, question, topK, candidates, documentIds) = vector.Request;
         using var span = ChatTelemetry.Source.StartActivity("rag.retrieve");
-        var candidates = topK * options.Value.CandidateMultiplier;
         span?.SetTag("rag.top_k", topK).SetTag("rag.candidates", candidates);
         vector.Proceed();
         var textIds = await FullTextSearchAsync(owner, question, candidates, documentIds, cancellationToken);
@@ -309,9 +310,12 @@ public sealed partial class HybridRetriever(
 /// or null when the branch is unavailable. Disposing it cancels and awaits a branch that has not finished, so none
 /// outlives its turn.
 /// </summary>
-public sealed class PendingVectorSearch(Task<(IReadOnlyList<ChromaMatch> Matches, float[] Vector)?> search,
+public sealed class PendingVectorSearch(RetrievalRequest request, Task<(IReadOnlyList<ChromaMatch> Matches, float[] Vector)?> search,
     TaskCompletionSource proceed, CancellationTokenSource stop) : IAsyncDisposable
 {
+    /// <summary>The retrieval this branch belongs to.</summary>
+    public RetrievalRequest Request { get; } = request;
+
     public Task<(IReadOnlyList<ChromaMatch> Matches, float[] Vector)?> Search { get; } = search;
 
     /// <summary>Lets the branch query Chroma once the question is embedded.</summary>
@@ -344,6 +348,11 @@ public sealed class PendingVectorSearch(Task<(IReadOnlyList<ChromaMatch> Matches
         stop.Dispose();
     }
 }
+
+/// <summary>
+/// What one retrieval looks for: the caller's question, topK, the candidates each branch ranks, the documents (null: all).
+/// </summary>
+public sealed record RetrievalRequest(string Owner, string Question, int TopK, int Candidates, IReadOnlyList<Guid>? DocumentIds);
 
 /// <summary>Which retrieval branch <see cref="HybridRetriever.RankAsync"/> ranks with.</summary>
 public enum RetrievalMode

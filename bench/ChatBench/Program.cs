@@ -109,10 +109,12 @@ internal static class BenchProgram
         // answers on one thread (its CPU per query × its rate is about one core).
         var chatCpuBound = Environment.ProcessorCount * 1000 / chatCpu.TotalMs;
         var cpuBound = chatCpuBound / chromaDirect.PerSecond;
+        var chatVsChroma = chatInstant.PerSecond / chromaDirect.PerSecond;
+        var chromaCores = chromaDirect.PerSecond * chromaCpu.ChromaMs / 1000;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| CPU bound of chat: {Environment.ProcessorCount} cores ÷ {chatCpu.TotalMs:F2} ms = {chatCpuBound:F0} req/s = {cpuBound:F3} × the Chroma ceiling "
-            + $"(measured {chatInstant.PerSecond / chromaDirect.PerSecond:F3}, cores busy {chatInstant.PerSecond * chatCpu.TotalMs / 1000:F2}); "
-            + $"the ceiling kept Chroma's process at {chromaDirect.PerSecond * chromaCpu.ChromaMs / 1000:F2} cores | – | – | – | – | – |"));
+            + $"(measured {chatVsChroma:F3}, cores busy {chatInstant.PerSecond * chatCpu.TotalMs / 1000:F2}); "
+            + $"the ceiling kept Chroma's process at {chromaCores:F2} cores | – | – | – | – | – |"));
 
         simulator.Faults.Chat = new FaultSettings { FixedLatencyMs = fixedLatencyMs };
         var directFixed = Print(await Scenarios.RunAsync($"simulator direct, fixed {fixedLatencyMs} ms", requests / 4, concurrency, i => Scenarios.DirectSimulatorAsync(direct, i)));
@@ -150,8 +152,7 @@ internal static class BenchProgram
             figures.Add(new("chat-vs-chroma-cpu-bound", cpuBound, "ratio",
                 Notes: string.Create(CultureInfo.InvariantCulture,
                     $"informational: the most chat ÷ Chroma direct can reach at this CPU per chat ({Environment.ProcessorCount} cores ÷ chat-instant-cpu "
-                    + $"÷ chroma-query-direct); measured {chatInstant.PerSecond / chromaDirect.PerSecond:F3}; the ceiling kept Chroma's process at "
-                    + $"{chromaDirect.PerSecond * chromaCpu.ChromaMs / 1000:F2} cores")));
+                    + $"÷ chroma-query-direct); measured {chatVsChroma:F3}; the ceiling kept Chroma's process at {chromaCores:F2} cores")));
             figures.Add(new("chroma-query-as-turn", chromaAsTurn.PerSecond, "req/s",
                 Notes: string.Create(CultureInfo.InvariantCulture,
                     $"informational: the query a chat turn sends (top-15, where owner), direct; {chromaAsTurn.PerSecond / chromaDirect.PerSecond:P0} of the top-5 ceiling"),

@@ -48,6 +48,10 @@ internal static class Scenarios
         return response.IsSuccessStatusCode;
     }
 
+    // why: a query without an owner sends no "where" at all (the top-5 ceiling), not "where": null
+    private static readonly JsonSerializerOptions OmitNulls =
+        new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
     /// <summary>
     /// A top-<paramref name="results"/> query of the question vector; with <paramref name="owner"/>, filtered to that owner's
     /// chunks as ChatService asks (top-K × Retrieval:CandidateMultiplier, <c>where owner</c>).
@@ -61,11 +65,13 @@ internal static class Scenarios
             _collectionId = collections.EnumerateArray().First().GetProperty("id").GetString();
         }
 
-        using var response = owner is null
-            ? await chroma.PostAsJsonAsync($"{prefix}/{_collectionId}/query",
-                new { query_embeddings = new[] { QueryVector }, n_results = results, include = new[] { "distances" } })
-            : await chroma.PostAsJsonAsync($"{prefix}/{_collectionId}/query",
-                new { query_embeddings = new[] { QueryVector }, n_results = results, where = new { owner }, include = new[] { "distances" } });
+        using var response = await chroma.PostAsJsonAsync($"{prefix}/{_collectionId}/query", new
+        {
+            query_embeddings = new[] { QueryVector },
+            n_results = results,
+            where = owner is null ? null : new { owner },
+            include = new[] { "distances" },
+        }, OmitNulls);
         return response.IsSuccessStatusCode;
     }
 }

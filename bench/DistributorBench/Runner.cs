@@ -41,6 +41,7 @@ internal static class Runner
     {
         var ids = new Guid[events];
         var deliveredBefore = delivered();
+        long DeliveredHere() => delivered() - deliveredBefore;
         long accepted = 0;
         var countersBefore = await counters.TakeAsync();
         var before = cpu.Take();
@@ -51,7 +52,7 @@ internal static class Runner
             // The backlog (accepted, not yet delivered) sampled while the load is offered: a service that keeps up holds it
             // flat (about rate × latency); one that does not lets it grow to the end.
             using var sampling = new CancellationTokenSource();
-            var sampler = Backlog.SampleAsync(() => Interlocked.Read(ref accepted), () => delivered() - deliveredBefore, sampling.Token);
+            var sampler = Backlog.SampleAsync(() => Interlocked.Read(ref accepted), DeliveredHere, sampling.Token);
             // Open loop: each event is posted at its due time whatever the answers of earlier ones take, so the offered
             // rate is the intended one (a closed loop of N clients would slow down with the service and hide its latency).
             using var inFlight = new SemaphoreSlim(512);
@@ -102,7 +103,7 @@ internal static class Runner
         // why: wait on the sink's counter first, so the drain is not read from PostgreSQL every 100 ms while it runs; then
         // until every distribution's success is recorded (the record follows the sink's answer by a batch)
         var deadline = Stopwatch.StartNew();
-        while (delivered() - deliveredBefore < events && deadline.Elapsed < TimeSpan.FromMinutes(5))
+        while (DeliveredHere() < events && deadline.Elapsed < TimeSpan.FromMinutes(5))
         {
             await Task.Delay(50);
         }

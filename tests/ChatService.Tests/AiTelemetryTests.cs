@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using ChatService.Tests.Infrastructure;
 using Testing;
 
@@ -13,26 +11,18 @@ namespace ChatService.Tests;
 [Collection("dependencies")]
 public sealed class AiTelemetryTests(DependenciesFixture deps, SharedSimulator simulator) : IAsyncLifetime
 {
-    private readonly ConcurrentQueue<System.Diagnostics.Activity> _spans = new();
-    private ActivityListener _listener = null!;
+    private readonly SpanRecorder _recorder = new("Experimental.Microsoft.Extensions.AI", "ChatService");
     private ChatApp _app = null!;
 
     public async Task InitializeAsync()
     {
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is "Experimental.Microsoft.Extensions.AI" or "ChatService",
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = _spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(_listener);
         _app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma: null, simulator.Server,
             new Dictionary<string, string?> { ["Chat:CacheAnswers"] = "false" });
     }
 
     public async Task DisposeAsync()
     {
-        _listener.Dispose();
+        _recorder.Dispose();
         await _app.DisposeAsync();
     }
 
@@ -47,17 +37,17 @@ public sealed class AiTelemetryTests(DependenciesFixture deps, SharedSimulator s
         Assert.False(answer.GetProperty("degraded").GetBoolean());
 
         var model = await Eventually.UntilAsync(
-            _ => Task.FromResult(_spans.FirstOrDefault(s => (s.GetTagItem("gen_ai.operation.name") as string) == "chat")),
+            _ => Task.FromResult(_recorder.Spans.FirstOrDefault(s => (s.GetTagItem("gen_ai.operation.name") as string) == "chat")),
             s => s is not null, TimeSpan.FromSeconds(5), "the model call should produce a gen_ai chat span");
         Assert.Equal("llama3.2", model!.GetTagItem("gen_ai.request.model"));
         Assert.True(Convert.ToInt32(model.GetTagItem("gen_ai.usage.output_tokens"), System.Globalization.CultureInfo.InvariantCulture) > 0);
 
-        var retrieve = _spans.Single(s => s.OperationName == "rag.retrieve");
-        var fullText = _spans.Single(s => s.OperationName == "rag.full_text");
+        var retrieve = _recorder.Spans.Single(s => s.OperationName == "rag.retrieve");
+        var fullText = _recorder.Spans.Single(s => s.OperationName == "rag.full_text");
         Assert.Equal(retrieve.SpanId, fullText.ParentSpanId);
         Assert.True((int)fullText.GetTagItem("rag.hits")! > 0);
         Assert.True((int)retrieve.GetTagItem("rag.passages")! > 0);
-        var prompt = _spans.Single(s => s.OperationName == "rag.prompt");
+        var prompt = _recorder.Spans.Single(s => s.OperationName == "rag.prompt");
         Assert.Equal(retrieve.TraceId, prompt.TraceId);
         Assert.Equal(retrieve.TraceId, model.TraceId);
 

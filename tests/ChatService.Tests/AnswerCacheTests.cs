@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net.Http.Json;
 using ChatService.Tests.Infrastructure;
 using Testing;
@@ -14,26 +12,18 @@ namespace ChatService.Tests;
 [Collection("dependencies")]
 public sealed class AnswerCacheTests(DependenciesFixture deps, SharedSimulator simulator) : IAsyncLifetime
 {
-    private readonly ConcurrentQueue<string> _spans = new();
-    private ActivityListener _listener = null!;
+    private readonly SpanRecorder _recorder = new("ChatService");
     private ChatApp _app = null!;
 
     public async Task InitializeAsync()
     {
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "ChatService",
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = span => _spans.Enqueue(span.OperationName),
-        };
-        ActivitySource.AddActivityListener(_listener);
         var chroma = await deps.GetChromaAsync();
         _app = await ChatApp.StartAsync(deps.Postgres, deps.Redis.ConnectionString, chroma.BaseAddress, simulator.Server);
     }
 
     public async Task DisposeAsync()
     {
-        _listener.Dispose();
+        _recorder.Dispose();
         await _app.DisposeAsync();
     }
 
@@ -65,5 +55,5 @@ public sealed class AnswerCacheTests(DependenciesFixture deps, SharedSimulator s
         Assert.Equal(2, sessions.GetProperty("items").GetArrayLength());
     }
 
-    private int VectorQueries() => _spans.Count(name => name == "rag.vector_query");
+    private int VectorQueries() => _recorder.Spans.Count(span => span.OperationName == "rag.vector_query");
 }
