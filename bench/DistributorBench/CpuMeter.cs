@@ -19,6 +19,15 @@ internal sealed class CpuMeter(int servicePid, int? postgresPid, int? redisPid)
         redisPid is { } r ? ProcessCpu.Seconds(r) : 0,
         Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency);
 
+    /// <summary>CPU per event of each party, in microseconds.</summary>
+    public record PerEvent(double Service, double Client, double Postgres, double Redis);
+
+    public static PerEvent Micros(Sample before, Sample after, int events) => new(
+        (after.Service - before.Service) * 1e6 / events,
+        (after.Client - before.Client) * 1e6 / events,
+        (after.Postgres - before.Postgres) * 1e6 / events,
+        (after.Redis - before.Redis) * 1e6 / events);
+
     public static string Describe(Sample before, Sample after, int events)
     {
         var wall = after.Wall - before.Wall;

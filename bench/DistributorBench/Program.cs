@@ -75,7 +75,8 @@ await CreateDestinationAsync("slow", sink.UrlFor("/slow"), "bench.slow");
 // below are steady state. `--warmup 0` shows a cold service.
 if (options.Warmup > 0)
 {
-    await Runner.RunAsync(http, database, "bench.fast", options.Warmup, rate: null, concurrency: 32, cpu, counters, Delivered("/fast"));
+    // why: no server counters: the warm-up is not reported, and settling them costs two waits of 11 s (ServerCost)
+    await Runner.RunAsync(http, database, "bench.fast", options.Warmup, rate: null, concurrency: 32, cpu, counters: null, Delivered("/fast"));
 }
 
 var intakeOnly = await Runner.IntakeOnlyAsync(http, "bench.nobody", options.Events, concurrency: 32);
@@ -106,6 +107,13 @@ foreach (var (_, label, run) in scenarios)
     run.PrintDetails();
 }
 
+// A delivery's PostgreSQL work (the event, its distribution and job, the claim, the attempt, the settlement) against the
+// ceiling's one-row commit: even with every core, PostgreSQL's own CPU per delivery bounds deliveries ÷ commits.
+Console.WriteLine(string.Create(ci,
+    $"PostgreSQL bound, fast burst: {Environment.ProcessorCount} cores ÷ {burst.CpuPerEvent.Postgres:0} µs of PostgreSQL CPU per delivery = "
+    + $"{Environment.ProcessorCount * 1e6 / burst.CpuPerEvent.Postgres:0} deliveries/s = {burst.PostgresBound(pgCeiling):0.000} × the commit ceiling "
+    + $"(measured {burst.DeliveriesPerSecond / pgCeiling:0.000})"));
+
 Console.WriteLine();
 Console.WriteLine($"load average before/after: {loadBefore} / {File.ReadAllText("/proc/loadavg").Trim()}");
 Console.WriteLine("latency = distribution delivered_at - event accepted_at (both stamped by the service); deliveries/s = events / (last delivered - first accepted).");
@@ -127,10 +135,24 @@ if (options.JsonPath is { } jsonPath)
         figures.Add(new Figure($"deliveries-{key}-vs-own-postgres-commits", run.DeliveriesPerSecond / pgCeiling, "ratio",
             Notes: string.Create(ci, $"{run.DeliveriesPerSecond:N0} deliveries/s ÷ {pgCeiling:N0} commits/s, same run")));
         figures.Add(new Figure($"accepted-to-delivered-{key}-p50", run.P50, "ms", Notes: label));
-        figures.Add(new Figure($"postgres-commits-per-delivery-{key}", run.Cost.PostgresCommits, "commits",
-            Notes: string.Create(ci, $"{label}: pg_stat_database xact_commit ÷ deliveries (intake + delivery)")));
-        figures.Add(new Figure($"redis-commands-per-delivery-{key}", run.Cost.RedisCommands, "commands",
-            Notes: string.Create(ci, $"{label}: Redis total_commands_processed ÷ deliveries")));
+        if (run.Cost is { } cost)
+        {
+            figures.Add(new Figure($"postgres-commits-per-delivery-{key}", cost.PostgresCommits, "commits",
+                Notes: string.Create(ci, $"{label}: pg_stat_database xact_commit ÷ deliveries (intake + delivery)")));
+            figures.Add(new Figure($"postgres-rows-per-delivery-{key}", cost.PostgresRows, "rows",
+                Notes: string.Create(ci, $"{label}: pg_stat_database rows inserted, updated and deleted ÷ deliveries")));
+            figures.Add(new Figure($"redis-commands-per-delivery-{key}", cost.RedisCommands, "commands",
+                Notes: string.Create(ci, $"{label}: Redis total_commands_processed ÷ deliveries")));
+        }
+
+        if (run.OfferedRate is null)
+        {
+            figures.Add(new Figure($"deliveries-{key}-postgres-cpu-bound", run.PostgresBound(pgCeiling), "ratio",
+                Notes: string.Create(ci, $"informational: the most deliveries ÷ commits can reach at this run's PostgreSQL CPU per delivery "
+                    + $"({run.CpuPerEvent.Postgres:0} µs), even with every core for PostgreSQL: {Environment.ProcessorCount} cores ÷ that ÷ "
+                    + $"{pgCeiling:N0} commits/s; measured {run.DeliveriesPerSecond / pgCeiling:0.000}")));
+        }
+
         if (run.Backlog is { } backlog)
         {
             figures.Add(new Figure($"deliveries-{key}-vs-offered", run.DeliveredVsOffered!.Value, "ratio",

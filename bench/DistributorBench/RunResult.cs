@@ -3,8 +3,14 @@ using System.Globalization;
 namespace DistributorBench;
 
 internal sealed record RunResult(int Events, double IntakePerSecond, double DeliveriesPerSecond, double P50, double P95, double P99, double Max,
-    string Stages, string Cpu, ServerCost.PerEventCost Cost, Backlog? Backlog, int? OfferedRate)
+    string Stages, string Cpu, CpuMeter.PerEvent CpuPerEvent, ServerCost.PerEventCost? Cost, Backlog? Backlog, int? OfferedRate)
 {
+    /// <summary>
+    /// The most deliveries ÷ <paramref name="commitCeiling"/> this run's PostgreSQL CPU per delivery allows, even if PostgreSQL
+    /// had every core to itself and the service, the client and the sink cost nothing.
+    /// </summary>
+    public double PostgresBound(double commitCeiling) => Environment.ProcessorCount * 1e6 / CpuPerEvent.Postgres / commitCeiling;
+
     /// <summary>Delivered rate ÷ offered rate (paced scenarios only): 1.0 keeps up.</summary>
     public double? DeliveredVsOffered => OfferedRate is { } offered ? DeliveriesPerSecond / offered : null;
 
@@ -16,8 +22,12 @@ internal sealed record RunResult(int Events, double IntakePerSecond, double Deli
     {
         Console.WriteLine($"    {Stages}");
         Console.WriteLine($"    {Cpu}");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"    per delivery: {Cost.PostgresCommits:0.00} PostgreSQL commits, {Cost.PostgresRows:0.0} rows written, {Cost.RedisCommands:0.00} Redis commands"));
+        if (Cost is { } cost)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"    per delivery: {cost.PostgresCommits:0.00} PostgreSQL commits, {cost.PostgresRows:0.0} rows written, {cost.RedisCommands:0.00} Redis commands"));
+        }
+
         if (Backlog is { } backlog)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -37,13 +37,13 @@ internal static class Runner
 
     /// <param name="delivered">Deliveries the sink answered 2xx on the scenario's path so far (a counter in this process).</param>
     public static async Task<RunResult> RunAsync(HttpClient http, string database, string type, int events, int? rate, int concurrency, CpuMeter cpu,
-        ServerCost counters, Func<int> delivered)
+        ServerCost? counters, Func<int> delivered)
     {
         var ids = new Guid[events];
         var deliveredBefore = delivered();
         long DeliveredHere() => delivered() - deliveredBefore;
         long accepted = 0;
-        var countersBefore = await counters.TakeAsync();
+        var countersBefore = counters is null ? null : await counters.TakeAsync();
         var before = cpu.Take();
         var stopwatch = Stopwatch.StartNew();
         Backlog? backlog = null;
@@ -129,7 +129,7 @@ internal static class Runner
         }
 
         var after = cpu.Take();
-        var countersAfter = await counters.TakeAsync();
+        var countersAfter = counters is null ? null : await counters.TakeAsync();
 
         await using var latency = source.CreateCommand("""
             SELECT extract(epoch FROM (d."DeliveredAt" - e."AcceptedAt")) * 1000,
@@ -170,7 +170,8 @@ internal static class Runner
         values.Sort();
         double Percentile(double p) => values[Math.Clamp((int)Math.Ceiling(p * values.Count) - 1, 0, values.Count - 1)];
         return new RunResult(events, intakePerSecond, events / Math.Max(span, 0.001), Percentile(0.50), Percentile(0.95), Percentile(0.99), values[^1],
-            stageText, CpuMeter.Describe(before, after, events), ServerCost.PerEvent(countersBefore, countersAfter, events), backlog,
+            stageText, CpuMeter.Describe(before, after, events), CpuMeter.Micros(before, after, events),
+            countersBefore is null || countersAfter is null ? null : ServerCost.PerEvent(countersBefore, countersAfter, events), backlog,
             rate);
     }
 }
