@@ -28,10 +28,13 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
     public Task UpsertAsync(EmbeddingSpace space, IReadOnlyList<ChromaRecord> records, CancellationToken cancellationToken) =>
         Readable(() => UpsertCoreAsync(space, records, cancellationToken), cancellationToken);
 
-    /// <summary>Nearest chunks of <paramref name="owner"/>, optionally restricted to <paramref name="documentIds"/>.</summary>
-    public Task<IReadOnlyList<ChromaMatch>> QueryAsync(EmbeddingSpace space, float[] embedding, int count, string owner,
-        IReadOnlyCollection<Guid>? documentIds, CancellationToken cancellationToken) =>
-        Readable(() => QueryCoreAsync(space, embedding, count, owner, documentIds, cancellationToken), cancellationToken);
+    /// <summary>
+    /// For each of <paramref name="embeddings"/>, in order, the nearest chunks of <paramref name="owner"/>, optionally
+    /// restricted to <paramref name="documentIds"/>: one request, however many embeddings (<see cref="ChromaQueryBatcher"/>).
+    /// </summary>
+    public Task<IReadOnlyList<IReadOnlyList<ChromaMatch>>> QueryAsync(EmbeddingSpace space, IReadOnlyList<float[]> embeddings,
+        int count, string owner, IReadOnlyCollection<Guid>? documentIds, CancellationToken cancellationToken) =>
+        Readable(() => QueryCoreAsync(space, embeddings, count, owner, documentIds, cancellationToken), cancellationToken);
 
     public Task DeleteDocumentAsync(EmbeddingSpace space, Guid documentId, CancellationToken cancellationToken) =>
         Readable(() => DeleteDocumentCoreAsync(space, documentId, cancellationToken), cancellationToken);
@@ -85,8 +88,8 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
         await SendAsync(space, HttpMethod.Post, $"{Prefix}/collections/{id}/upsert", body, cancellationToken);
     }
 
-    private async Task<IReadOnlyList<ChromaMatch>> QueryCoreAsync(EmbeddingSpace space, float[] embedding, int count, string owner,
-        IReadOnlyCollection<Guid>? documentIds, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<IReadOnlyList<ChromaMatch>>> QueryCoreAsync(EmbeddingSpace space, IReadOnlyList<float[]> embeddings,
+        int count, string owner, IReadOnlyCollection<Guid>? documentIds, CancellationToken cancellationToken)
     {
         var id = await CollectionIdAsync(space, cancellationToken);
         JsonNode where = new JsonObject { ["owner"] = owner };
@@ -107,26 +110,38 @@ public sealed partial class ChromaClient(HttpClient http, IOptions<ChromaOptions
         }
 
         // why: typed, so the vector is written straight from the float[] (a JsonNode tree held one object per dimension)
-        var body = JsonContent.Create(new QueryBody([embedding], count, where, ["distances"]));
+        var body = JsonContent.Create(new QueryBody([.. embeddings], count, where, ["distances"]));
         using var response = await SendAsync(space, HttpMethod.Post, $"{Prefix}/collections/{id}/query", body, cancellationToken);
         var result = await ReadJsonAsync(response, cancellationToken);
         var ids = result.GetProperty("ids");
         if (ids.GetArrayLength() == 0)
         {
-            return [];
+            return [.. embeddings.Select(_ => (IReadOnlyList<ChromaMatch>)[])];
         }
 
-        var distances = result.TryGetProperty("distances", out var d) && d.ValueKind == JsonValueKind.Array ? d[0] : default;
-        var matches = new List<ChromaMatch>();
-        var i = 0;
-        foreach (var item in ids[0].EnumerateArray())
+        if (ids.GetArrayLength() != embeddings.Count)
         {
-            var distance = distances.ValueKind == JsonValueKind.Array ? distances[i].GetDouble() : 0;
-            matches.Add(new ChromaMatch(item.GetString()!, distance));
-            i++;
+            throw new ChromaUnavailableException(
+                $"Chroma answered {ids.GetArrayLength()} result lists to {embeddings.Count} query embeddings.");
         }
 
-        return matches;
+        var distances = result.TryGetProperty("distances", out var d) && d.ValueKind == JsonValueKind.Array ? d : default;
+        var answers = new List<IReadOnlyList<ChromaMatch>>(embeddings.Count);
+        for (var q = 0; q < embeddings.Count; q++)
+        {
+            var matches = new List<ChromaMatch>();
+            var i = 0;
+            foreach (var item in ids[q].EnumerateArray())
+            {
+                var distance = distances.ValueKind == JsonValueKind.Array ? distances[q][i].GetDouble() : 0;
+                matches.Add(new ChromaMatch(item.GetString()!, distance));
+                i++;
+            }
+
+            answers.Add(matches);
+        }
+
+        return answers;
     }
 
     private async Task DeleteDocumentCoreAsync(EmbeddingSpace space, Guid documentId, CancellationToken cancellationToken)

@@ -35,5 +35,12 @@ public sealed class ChromaOptions
     [Range(4096, 256 * 1024 * 1024)]
     public int MaxResponseBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// Most vector queries of concurrent turns with the same filter sent as one request (<see cref="ChromaQueryBatcher"/>);
+    /// 1 sends each query on its own.
+    /// </summary>
+    [Range(1, 64)]
+    public int MaxQueryBatch { get; set; } = 16;
+
     public BreakerOptions Breaker { get; set; } = new();
 }

@@ -25,6 +25,7 @@ public static class ChromaRegistration
         }
 
         builder.Services.AddSingleton<ChromaCollections>();
+        builder.Services.AddSingleton<ChromaQueryBatcher>();
         builder.Services.AddHttpClient<ChromaClient>(c =>
             {
                 c.BaseAddress = baseAddress;

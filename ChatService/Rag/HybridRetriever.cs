@@ -21,6 +21,7 @@ public sealed partial class HybridRetriever(
     ChatDbContext db,
     EmbeddingService embeddings,
     ChromaClient chroma,
+    ChromaQueryBatcher vectorQueries,
     IOptions<RetrievalOptions> options,
     TimeProvider time,
     ILogger<HybridRetriever> logger)
@@ -282,8 +283,8 @@ public sealed partial class HybridRetriever(
             using var query = ChatTelemetry.Source.StartActivity("rag.vector_query");
             // why: the question's dimension picks the collection, so a query never meets vectors of another model
             var space = embeddings.SpaceFor(vector.Length);
-            var matches = await chroma.QueryAsync(space, vector, count, owner, documentIds?.ToList(), timeout.Token);
-            query?.SetTag("rag.hits", matches.Count);
+            var (matches, batchSize) = await vectorQueries.QueryAsync(space, vector, count, owner, documentIds?.ToList(), timeout.Token);
+            query?.SetTag("rag.hits", matches.Count).SetTag("chroma.batch_size", batchSize);
             span?.SetTag("rag.hits", matches.Count);
             return (matches, vector);
         }
