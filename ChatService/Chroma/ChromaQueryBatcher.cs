@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using ChatService.Rag;
 using ChatService.Llm;
 using Microsoft.Extensions.Options;
 
@@ -63,7 +65,8 @@ public sealed class ChromaQueryBatcher(IServiceProvider services, IOptions<Chrom
     /// <summary>Sends the lane's waiting queries, a batch at a time, until none is left; then closes the lane.</summary>
     private async Task SendWhileWaitingAsync(Filter filter, Lane lane)
     {
-        var chroma = services.GetRequiredService<ChromaClient>();
+        // why: the sender starts in the first query's flow; each batch's span names its own parent and links instead
+        System.Diagnostics.Activity.Current = null;
         var max = options.Value.MaxQueryBatch;
         while (true)
         {
@@ -93,6 +96,14 @@ public sealed class ChromaQueryBatcher(IServiceProvider services, IOptions<Chrom
 
             try
             {
+                // why: inside the try: whatever fails (even resolving the client while the host shuts down) fails this batch's
+                // queries and the loop goes on, so the lane always empties and closes
+                var chroma = services.GetRequiredService<ChromaClient>();
+                // A batch's span belongs to its first query's trace and links the others', so every turn's trace reaches the
+                // request that answered it.
+                using var span = ChatTelemetry.Source.StartActivity("chroma.query_batch", ActivityKind.Internal, batch[0].Context,
+                    links: [.. batch.Skip(1).Where(q => q.Context != default).Select(q => new ActivityLink(q.Context))]);
+                span?.SetTag("chroma.batch_size", batch.Count);
                 var answers = await chroma.QueryAsync(lane.Space, [.. batch.Select(q => q.Embedding)], filter.Count, filter.Owner,
                     lane.Documents, _stopping.Token);
                 for (var i = 0; i < batch.Count; i++)
@@ -137,6 +148,9 @@ public sealed class ChromaQueryBatcher(IServiceProvider services, IOptions<Chrom
         public float[] Embedding { get; } = embedding;
 
         public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        /// <summary>The span the query was asked in (its turn's <c>rag.vector_query</c>).</summary>
+        public ActivityContext Context { get; } = System.Diagnostics.Activity.Current?.Context ?? default;
 
         public TaskCompletionSource<(IReadOnlyList<ChromaMatch>, int)> Answer { get; } =
             new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ChatService.Chroma;
 using ChatService.Data;
 using ChatService.Llm;
@@ -16,6 +17,8 @@ namespace ChatService.Tests;
 [Collection("dependencies")]
 public sealed class ChromaQueryBatchTests(DependenciesFixture deps, SharedSimulator simulator) : IAsyncLifetime
 {
+    private static readonly ActivitySource Turns = new("ChromaQueryBatchTests");
+    private readonly SpanRecorder _recorder = new("ChatService", "ChromaQueryBatchTests");
     private ChatApp _app = null!;
     private readonly string _alice = Users.New("alice");
     private readonly string _bob = Users.New("bob");
@@ -36,7 +39,11 @@ public sealed class ChromaQueryBatchTests(DependenciesFixture deps, SharedSimula
         }
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        _recorder.Dispose();
+        await _app.DisposeAsync();
+    }
 
     [Fact]
     public async Task Concurrent_queries_share_requests_and_each_gets_its_own_answer_within_its_owner()
@@ -58,10 +65,23 @@ public sealed class ChromaQueryBatchTests(DependenciesFixture deps, SharedSimula
         // Alice's and Bob's queries, all at once: 24 queries, two filters.
         var asked = Enumerable.Range(0, 24)
             .Select(i => (Owner: i % 2 == 0 ? _alice : _bob, Vector: vectors[i % vectors.Count])).ToList();
-        var together = await Task.WhenAll(
-            asked.Select(q => batcher.QueryAsync(space, q.Vector, 15, q.Owner, null, CancellationToken.None)));
+        var traces = new List<string>();
+        var together = await Task.WhenAll(asked.Select(q =>
+        {
+            // Each query in a trace of its own, as each turn's is.
+            using var turn = Turns.StartActivity("turn", ActivityKind.Internal, parentContext: default);
+            traces.Add(turn!.TraceId.ToHexString());
+            return batcher.QueryAsync(space, q.Vector, 15, q.Owner, null, CancellationToken.None);
+        }));
 
         Assert.Contains(together, answer => answer.BatchSize > 1);
+        // A shared request is in the trace of its first query and linked from the others: every turn's trace reaches it.
+        var requests = _recorder.Spans
+            .Where(s => s.OperationName == "chroma.query_batch" && traces.Contains(s.TraceId.ToHexString())).ToList();
+        Assert.Equal(asked.Count, requests.Sum(r => (int)r.GetTagItem("chroma.batch_size")!));
+        Assert.All(requests, r => Assert.Equal((int)r.GetTagItem("chroma.batch_size")! - 1, r.Links.Count()));
+        Assert.Equal(traces.Order(), requests
+            .SelectMany(r => r.Links.Select(l => l.Context.TraceId.ToHexString()).Prepend(r.TraceId.ToHexString())).Order());
         for (var i = 0; i < asked.Count; i++)
         {
             var alone = await batcher.QueryAsync(space, asked[i].Vector, 15, asked[i].Owner, null, CancellationToken.None);
