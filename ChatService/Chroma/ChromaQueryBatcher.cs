@@ -26,6 +26,9 @@ public sealed class ChromaQueryBatcher(IServiceProvider services, IOptions<Chrom
     private readonly ConcurrentDictionary<Filter, Lane> _lanes = new();
     private readonly CancellationTokenSource _stopping = new();
 
+    /// <summary>Whether Chroma's address is configured (<c>services:chroma:http:0</c>); without it there is no vector branch.</summary>
+    public bool IsConfigured { get; } = services.GetRequiredService<ChromaClient>().IsConfigured;
+
     /// <summary>The nearest chunks of <paramref name="owner"/> (optionally within <paramref name="documentIds"/>) and the size of
     /// the request that carried the query.</summary>
     public async Task<(IReadOnlyList<ChromaMatch> Matches, int BatchSize)> QueryAsync(EmbeddingSpace space, float[] embedding, int count,
@@ -70,7 +73,7 @@ public sealed class ChromaQueryBatcher(IServiceProvider services, IOptions<Chrom
         var max = options.Value.MaxQueryBatch;
         while (true)
         {
-            var batch = new List<PendingQuery>(Math.Min(max, 16));
+            var batch = new List<PendingQuery>();
             lock (lane)
             {
                 while (batch.Count < max && lane.Waiting.TryDequeue(out var next))

@@ -20,7 +20,6 @@ namespace ChatService.Rag;
 public sealed partial class HybridRetriever(
     ChatDbContext db,
     EmbeddingService embeddings,
-    ChromaClient chroma,
     ChromaQueryBatcher vectorQueries,
     IOptions<RetrievalOptions> options,
     TimeProvider time,
@@ -244,7 +243,7 @@ public sealed partial class HybridRetriever(
     private async Task<(IReadOnlyList<ChromaMatch> Matches, float[] Vector)?> VectorSearchAsync(string owner, string question, int count,
         IReadOnlyList<Guid>? documentIds, TimeSpan bound, Task proceed, CancellationToken cancellationToken)
     {
-        if (!embeddings.IsConfigured || !chroma.IsConfigured)
+        if (!embeddings.IsConfigured || !vectorQueries.IsConfigured)
         {
             return null;
         }

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ServiceDefaults.Auth;
-using StackExchange.Redis;
 using Testing;
 using WebhookSink;
 

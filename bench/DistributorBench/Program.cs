@@ -111,7 +111,7 @@ foreach (var (_, label, run) in scenarios)
 // ceiling's one-row commit: even with every core, PostgreSQL's own CPU per delivery bounds deliveries ÷ commits.
 Console.WriteLine(string.Create(ci,
     $"PostgreSQL bound, fast burst: {Environment.ProcessorCount} cores ÷ {burst.CpuPerEvent.Postgres:0} µs of PostgreSQL CPU per delivery = "
-    + $"{Environment.ProcessorCount * 1e6 / burst.CpuPerEvent.Postgres:0} deliveries/s = {burst.PostgresBound(pgCeiling):0.000} × the commit ceiling "
+    + $"{burst.PostgresBoundPerSecond:0} deliveries/s = {burst.PostgresBound(pgCeiling):0.000} × the commit ceiling "
     + $"(measured {burst.DeliveriesPerSecond / pgCeiling:0.000})"));
 
 Console.WriteLine();

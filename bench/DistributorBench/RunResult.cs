@@ -9,7 +9,10 @@ internal sealed record RunResult(int Events, double IntakePerSecond, double Deli
     /// The most deliveries ÷ <paramref name="commitCeiling"/> this run's PostgreSQL CPU per delivery allows, even if PostgreSQL
     /// had every core to itself and the service, the client and the sink cost nothing.
     /// </summary>
-    public double PostgresBound(double commitCeiling) => Environment.ProcessorCount * 1e6 / CpuPerEvent.Postgres / commitCeiling;
+    public double PostgresBound(double commitCeiling) => PostgresBoundPerSecond / commitCeiling;
+
+    /// <summary>Deliveries per second this run's PostgreSQL CPU per delivery allows with every core for PostgreSQL.</summary>
+    public double PostgresBoundPerSecond => Environment.ProcessorCount * 1e6 / CpuPerEvent.Postgres;
 
     /// <summary>Delivered rate ÷ offered rate (paced scenarios only): 1.0 keeps up.</summary>
     public double? DeliveredVsOffered => OfferedRate is { } offered ? DeliveriesPerSecond / offered : null;
